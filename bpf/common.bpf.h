@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * What every area's BPF object shares: the maps user space creates once and
+ * hands to every object (bpf_map__reuse_fd), the filters, sampling, the rate
+ * limiter and the reserve/submit pair that every record goes through.
+ *
+ * Order of work for every event, cheapest first, and all of it before a ring
+ * buffer slot is reserved: filter (pid, uid, comm, cgroup), sample, rate
+ * limit. Each suppression is counted per kind in tt_stats.
+ */
+#ifndef TAPIO_COMMON_BPF_H
+#define TAPIO_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "events.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+const volatile struct tt_config tt_cfg = {};
+
+/* One ring buffer for all areas; its size is set by user space. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 24);
+} tt_events SEC(".maps");
+
+/* Suppressed and lost records, per kind and reason (enum tt_drop_reason). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TT_STATS_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} tt_stats SEC(".maps");
+
+/* -p: thread group ids to keep. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u8);
+} tt_pids SEC(".maps");
+
+/* --cgroup: the cgroup v2 directory whose tasks (and descendants') to keep. */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} tt_cgroup SEC(".maps");
+
+/* Per-CPU sampling counters, one per kind. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TT_KIND_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} tt_sample SEC(".maps");
+
+/*
+ * Rate limiter state: the theoretical arrival time of the next event (GCRA,
+ * the token bucket expressed as a single timestamp), shared by all CPUs.
+ * Tracing programs may not take bpf_spin_lock, so it is updated with atomic
+ * adds; two CPUs racing on an idle-bucket reset can at worst admit one extra
+ * event.
+ */
+struct tt_rate_state {
+	__u64 tat;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tt_rate_state);
+} tt_rate SEC(".maps");
+
+static __always_inline void tt_count(__u32 kind, __u32 reason)
+{
+	__u32 key = kind * TT_DROP_REASONS + reason;
+	__u64 *value = bpf_map_lookup_elem(&tt_stats, &key);
+
+	if (value)
+		*value += 1; /* per-CPU slot: no atomic needed */
+}
+
+static __always_inline bool tt_comm_equal(const char *a, const volatile char *b)
+{
+#pragma unroll
+	for (int i = 0; i < TT_COMM_LEN; i++) {
+		if (a[i] != b[i])
+			return false;
+		if (a[i] == '\0')
+			return true;
+	}
+	return true;
+}
+
+/*
+ * Filters on an explicit identity, for records attributed to a task other
+ * than the current one (a socket's owner, an OOM victim). The cgroup filter
+ * is applied only when check_current_cgroup is set, since it can only look
+ * at the current task.
+ */
+static __always_inline bool tt_identity_wanted(__u32 tgid, __u32 uid, const char *comm)
+{
+	if (tt_cfg.filter_pids && !bpf_map_lookup_elem(&tt_pids, &tgid))
+		return false;
+	if (tt_cfg.filter_uid && uid != tt_cfg.uid)
+		return false;
+	if (tt_cfg.filter_comm && !tt_comm_equal(comm, tt_cfg.comm))
+		return false;
+	return true;
+}
+
+/* Filters the current task: the common case, cheapest checks first. */
+static __always_inline bool tt_current_wanted(void)
+{
+	if (tt_cfg.filter_pids) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		if (!bpf_map_lookup_elem(&tt_pids, &tgid))
+			return false;
+	}
+	if (tt_cfg.filter_uid && (__u32)bpf_get_current_uid_gid() != tt_cfg.uid)
+		return false;
+	if (tt_cfg.filter_comm) {
+		char comm[TT_COMM_LEN];
+
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!tt_comm_equal(comm, tt_cfg.comm))
+			return false;
+	}
+	if (tt_cfg.filter_cgroup && bpf_current_task_under_cgroup(&tt_cgroup, 0) != 1)
+		return false;
+	return true;
+}
+
+/* --sample N: keep the first of every N events of a kind, per CPU. */
+static __always_inline bool tt_sampled_in(__u32 kind)
+{
+	__u64 *counter;
+
+	if (tt_cfg.sample_every <= 1)
+		return true;
+	counter = bpf_map_lookup_elem(&tt_sample, &kind);
+	if (!counter)
+		return true;
+	return (*counter)++ % tt_cfg.sample_every == 0;
+}
+
+/* --rate-limit N: GCRA with emission interval 1s/N and a burst of rate_burst. */
+static __always_inline bool tt_rate_allows(void)
+{
+	__u32 zero = 0;
+	struct tt_rate_state *state;
+	__u64 now, tat, interval, tolerance;
+
+	if (!tt_cfg.rate_per_sec)
+		return true;
+	state = bpf_map_lookup_elem(&tt_rate, &zero);
+	if (!state)
+		return true;
+	now = bpf_ktime_get_boot_ns();
+	interval = 1000000000ULL / tt_cfg.rate_per_sec;
+	tolerance = interval * (tt_cfg.rate_burst > 0 ? tt_cfg.rate_burst - 1 : 0);
+	tat = state->tat;
+	if (tat < now) {
+		/* Idle bucket: it is full again. */
+		state->tat = now;
+		tat = now;
+	}
+	if (tat - now > tolerance)
+		return false;
+	__sync_fetch_and_add(&state->tat, interval);
+	return true;
+}
+
+/*
+ * Decide whether a record of this kind may be emitted, counting it if not.
+ * Call after the filters, before reserving.
+ */
+static __always_inline bool tt_admit(__u32 kind)
+{
+	if (!tt_sampled_in(kind)) {
+		tt_count(kind, TT_DROP_SAMPLED_OUT);
+		return false;
+	}
+	if (!tt_rate_allows()) {
+		tt_count(kind, TT_DROP_RATE_LIMITED);
+		return false;
+	}
+	return true;
+}
+
+/* Reserve a record, counting a loss when the ring buffer is full. */
+static __always_inline void *tt_reserve_raw(__u32 kind, __u32 size)
+{
+	void *rec = bpf_ringbuf_reserve(&tt_events, size, 0);
+
+	if (!rec)
+		tt_count(kind, TT_DROP_LOST);
+	return rec;
+}
+
+/* tt_admit then reserve: the usual way in. */
+#define tt_reserve(kind, type) ((type *)(tt_admit(kind) ? tt_reserve_raw(kind, sizeof(type)) : NULL))
+
+/*
+ * No wakeup per record: the reader drains on a short timer. Only once the
+ * unread data passes a threshold is the reader woken, so a burst cannot
+ * overrun the buffer while the reader sleeps.
+ */
+static __always_inline __u64 tt_wakeup_flags(void)
+{
+	if (bpf_ringbuf_query(&tt_events, BPF_RB_AVAIL_DATA) >= tt_cfg.wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void tt_submit(void *rec)
+{
+	bpf_ringbuf_submit(rec, tt_wakeup_flags());
+}
+
+/* Common header from the current task. */
+static __always_inline void tt_fill_header(struct tt_header *h, __u32 kind, __u32 size)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	h->uid = (__u32)bpf_get_current_uid_gid();
+	h->kind = kind;
+	h->size = size;
+	h->flags = 0;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+#endif /* TAPIO_COMMON_BPF_H */

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The one contract between the BPF programs and user space.
+ *
+ * Fixed-size types only, every record starts with struct tt_header, and every
+ * name carries a tt_ prefix so nothing clashes with vmlinux.h. Included from
+ * BPF C (after vmlinux.h) and from C++ (after <linux/types.h>).
+ *
+ * Layout rules: each struct is 8-byte aligned and has no implicit padding, so
+ * clang -target bpf and g++ agree on it; the static asserts at the bottom and
+ * in src/records.cpp check that.
+ */
+#ifndef TAPIO_BPF_EVENTS_H
+#define TAPIO_BPF_EVENTS_H
+
+#ifdef __cplusplus
+#include <linux/types.h>
+#endif
+
+#define TT_COMM_LEN 16
+#define TT_PATH_LEN 256
+#define TT_ARGS_LEN 2048
+#define TT_MAX_ARGS 64
+
+/*
+ * Record kinds. Each area owns a range so areas can grow independently:
+ * proc 1-15, net 16-31, file 32-47, mem 48-63. TT_KIND_MAX bounds every
+ * per-kind table (drop counters, sampling counters, decoders).
+ */
+enum tt_kind {
+	TT_KIND_NONE = 0,
+
+	TT_PROC_EXEC = 1,
+	TT_PROC_FORK = 2,
+	TT_PROC_EXIT = 3,
+	TT_PROC_SIGNAL = 4,
+
+	TT_KIND_MAX = 64,
+};
+
+/* Why a record did not reach user space; index into tt_stats. */
+enum tt_drop_reason {
+	TT_DROP_LOST = 0,         /* ring buffer full */
+	TT_DROP_RATE_LIMITED = 1, /* --rate-limit */
+	TT_DROP_SAMPLED_OUT = 2,  /* --sample */
+	TT_DROP_REASONS = 3,
+};
+
+#define TT_STATS_ENTRIES (TT_KIND_MAX * TT_DROP_REASONS)
+
+struct tt_header {
+	__u64 ts_ns;     /* CLOCK_BOOTTIME */
+	__u64 cgroup_id; /* cgroup v2 id of the task the record is about */
+	__u32 pid;       /* thread group id */
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u16 kind; /* enum tt_kind */
+	__u16 size; /* whole record, header included */
+	__u32 flags;
+	char comm[TT_COMM_LEN];
+};
+
+/*
+ * Settings every BPF object shares, as one read-only global (tt_cfg) so user
+ * space can fill it the same way in every skeleton before load.
+ */
+struct tt_config {
+	__u32 filter_pids;   /* only tgids present in tt_pids */
+	__u32 filter_uid;    /* only uid == uid */
+	__u32 uid;
+	__u32 filter_comm;   /* only comm == comm */
+	char comm[TT_COMM_LEN];
+	__u32 filter_cgroup; /* only tasks under the cgroup in tt_cgroup[0] */
+	__u32 failed_only;   /* -x: only failed operations */
+	__u32 sample_every;  /* keep 1 in N; 0 or 1 keeps all */
+	__u32 pad0;
+	__u64 rate_per_sec;  /* token bucket refill; 0 = off */
+	__u64 rate_burst;    /* token bucket depth */
+	__u64 wakeup_bytes;  /* force a reader wakeup past this much unread data */
+};
+
+/* proc.exec: filled from sched_process_exec (success) or execve exit (failure). */
+#define TT_EXEC_ARGS_TRUNCATED 0x1
+struct tt_proc_exec {
+	struct tt_header h;
+	__s32 ret;
+	__u32 args_size; /* bytes used in args: NUL-separated argv */
+	__u32 args_flags;
+	__u32 pad0;
+	char filename[TT_PATH_LEN];
+	char args[TT_ARGS_LEN];
+};
+
+struct tt_proc_fork {
+	struct tt_header h;
+	__u32 child_pid;
+	__u32 child_tid;
+};
+
+struct tt_proc_exit {
+	struct tt_header h;
+	__s32 exit_code; /* raw wait status: (code << 8) | signal */
+	__u32 pad0;
+	__u64 duration_ns;
+};
+
+struct tt_proc_signal {
+	struct tt_header h;
+	__s32 target_pid;
+	__s32 target_tid; /* tkill/tgkill target thread, else 0 */
+	__s32 sig;
+	__s32 ret;
+};
+
+/* Key and value of the per-process syscall summary map (--syscalls). */
+struct tt_syscall_key {
+	__u32 pid;
+	__u32 nr;
+};
+
+struct tt_syscall_stat {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+	char comm[TT_COMM_LEN];
+};
+
+#ifdef __cplusplus
+#define TT_ASSERT_SIZE(type, size) static_assert(sizeof(type) == (size), #type " layout changed")
+#else
+#define TT_ASSERT_SIZE(type, size) _Static_assert(sizeof(type) == (size), #type " layout changed")
+#endif
+TT_ASSERT_SIZE(struct tt_header, 56);
+TT_ASSERT_SIZE(struct tt_config, 72);
+TT_ASSERT_SIZE(struct tt_proc_exec, 56 + 16 + TT_PATH_LEN + TT_ARGS_LEN);
+TT_ASSERT_SIZE(struct tt_proc_fork, 64);
+TT_ASSERT_SIZE(struct tt_proc_exit, 72);
+TT_ASSERT_SIZE(struct tt_proc_signal, 72);
+
+#endif /* TAPIO_BPF_EVENTS_H */

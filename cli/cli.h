@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The tapio-trace command line: parsing into an Invocation, then running it.
+// One file per subcommand (cmd_*.cpp), the shared flags in flags.cpp.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+
+namespace tapio::cli {
+
+enum class Command { none, trace, doctor };
+
+// Everything the command line says, before it is checked and turned into a
+// tapio::Config.
+struct Options {
+    Command command = Command::none;
+    std::string subcommand;  // "proc", "all", "doctor", ...
+
+    bool json = false;
+    std::string output = "table";
+    std::vector<uint32_t> pids;
+    std::string comm;
+    std::optional<uint32_t> uid;
+    std::string cgroup;
+    bool failed_only = false;
+    std::string duration;
+    uint64_t count = 0;
+    uint64_t rate_limit = 0;
+    uint32_t sample = 0;
+    std::string sampling_interval = "1s";
+    std::string ring_buffer_size = "16M";
+    bool verbose = false;
+
+    // all: areas turned off.
+    bool no_proc = false, no_net = false, no_file = false, no_mem = false;
+
+    Config config;  // area options are parsed straight into it
+};
+
+// What a successful parse yields: a checked configuration and limits.
+struct Invocation {
+    Options options;
+    std::optional<std::chrono::nanoseconds> duration;
+};
+
+// Parses argv. Throws tapio::Error(ExitCode::usage) with one clear line for
+// bad input; returns nullopt after printing --help or --version output.
+std::optional<Invocation> parse(int argc, const char* const* argv);
+
+int run(int argc, const char* const* argv);
+
+// Builders, one per file.
+void add_global_flags(CLI::App& app, Options& options);
+void register_proc(CLI::App& app, Options& options);
+void add_proc_flags(CLI::App& sub, ProcOptions& proc);
+void register_all(CLI::App& app, Options& options);
+void register_doctor(CLI::App& app, Options& options);
+
+// Turns parsed options into the library's configuration; throws usage errors.
+Invocation finish(Options options);
+
+int run_trace(const Invocation& invocation);
+int run_doctor(const Invocation& invocation);
+
+}  // namespace tapio::cli

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The global flags, accepted before or after the subcommand, and the checks
+// that turn them into a tapio::Config.
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "errors.h"
+#include "events.h"
+#include "parse.h"
+#include "probes.h"
+
+namespace tapio::cli {
+
+void add_global_flags(CLI::App& app, Options& o)
+{
+    app.add_flag("-j,--json", o.json, "Print one JSON object per line (same as -o json)");
+    app.add_option("-o,--output", o.output, "Output format: table (default) or json");
+    app.add_option("-p,--pid", o.pids, "Only this process and its threads (repeatable)")->type_name("PID");
+    app.add_option("--comm", o.comm, "Only tasks whose command name is NAME")->type_name("NAME");
+    app.add_option("-u,--uid", o.uid, "Only tasks running as UID")->type_name("UID");
+    app.add_option("--cgroup", o.cgroup, "Only tasks in this cgroup v2 directory and below")->type_name("PATH");
+    app.add_flag("-x,--failed", o.failed_only, "Only failed operations");
+    app.add_option("-d,--duration", o.duration, "Stop after DUR (500ms, 10s, 2m)")->type_name("DUR");
+    app.add_option("-n,--count", o.count, "Stop after N events")->type_name("N");
+    app.add_option("--rate-limit", o.rate_limit, "At most N events per second, in the kernel (0 = off)")
+        ->type_name("N");
+    app.add_option("--sample", o.sample, "Keep 1 in N events, in the kernel")->type_name("N");
+    app.add_option("--sampling-interval", o.sampling_interval, "Interval of periodic summaries (default 1s)")
+        ->type_name("DUR");
+    app.add_option("--ring-buffer-size", o.ring_buffer_size, "Ring buffer size, a power of two (default 16M)")
+        ->type_name("SIZE");
+    app.add_flag("-v,--verbose", o.verbose, "Report what attached how, and libbpf's log, on stderr");
+}
+
+namespace {
+
+[[noreturn]] void usage(const std::string& what) { throw Error(ExitCode::usage, what); }
+
+}  // namespace
+
+Invocation finish(Options o)
+{
+    Invocation inv;
+    Config& c = o.config;
+
+    if (o.json)
+        o.output = "json";
+    if (o.output != "table" && o.output != "json")
+        usage(fmt::format("--output: '{}' is not a format (use table or json)", o.output));
+
+    for (uint32_t pid : o.pids)
+        if (pid == 0)
+            usage("--pid: 0 is not a process id");
+    c.pids = o.pids;
+    if (o.comm.size() > 15)
+        usage(fmt::format("--comm: '{}' is longer than the 15 characters the kernel keeps", o.comm));
+    c.comm = o.comm;
+    c.uid = o.uid;
+    c.cgroup_path = o.cgroup;
+    c.failed_only = o.failed_only;
+
+    if (!o.duration.empty()) {
+        auto d = parse_duration(o.duration);
+        if (!d || d->count() == 0)
+            usage(fmt::format("--duration: '{}' is not a duration (use 500ms, 10s, 2m)", o.duration));
+        inv.duration = *d;
+    }
+    c.rate_limit = o.rate_limit;
+    if (o.rate_limit > 1000000000ULL)
+        usage("--rate-limit: at most 1000000000 events per second");
+    c.sample = o.sample;
+
+    auto interval = parse_duration(o.sampling_interval);
+    if (!interval || interval->count() < 10000000)
+        usage(fmt::format("--sampling-interval: '{}' is not a duration of at least 10ms", o.sampling_interval));
+    c.sampling_interval = *interval;
+
+    auto size = parse_size(o.ring_buffer_size);
+    if (!size || *size < 4096 || (*size & (*size - 1)) != 0 || *size > (1ULL << 30))
+        usage(fmt::format("--ring-buffer-size: '{}' is not a power of two between 4K and 1G", o.ring_buffer_size));
+    c.ring_buffer_size = *size;
+    c.verbose = o.verbose;
+
+    if (o.subcommand == "all") {
+        c.areas.clear();
+        const std::pair<Area, bool> wanted[] = {
+            {Area::proc, !o.no_proc}, {Area::net, !o.no_net}, {Area::file, !o.no_file}, {Area::mem, !o.no_mem}};
+        for (auto [area, on] : wanted)
+            if (on && area_built(area))
+                c.areas.push_back(area);
+        if (c.areas.empty())
+            usage("all: every area is turned off");
+    }
+    if (c.proc.max_args == 0 || c.proc.max_args > TT_MAX_ARGS)
+        usage(fmt::format("--max-args: must be between 1 and {}", TT_MAX_ARGS));
+    if (c.proc.syscalls_top == 0)
+        usage("--syscalls-top: must be at least 1");
+
+    inv.options = std::move(o);
+    return inv;
+}
+
+}  // namespace tapio::cli

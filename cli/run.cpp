@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Parsing the command line and running a trace.
+#include <bpf/libbpf.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "errors.h"
+#include "records.h"
+#include "writer.h"
+
+namespace tapio::cli {
+
+std::optional<Invocation> parse(int argc, const char* const* argv)
+{
+    Options o;
+    CLI::App app("tapio-trace: eBPF tracing for incidents: processes, network, files, memory", "tapio-trace");
+    app.set_version_flag("--version", std::string("tapio-trace ") + TAPIO_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();
+    add_global_flags(app, o);
+    register_proc(app, o);
+    register_all(app, o);
+    register_doctor(app, o);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp&) {
+        fmt::print("{}", app.help());
+        return std::nullopt;
+    } catch (const CLI::CallForAllHelp&) {
+        fmt::print("{}", app.help("", CLI::AppFormatMode::All));
+        return std::nullopt;
+    } catch (const CLI::CallForVersion&) {
+        fmt::print("tapio-trace {}\n", TAPIO_VERSION);
+        return std::nullopt;
+    } catch (const CLI::ParseError& e) {
+        std::string what = e.what();
+        if (what.empty())
+            what = "bad command line";
+        throw Error(ExitCode::usage, what);
+    }
+    // CLI11 calls a subcommand's help itself: catch "proc --help" too.
+    return finish(std::move(o));
+}
+
+namespace {
+
+Collector* active_collector = nullptr;
+
+void on_stop_signal(int)
+{
+    if (active_collector)
+        active_collector->stop();
+}
+
+void install_signal_handlers()
+{
+    struct sigaction sa{};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;  // no SA_RESTART: epoll_wait must return EINTR
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    // A closed pipe shows up as EPIPE from write(); end quietly then.
+    signal(SIGPIPE, SIG_IGN);
+}
+
+int libbpf_quiet(enum libbpf_print_level, const char*, va_list) { return 0; }
+
+int libbpf_verbose(enum libbpf_print_level level, const char* format, va_list args)
+{
+    if (level == LIBBPF_DEBUG)
+        return 0;
+    return vfprintf(stderr, format, args);
+}
+
+bool output_closed(void* ctx) { return static_cast<Output*>(ctx)->closed(); }
+
+void report_hooks(const Health& h)
+{
+    for (const HookStatus& s : h.hooks) {
+        if (s.state == HookState::attached)
+            fmt::print(stderr, "tapio-trace: {}: {} attached ({}{}{})\n", s.area, s.hook, s.how,
+                       s.reason.empty() ? "" : "; ", s.reason);
+        else
+            fmt::print(stderr, "tapio-trace: {}: {} {}{}{}\n", s.area, s.hook, hook_state_name(s.state),
+                       s.reason.empty() ? "" : ": ", s.reason);
+    }
+}
+
+void summarize(const Health& h, bool verbose)
+{
+    uint64_t lost = h.drops.total(TT_DROP_LOST);
+    uint64_t limited = h.drops.total(TT_DROP_RATE_LIMITED);
+    uint64_t sampled = h.drops.total(TT_DROP_SAMPLED_OUT);
+    if (!verbose && lost + limited + sampled == 0)
+        return;
+    fmt::print(stderr, "tapio-trace: {} events; {} lost, {} rate-limited, {} sampled out\n", h.events, lost, limited,
+               sampled);
+}
+
+}  // namespace
+
+int run_trace(const Invocation& inv)
+{
+    const Options& o = inv.options;
+    libbpf_set_print(o.verbose ? libbpf_verbose : libbpf_quiet);
+    auto started = std::chrono::steady_clock::now();
+
+    Collector collector(o.config);
+    active_collector = &collector;
+    install_signal_handlers();
+    collector.start();
+
+    Health h = collector.health();
+    if (o.verbose) {
+        report_hooks(h);
+        auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+        size_t attached = 0;
+        for (const HookStatus& s : h.hooks)
+            attached += s.state == HookState::attached;
+        fmt::print(stderr, "tapio-trace: ready: {} hooks attached in {:.1f} ms\n", attached, ms);
+    }
+
+    Output out(STDOUT_FILENO);
+    JsonWriter json(out, collector.clock());
+    TableWriter table(out, collector.clock());
+    RecordSink& sink = o.output == "json" ? static_cast<RecordSink&>(json) : static_cast<RecordSink&>(table);
+
+    RunLimits limits;
+    limits.duration = inv.duration;
+    limits.max_events = o.count;
+    StopReason why = collector.run(sink, limits, output_closed, &out);
+    active_collector = nullptr;
+    if (why != StopReason::output_closed)
+        summarize(collector.health(), o.verbose);
+    return 0;
+}
+
+int run(int argc, const char* const* argv)
+{
+    try {
+        auto inv = parse(argc, argv);
+        if (!inv)
+            return 0;
+        if (inv->options.command == Command::doctor)
+            return run_doctor(*inv);
+        return run_trace(*inv);
+    } catch (const Error& e) {
+        fmt::print(stderr, "tapio-trace: {}\n", e.what());
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "tapio-trace: {}\n", e.what());
+        return static_cast<int>(ExitCode::runtime);
+    }
+}
+
+}  // namespace tapio::cli

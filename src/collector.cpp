@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "collector.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "errors.h"
+#include "host_features.h"
+#include "records.h"
+
+namespace tapio {
+
+const char* state_name(State state)
+{
+    switch (state) {
+    case State::created: return "created";
+    case State::running: return "running";
+    case State::stopped: return "stopped";
+    case State::failed: return "failed";
+    }
+    return "?";
+}
+
+uint64_t DropCounts::total(tt_drop_reason reason) const
+{
+    uint64_t sum = 0;
+    for (const auto& k : by_kind)
+        sum += k[reason];
+    return sum;
+}
+
+uint64_t DropCounts::total() const
+{
+    return total(TT_DROP_LOST) + total(TT_DROP_RATE_LIMITED) + total(TT_DROP_SAMPLED_OUT);
+}
+
+std::optional<std::string> missing_privileges()
+{
+    constexpr int cap_sys_admin = 21, cap_perfmon = 38, cap_bpf = 39;
+    std::ifstream status("/proc/self/status");
+    std::string line;
+    uint64_t eff = 0;
+    while (std::getline(status, line)) {
+        if (line.rfind("CapEff:", 0) == 0) {
+            eff = std::stoull(line.substr(7), nullptr, 16);
+            break;
+        }
+    }
+    auto has = [&](int cap) { return (eff >> cap) & 1; };
+    if (has(cap_sys_admin) || (has(cap_bpf) && has(cap_perfmon)))
+        return std::nullopt;
+    std::string missing;
+    if (!has(cap_bpf))
+        missing = "CAP_BPF";
+    if (!has(cap_perfmon))
+        missing += missing.empty() ? "CAP_PERFMON" : ", CAP_PERFMON";
+    return fmt::format("not privileged enough: needs CAP_BPF and CAP_PERFMON, or root (missing {}); try sudo",
+                       missing);
+}
+
+Collector::Collector(Config config, HostFeatures* features) : config_(std::move(config)), features_(features)
+{
+    if (!features_) {
+        owned_features_ = std::make_unique<SystemFeatures>();
+        features_ = owned_features_.get();
+    }
+}
+
+Collector::~Collector()
+{
+    if (ring_)
+        ring_buffer__free(ring_);
+}
+
+void Collector::start()
+{
+    if (auto missing = missing_privileges())
+        throw Error(ExitCode::privilege, *missing);
+    if (!features_->has_vmlinux_btf())
+        throw Error(ExitCode::kernel,
+                    "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing; needs CONFIG_DEBUG_INFO_BTF=y)");
+    if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) != 1)
+        throw Error(ExitCode::kernel, "the kernel has no BPF ring buffer (needs Linux 5.8 or later)");
+
+    clock_ = WallClock::now();
+    probes_ = std::make_unique<ProbeManager>(config_, *features_);
+    try {
+        probes_->start();
+    } catch (...) {
+        state_ = State::failed;
+        throw;
+    }
+    ring_ = ring_buffer__new(probes_->events_fd(), &Collector::on_record, this, nullptr);
+    if (!ring_) {
+        state_ = State::failed;
+        throw Error(ExitCode::runtime, fmt::format("cannot open the ring buffer: {}", strerror(errno)));
+    }
+    state_ = State::running;
+}
+
+int Collector::on_record(void* ctx, void* data, size_t size)
+{
+    auto* self = static_cast<Collector*>(ctx);
+    DecodeOptions options;
+    options.max_args = self->config_.proc.max_args;
+    if (!decode_record(data, size, options, *self->sink_)) {
+        ++self->decode_errors_;
+        return 0;
+    }
+    ++self->events_;
+    if (self->max_events_ && self->events_ >= self->max_events_)
+        return -ECANCELED;  // stops the drain right after the Nth record
+    return 0;
+}
+
+DropCounts Collector::read_drops() const
+{
+    DropCounts counts;
+    if (!probes_ || probes_->stats_fd() < 0)
+        return counts;
+    int ncpus = libbpf_num_possible_cpus();
+    if (ncpus <= 0)
+        return counts;
+    std::vector<uint64_t> values(static_cast<size_t>(ncpus));
+    for (uint32_t kind = 0; kind < TT_KIND_MAX; ++kind) {
+        for (uint32_t reason = 0; reason < TT_DROP_REASONS; ++reason) {
+            uint32_t key = kind * TT_DROP_REASONS + reason;
+            if (bpf_map_lookup_elem(probes_->stats_fd(), &key, values.data()) != 0)
+                continue;
+            uint64_t sum = 0;
+            for (uint64_t v : values)
+                sum += v;
+            counts.by_kind[kind][reason] = sum;
+        }
+    }
+    return counts;
+}
+
+void Collector::report_drops(RecordSink& sink, bool final)
+{
+    DropCounts now = read_drops();
+    bool any = false;
+    for (uint32_t k = 0; k < TT_KIND_MAX && !any; ++k)
+        for (uint32_t r = 0; r < TT_DROP_REASONS; ++r)
+            any |= now.by_kind[k][r] != reported_drops_.by_kind[k][r];
+    if (!any)
+        return;
+
+    static const char* const reason_keys[TT_DROP_REASONS] = {"lost", "rate_limited", "sampled_out"};
+    Common c;
+    c.ts_boot_ns = boot_time_ns();
+    c.pid = c.tid = static_cast<uint32_t>(getpid());
+    c.ppid = static_cast<uint32_t>(getppid());
+    c.uid = getuid();
+    c.comm = "tapio-trace";
+    sink.begin("tapio.dropped", c);
+    for (uint32_t r = 0; r < TT_DROP_REASONS; ++r) {
+        sink.begin_object(reason_keys[r]);
+        for (uint32_t k = 0; k < TT_KIND_MAX; ++k) {
+            uint64_t delta = now.by_kind[k][r] - reported_drops_.by_kind[k][r];
+            if (delta)
+                sink.u64(kind_type(static_cast<uint16_t>(k)), delta);
+        }
+        sink.end_object();
+    }
+    sink.boolean("final", final);
+    sink.end();
+    reported_drops_ = now;
+}
+
+StopReason Collector::run(RecordSink& sink, const RunLimits& limits, bool (*sink_closed)(void*), void* closed_ctx)
+{
+    sink_ = &sink;
+    max_events_ = limits.max_events;
+    const uint64_t start_ns = boot_time_ns();
+    last_drop_report_ns_ = last_tick_ns_ = start_ns;
+    const int drain_ms = static_cast<int>(config_.drain_interval.count());
+    const auto interval_ns = static_cast<uint64_t>(config_.sampling_interval.count());
+    StopReason reason = StopReason::requested;
+    bool count_reached = false;
+
+    auto closed = [&] { return sink_closed && sink_closed(closed_ctx); };
+    for (;;) {
+        if (stop_requested_.load(std::memory_order_relaxed))
+            break;
+        int err = ring_buffer__poll(ring_, drain_ms);
+        // Records submitted without a wakeup sit unnoticed by epoll: drain them.
+        if (err >= 0)
+            err = ring_buffer__consume(ring_);
+        if (err == -ECANCELED) {
+            count_reached = true;
+            reason = StopReason::count;
+            break;
+        }
+        uint64_t now = boot_time_ns();
+        if (now - last_drop_report_ns_ >= 1000000000ULL) {
+            report_drops(sink, false);
+            last_drop_report_ns_ = now;
+        }
+        if (now - last_tick_ns_ >= interval_ns) {
+            probes_->tick(TickContext{now, now - last_tick_ns_, config_}, sink);
+            last_tick_ns_ = now;
+        }
+        sink.flush();
+        if (closed()) {
+            reason = StopReason::output_closed;
+            break;
+        }
+        if (limits.duration && now - start_ns >= static_cast<uint64_t>(limits.duration->count())) {
+            reason = StopReason::duration;
+            break;
+        }
+    }
+    if (!count_reached && reason != StopReason::output_closed)
+        ring_buffer__consume(ring_);  // what arrived before the stop
+    report_drops(sink, true);
+    sink.flush();
+    state_ = State::stopped;
+    sink_ = nullptr;
+    return reason;
+}
+
+Health Collector::health() const
+{
+    Health h;
+    h.state = state_;
+    h.events = events_;
+    h.decode_errors = decode_errors_;
+    h.drops = read_drops();
+    if (probes_) {
+        h.hooks = probes_->hooks();
+        h.areas = probes_->running_areas();
+    }
+    return h;
+}
+
+}  // namespace tapio

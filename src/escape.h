@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Kernel strings are hostile: control bytes, quotes, invalid UTF-8 and
+// terminal escape sequences all arrive in comm, paths and arguments.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <string_view>
+
+namespace tapio {
+
+// Appends s as the inside of a JSON string: quotes, backslashes and control
+// characters (C0, DEL, C1) escaped, invalid UTF-8 replaced by U+FFFD.
+void append_json_escaped(fmt::memory_buffer& out, std::string_view s);
+
+// Appends s for a terminal: printable UTF-8 as is; control characters, DEL,
+// C1 controls and invalid bytes as \n, \t, \xNN or \u{NN}; backslash doubled.
+// With quote_spaces, a value containing a space or nothing at all is quoted.
+void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool quote_spaces = false);
+
+// Length of the string in a fixed-size kernel char array (up to the first NUL).
+inline std::string_view kernel_string(const char* data, size_t capacity)
+{
+    size_t n = 0;
+    while (n < capacity && data[n] != '\0')
+        ++n;
+    return {data, n};
+}
+
+}  // namespace tapio

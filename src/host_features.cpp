@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "host_features.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace tapio {
+
+SystemFeatures::~SystemFeatures()
+{
+    if (btf_)
+        btf__free(btf_);
+}
+
+struct btf* SystemFeatures::vmlinux_btf()
+{
+    if (!btf_loaded_) {
+        btf_loaded_ = true;
+        btf_ = btf__load_vmlinux_btf();
+        if (!btf_ || libbpf_get_error(btf_))
+            btf_ = nullptr;
+    }
+    return btf_;
+}
+
+bool SystemFeatures::has_vmlinux_btf() { return access("/sys/kernel/btf/vmlinux", R_OK) == 0; }
+
+bool SystemFeatures::btf_has_type(std::string_view name)
+{
+    struct btf* b = vmlinux_btf();
+    if (!b)
+        return false;
+    std::string n(name);
+    return btf__find_by_name(b, n.c_str()) >= 0;
+}
+
+static bool is_dir(const std::string& path)
+{
+    struct stat st{};
+    return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const std::string& SystemFeatures::tracefs_dir()
+{
+    if (tracefs_checked_)
+        return tracefs_dir_;
+    tracefs_checked_ = true;
+    // libbpf looks in these two places, debugfs first.
+    for (const char* dir : {"/sys/kernel/debug/tracing", "/sys/kernel/tracing"}) {
+        if (is_dir(std::string(dir) + "/events")) {
+            tracefs_dir_ = dir;
+            return tracefs_dir_;
+        }
+    }
+    // Many hosts do not mount tracefs at boot; plain tracepoints need it to
+    // find their ids, so mount it where libbpf will look.
+    if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 && is_dir("/sys/kernel/tracing/events")) {
+        mounted_tracefs_ = true;
+        tracefs_dir_ = "/sys/kernel/tracing";
+    } else {
+        tracefs_error_ =
+            fmt::format("tracefs is not mounted and mounting it on /sys/kernel/tracing failed: {}", strerror(errno));
+    }
+    return tracefs_dir_;
+}
+
+std::optional<std::string> SystemFeatures::tracefs_problem()
+{
+    if (tracefs_dir().empty())
+        return tracefs_error_;
+    return std::nullopt;
+}
+
+bool SystemFeatures::tracepoint_exists(std::string_view category, std::string_view name)
+{
+    const std::string& dir = tracefs_dir();
+    if (dir.empty())
+        return false;
+    return is_dir(fmt::format("{}/events/{}/{}", dir, category, name));
+}
+
+bool SystemFeatures::prog_type_supported(bpf_prog_type type)
+{
+    auto it = prog_types_.find(type);
+    if (it != prog_types_.end())
+        return it->second;
+    bool ok = libbpf_probe_bpf_prog_type(type, nullptr) == 1;
+    prog_types_[type] = ok;
+    return ok;
+}
+
+bool SystemFeatures::tracing_loadable(bpf_attach_type type, std::string_view btf_name)
+{
+    std::string key = fmt::format("{}:{}", static_cast<int>(type), btf_name);
+    auto it = tracing_trials_.find(key);
+    if (it != tracing_trials_.end())
+        return it->second;
+    bool ok = false;
+    if (struct btf* b = vmlinux_btf()) {
+        int id = btf__find_by_name(b, std::string(btf_name).c_str());
+        if (id > 0) {
+            // r0 = 0; exit
+            const struct bpf_insn insns[] = {
+                {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
+                {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
+            };
+            LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = static_cast<__u32>(id));
+            int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "tt_probe", "GPL", insns, 2, &opts);
+            if (fd >= 0) {
+                ok = true;
+                close(fd);
+            }
+        }
+    }
+    tracing_trials_[key] = ok;
+    return ok;
+}
+
+const char* hook_kind_name(HookKind kind)
+{
+    switch (kind) {
+    case HookKind::tracepoint: return "tracepoint";
+    case HookKind::raw_tracepoint: return "raw_tracepoint";
+    case HookKind::btf_tracepoint: return "tp_btf";
+    case HookKind::fentry: return "fentry";
+    case HookKind::fexit: return "fexit";
+    case HookKind::other: return "other";
+    }
+    return "other";
+}
+
+HookTarget parse_section(std::string_view section)
+{
+    HookTarget t;
+    auto after = [&](std::string_view prefix) -> std::optional<std::string_view> {
+        if (section.substr(0, prefix.size()) == prefix)
+            return section.substr(prefix.size());
+        return std::nullopt;
+    };
+    if (auto rest = after("tracepoint/"); rest || (rest = after("tp/"))) {
+        size_t slash = rest->find('/');
+        t.kind = HookKind::tracepoint;
+        if (slash != std::string_view::npos) {
+            t.category = std::string(rest->substr(0, slash));
+            t.name = std::string(rest->substr(slash + 1));
+        }
+    } else if (auto rest = after("tp_btf/")) {
+        t.kind = HookKind::btf_tracepoint;
+        t.name = std::string(*rest);
+    } else if (auto rest = after("raw_tp/"); rest || (rest = after("raw_tracepoint/"))) {
+        t.kind = HookKind::raw_tracepoint;
+        t.name = std::string(*rest);
+    } else if (auto rest = after("fentry/")) {
+        t.kind = HookKind::fentry;
+        t.name = std::string(*rest);
+    } else if (auto rest = after("fexit/")) {
+        t.kind = HookKind::fexit;
+        t.name = std::string(*rest);
+    }
+    return t;
+}
+
+std::optional<std::string> target_unavailable(const HookTarget& t, HostFeatures& f)
+{
+    switch (t.kind) {
+    case HookKind::tracepoint:
+        if (auto problem = f.tracefs_problem())
+            return problem;
+        if (!f.tracepoint_exists(t.category, t.name))
+            return fmt::format("tracepoint {}:{} not found in tracefs", t.category, t.name);
+        return std::nullopt;
+    case HookKind::btf_tracepoint:
+        if (!f.has_vmlinux_btf())
+            return std::string("kernel has no BTF (/sys/kernel/btf/vmlinux)");
+        if (!f.btf_has_type("btf_trace_" + t.name))
+            return fmt::format("raw tracepoint {} not in kernel BTF", t.name);
+        if (!f.tracing_loadable(BPF_TRACE_RAW_TP, "btf_trace_" + t.name))
+            return std::string("the kernel refuses to load BTF-typed tracepoint programs");
+        return std::nullopt;
+    case HookKind::raw_tracepoint:
+        if (f.has_vmlinux_btf() && !f.btf_has_type("btf_trace_" + t.name))
+            return fmt::format("raw tracepoint {} not in kernel BTF", t.name);
+        if (!f.prog_type_supported(BPF_PROG_TYPE_RAW_TRACEPOINT))
+            return std::string("raw tracepoint programs are not supported by this kernel");
+        return std::nullopt;
+    case HookKind::fentry:
+    case HookKind::fexit:
+        if (!f.has_vmlinux_btf())
+            return std::string("kernel has no BTF (/sys/kernel/btf/vmlinux)");
+        if (!f.btf_has_type(t.name))
+            return fmt::format("kernel function {} not in BTF", t.name);
+        if (!f.tracing_loadable(t.kind == HookKind::fentry ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT, t.name))
+            return std::string("the kernel refuses to load fentry/fexit programs");
+        return std::nullopt;
+    case HookKind::other: return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+}  // namespace tapio

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// What the running kernel offers, probed lazily and cached. Hook selection
+// asks this interface, so a test can hand it a fake kernel.
+#pragma once
+
+#include <linux/bpf.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+struct btf;
+
+namespace tapio {
+
+class HostFeatures {
+public:
+    virtual ~HostFeatures() = default;
+    virtual bool has_vmlinux_btf() = 0;
+    // A type in the kernel's BTF, e.g. "btf_trace_sched_process_fork".
+    virtual bool btf_has_type(std::string_view name) = 0;
+    // events/<category>/<name> under tracefs; tracefs is mounted if needed.
+    virtual bool tracepoint_exists(std::string_view category, std::string_view name) = 0;
+    // Why plain tracepoints cannot be used at all (tracefs unavailable), or nullopt.
+    virtual std::optional<std::string> tracefs_problem() = 0;
+    virtual bool prog_type_supported(bpf_prog_type type) = 0;
+    // Whether a trivial BPF_PROG_TYPE_TRACING program of this attach type
+    // (BPF_TRACE_RAW_TP for tp_btf, BPF_TRACE_FENTRY/FEXIT) loads against the
+    // named BTF type: some hardened kernels refuse fentry with EPERM.
+    virtual bool tracing_loadable(bpf_attach_type type, std::string_view btf_name) = 0;
+};
+
+// The real host.
+class SystemFeatures final : public HostFeatures {
+public:
+    SystemFeatures() = default;
+    ~SystemFeatures() override;
+    SystemFeatures(const SystemFeatures&) = delete;
+    SystemFeatures& operator=(const SystemFeatures&) = delete;
+
+    bool has_vmlinux_btf() override;
+    bool btf_has_type(std::string_view name) override;
+    bool tracepoint_exists(std::string_view category, std::string_view name) override;
+    std::optional<std::string> tracefs_problem() override;
+    bool prog_type_supported(bpf_prog_type type) override;
+    bool tracing_loadable(bpf_attach_type type, std::string_view btf_name) override;
+
+    // Where event formats live ("/sys/kernel/tracing"), mounting tracefs there
+    // if nothing is mounted; empty when that failed.
+    const std::string& tracefs_dir();
+    bool mounted_tracefs() const { return mounted_tracefs_; }
+
+private:
+    struct btf* vmlinux_btf();
+
+    bool btf_loaded_ = false;
+    struct btf* btf_ = nullptr;
+    bool tracefs_checked_ = false;
+    bool mounted_tracefs_ = false;
+    std::string tracefs_dir_;
+    std::string tracefs_error_;
+    std::map<int, bool> prog_types_;
+    std::map<std::string, bool> tracing_trials_;
+};
+
+// The kinds of attachment tapio-trace uses, from a program's section name.
+enum class HookKind { tracepoint, raw_tracepoint, btf_tracepoint, fentry, fexit, other };
+const char* hook_kind_name(HookKind kind);
+
+struct HookTarget {
+    HookKind kind = HookKind::other;
+    std::string category;  // "sched" for tracepoints; empty otherwise
+    std::string name;      // "sched_process_fork", or the function for fentry
+};
+
+HookTarget parse_section(std::string_view section);
+
+// Why this target cannot be used on this host, or nullopt when it can.
+std::optional<std::string> target_unavailable(const HookTarget& target, HostFeatures& features);
+
+}  // namespace tapio

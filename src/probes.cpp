@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "probes.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "area_probes.h"
+#include "errors.h"
+#include "host_features.h"
+
+namespace tapio {
+
+const char* hook_state_name(HookState state)
+{
+    switch (state) {
+    case HookState::attached: return "attached";
+    case HookState::disabled: return "disabled";
+    case HookState::unavailable: return "unavailable";
+    case HookState::failed: return "failed";
+    }
+    return "?";
+}
+
+void LinkDeleter::operator()(bpf_link* link) const { bpf_link__destroy(link); }
+
+namespace {
+
+// Maps every object declares through bpf/common.bpf.h; the first object
+// creates them, the others reuse its descriptors.
+constexpr const char* shared_map_names[] = {"tt_events", "tt_stats", "tt_pids", "tt_cgroup", "tt_sample", "tt_rate"};
+
+bool is_shared_map(const char* name)
+{
+    for (const char* shared : shared_map_names)
+        if (std::strcmp(shared, name) == 0)
+            return true;
+    return false;
+}
+
+std::string errno_text(int err) { return strerror(err < 0 ? -err : err); }
+
+}  // namespace
+
+std::unique_ptr<AreaProbes> make_area_probes(Area area)
+{
+    switch (area) {
+    case Area::proc: return make_proc_probes();
+    default: break;
+    }
+    throw Error(ExitCode::runtime, fmt::format("the {} area is not built into this tapio-trace", area_name(area)));
+}
+
+bool area_built(Area area) { return area == Area::proc; }
+
+ProbeManager::ProbeManager(const Config& config, HostFeatures& features) : config_(config), features_(features) {}
+
+ProbeManager::~ProbeManager()
+{
+    links_.clear();
+    areas_.clear();
+    if (cgroup_fd_ >= 0)
+        close(cgroup_fd_);
+    for (const auto& shared : shared_fds_)
+        close(shared.second);
+}
+
+std::vector<Area> ProbeManager::running_areas() const
+{
+    std::vector<Area> out;
+    for (const auto& a : areas_)
+        out.push_back(a->area());
+    return out;
+}
+
+void ProbeManager::start()
+{
+    if (!config_.cgroup_path.empty()) {
+        cgroup_fd_ = open(config_.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (cgroup_fd_ < 0)
+            throw Error(ExitCode::usage,
+                        fmt::format("--cgroup {}: cannot open: {}", config_.cgroup_path, errno_text(errno)));
+    }
+    std::vector<std::string> failures;
+    for (Area area : config_.areas) {
+        try {
+            start_area(area);
+        } catch (const Error& e) {
+            if (e.code() == ExitCode::privilege || e.code() == ExitCode::usage)
+                throw;
+            failures.push_back(e.what());
+            status_.push_back(HookStatus{area_name(area), "*", "", "", HookState::failed, e.what()});
+        }
+    }
+    if (areas_.empty()) {
+        std::string why = failures.empty() ? "no area selected" : failures.front();
+        throw Error(ExitCode::kernel, "no area could start: " + why);
+    }
+}
+
+void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& planned)
+{
+    bpf_object* obj = probes.object();
+    // Nothing loads unless a hook picks it.
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, obj) bpf_program__set_autoload(prog, false);
+
+    for (const HookSpec& spec : probes.hooks(config_)) {
+        HookStatus st;
+        st.area = area_name(probes.area());
+        st.hook = spec.hook;
+        if (!spec.wanted) {
+            st.state = HookState::disabled;
+            st.reason = "not requested";
+            st.program = spec.programs.empty() ? "" : spec.programs.front();
+            planned.push_back(st);
+            continue;
+        }
+        std::vector<std::string> reasons;
+        for (const std::string& name : spec.programs) {
+            bpf_program* p = bpf_object__find_program_by_name(obj, name.c_str());
+            if (!p) {
+                reasons.push_back(name + ": no such program");
+                continue;
+            }
+            HookTarget target = parse_section(bpf_program__section_name(p));
+            if (auto why = target_unavailable(target, features_)) {
+                reasons.push_back(fmt::format("{}: {}", hook_kind_name(target.kind), *why));
+                continue;
+            }
+            bpf_program__set_autoload(p, true);
+            st.program = name;
+            st.how = hook_kind_name(target.kind);
+            st.state = HookState::attached;  // provisional until attach
+            break;
+        }
+        if (st.program.empty()) {
+            st.state = HookState::unavailable;
+            st.program = spec.programs.empty() ? "" : spec.programs.front();
+            for (size_t i = 0; i < reasons.size(); ++i)
+                st.reason += (i ? "; " : "") + reasons[i];
+        } else if (!reasons.empty()) {
+            // A better variant was passed over: say so in the report.
+            for (size_t i = 0; i < reasons.size(); ++i)
+                st.reason += (i ? "; " : "fallback: ") + reasons[i];
+        }
+        planned.push_back(st);
+    }
+}
+
+void ProbeManager::share_maps(bpf_object* obj)
+{
+    bpf_map* map;
+    bpf_object__for_each_map(map, obj)
+    {
+        const char* name = bpf_map__name(map);
+        if (std::strcmp(name, "tt_events") == 0)
+            bpf_map__set_max_entries(map, static_cast<__u32>(config_.ring_buffer_size));
+        for (const auto& [shared, fd] : shared_fds_) {
+            if (shared == name) {
+                int err = bpf_map__reuse_fd(map, fd);
+                if (err)
+                    throw Error(ExitCode::runtime, fmt::format("cannot share map {}: {}", name, errno_text(err)));
+            }
+        }
+    }
+}
+
+void ProbeManager::remember_shared_maps(bpf_object* obj)
+{
+    if (!shared_fds_.empty())
+        return;
+    bpf_map* map;
+    bpf_object__for_each_map(map, obj)
+    {
+        const char* name = bpf_map__name(map);
+        if (!is_shared_map(name))
+            continue;
+        // Our own descriptor: the maps outlive this object if it is dropped.
+        int fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+            throw Error(ExitCode::runtime, fmt::format("cannot keep map {}: {}", name, errno_text(errno)));
+        shared_fds_.emplace_back(name, fd);
+        if (std::strcmp(name, "tt_events") == 0)
+            events_fd_ = fd;
+        if (std::strcmp(name, "tt_stats") == 0)
+            stats_fd_ = fd;
+    }
+    fill_filter_maps(obj);
+}
+
+void ProbeManager::fill_filter_maps(bpf_object* obj)
+{
+    if (bpf_map* pids = bpf_object__find_map_by_name(obj, "tt_pids")) {
+        __u8 one = 1;
+        for (uint32_t pid : config_.pids)
+            bpf_map__update_elem(pids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);
+    }
+    if (cgroup_fd_ >= 0) {
+        bpf_map* cg = bpf_object__find_map_by_name(obj, "tt_cgroup");
+        __u32 zero = 0;
+        __u32 fd = static_cast<__u32>(cgroup_fd_);
+        if (!cg || bpf_map__update_elem(cg, &zero, sizeof(zero), &fd, sizeof(fd), BPF_ANY) != 0)
+            throw Error(ExitCode::usage,
+                        fmt::format("--cgroup {}: not a cgroup v2 directory (the cgroup2 hierarchy is usually "
+                                    "mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)",
+                                    config_.cgroup_path));
+    }
+}
+
+void ProbeManager::start_area(Area area)
+{
+    std::unique_ptr<AreaProbes> probes = make_area_probes(area);
+    bpf_object* obj = probes->object();
+
+    tt_config& cfg = *probes->common_config();
+    std::memset(&cfg, 0, sizeof(cfg));
+    cfg.filter_pids = config_.pids.empty() ? 0 : 1;
+    cfg.filter_uid = config_.uid.has_value();
+    cfg.uid = config_.uid.value_or(0);
+    cfg.filter_comm = config_.comm.empty() ? 0 : 1;
+    std::strncpy(cfg.comm, config_.comm.c_str(), sizeof(cfg.comm) - 1);
+    cfg.filter_cgroup = config_.cgroup_path.empty() ? 0 : 1;
+    cfg.failed_only = config_.failed_only;
+    cfg.sample_every = config_.sample;
+    cfg.rate_per_sec = config_.rate_limit;
+    cfg.rate_burst = config_.rate_limit;  // one second's worth
+    // Wake the reader early once a quarter of the buffer is waiting.
+    cfg.wakeup_bytes = config_.ring_buffer_size / 4;
+    probes->configure(config_);
+
+    std::vector<HookStatus> planned;
+    choose_programs(*probes, planned);
+    share_maps(obj);
+
+    int err = bpf_object__load(obj);
+    if (err) {
+        if (err == -EPERM || err == -EACCES)
+            throw Error(ExitCode::privilege,
+                        fmt::format("cannot load {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)",
+                                    area_name(area), errno_text(err)));
+        throw Error(ExitCode::runtime, fmt::format("cannot load {} programs: {} (run with -v for the verifier log)",
+                                                   area_name(area), errno_text(err)));
+    }
+    remember_shared_maps(obj);
+
+    size_t attached = 0;
+    for (HookStatus& st : planned) {
+        if (st.state != HookState::attached)
+            continue;
+        bpf_program* p = bpf_object__find_program_by_name(obj, st.program.c_str());
+        bpf_link* link = bpf_program__attach(p);
+        if (!link || libbpf_get_error(link)) {
+            int e = errno;
+            st.state = HookState::failed;
+            st.reason = fmt::format("cannot attach {} {}: {}", st.how, st.hook, errno_text(e));
+            continue;
+        }
+        links_.emplace_back(link);
+        ++attached;
+    }
+    status_.insert(status_.end(), planned.begin(), planned.end());
+    if (attached == 0)
+        throw Error(ExitCode::kernel, fmt::format("no {} hook could be attached", area_name(area)));
+    areas_.push_back(std::move(probes));
+}
+
+void ProbeManager::tick(const TickContext& ctx, RecordSink& sink)
+{
+    for (auto& a : areas_)
+        a->tick(ctx, sink);
+}
+
+}  // namespace tapio

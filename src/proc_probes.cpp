@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The proc area's probe set: exec, fork, exit, signals, syscall summaries.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "area_probes.h"
+#include "escape.h"
+#include "names.h"
+#include "proc.skel.h"
+
+namespace tapio {
+namespace {
+
+class ProcProbes final : public SkeletonProbes<proc_bpf> {
+public:
+    ProcProbes() : SkeletonProbes(Area::proc, proc_bpf__open(), proc_bpf__destroy, "proc") {}
+
+    tt_config* common_config() override { return const_cast<tt_config*>(&skel()->rodata->tt_cfg); }
+
+    void configure(const Config& config) override
+    {
+        skel()->rodata->max_args = std::min<uint32_t>(config.proc.max_args, TT_MAX_ARGS);
+        skel()->rodata->trace_threads = config.proc.threads;
+    }
+
+    std::vector<HookSpec> hooks(const Config& config) const override
+    {
+        bool syscalls = config.proc.syscalls;
+        return {
+            {"sched:sched_process_exec", {"handle_exec"}},
+            {"syscalls:sys_enter_execve", {"handle_execve_enter"}},
+            {"syscalls:sys_exit_execve", {"handle_execve_exit"}},
+            {"syscalls:sys_enter_execveat", {"handle_execveat_enter"}},
+            {"syscalls:sys_exit_execveat", {"handle_execveat_exit"}},
+            {"sched:sched_process_fork", {"handle_fork_btf", "handle_fork_raw"}},
+            {"sched:sched_process_exit", {"handle_exit"}},
+            {"syscalls:sys_enter_kill", {"handle_kill_enter"}},
+            {"syscalls:sys_exit_kill", {"handle_kill_exit"}},
+            {"syscalls:sys_enter_tkill", {"handle_tkill_enter"}},
+            {"syscalls:sys_exit_tkill", {"handle_tkill_exit"}},
+            {"syscalls:sys_enter_tgkill", {"handle_tgkill_enter"}},
+            {"syscalls:sys_exit_tgkill", {"handle_tgkill_exit"}},
+            {"raw_syscalls:sys_enter", {"handle_sys_enter"}, syscalls},
+            {"raw_syscalls:sys_exit", {"handle_sys_exit"}, syscalls},
+        };
+    }
+
+    void tick(const TickContext& ctx, RecordSink& sink) override
+    {
+        if (ctx.config.proc.syscalls)
+            emit_syscall_summary(ctx, sink);
+    }
+
+private:
+    struct Row {
+        uint32_t nr;
+        tt_syscall_stat stat;
+    };
+
+    // Drains the in-kernel per-(process, syscall) counters and writes one
+    // proc.syscalls record per process, its busiest syscalls first.
+    void emit_syscall_summary(const TickContext& ctx, RecordSink& sink)
+    {
+        int fd = bpf_map__fd(skel()->maps.syscall_stats);
+        tt_syscall_key key{}, next{};
+        bool first = true;
+        by_pid_.clear();
+        while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
+            first = false;
+            key = next;
+            tt_syscall_stat stat{};
+            if (bpf_map_lookup_and_delete_elem(fd, &next, &stat) != 0) {
+                if (bpf_map_lookup_elem(fd, &next, &stat) != 0)
+                    continue;
+                bpf_map_delete_elem(fd, &next);
+                first = true;  // the key we walk from is gone: restart
+            }
+            by_pid_[next.pid].push_back({next.nr, stat});
+        }
+        for (auto& [pid, rows] : by_pid_) {
+            std::sort(rows.begin(), rows.end(),
+                      [](const Row& a, const Row& b) { return a.stat.count > b.stat.count; });
+            Common c;
+            c.ts_boot_ns = ctx.now_boot_ns;
+            c.pid = pid;
+            c.tid = pid;
+            c.comm = kernel_string(rows.front().stat.comm, sizeof(rows.front().stat.comm));
+            uint64_t total = 0;
+            for (const Row& r : rows)
+                total += r.stat.count;
+            sink.begin("proc.syscalls", c);
+            sink.u64("interval_ns", ctx.interval_ns);
+            sink.u64("total", total);
+            sink.begin_array("syscalls");
+            size_t n = std::min<size_t>(rows.size(), ctx.config.proc.syscalls_top);
+            for (size_t i = 0; i < n; ++i) {
+                const Row& r = rows[i];
+                sink.begin_object({});
+                std::string_view name = syscall_name(r.nr);
+                if (name.empty())
+                    sink.str("name", fmt::format("syscall_{}", r.nr));
+                else
+                    sink.name("name", name);
+                sink.u64("nr", r.nr);
+                sink.u64("count", r.stat.count);
+                sink.u64("errors", r.stat.errors);
+                sink.u64("total_ns", r.stat.total_ns);
+                sink.end_object();
+            }
+            sink.end_array();
+            sink.end();
+        }
+    }
+
+    std::unordered_map<uint32_t, std::vector<Row>> by_pid_;
+};
+
+}  // namespace
+
+std::unique_ptr<AreaProbes> make_proc_probes() { return std::make_unique<ProcProbes>(); }
+
+}  // namespace tapio

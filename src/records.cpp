@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "records.h"
+
+#include <array>
+
+#include "escape.h"
+#include "names.h"
+
+namespace tapio {
+
+static_assert(sizeof(tt_header) == 56, "tt_header layout differs between BPF and C++");
+
+const char* area_name(Area area)
+{
+    switch (area) {
+    case Area::proc: return "proc";
+    case Area::net: return "net";
+    case Area::file: return "file";
+    case Area::mem: return "mem";
+    }
+    return "?";
+}
+
+bool Config::has_area(Area a) const
+{
+    for (Area x : areas)
+        if (x == a)
+            return true;
+    return false;
+}
+
+namespace {
+
+struct KindTable {
+    std::array<const KindInfo*, TT_KIND_MAX> by_kind{};
+    KindTable()
+    {
+        for (auto table : {proc_kinds()})
+            for (const KindInfo& info : table)
+                if (info.kind < TT_KIND_MAX)
+                    by_kind[info.kind] = &info;
+    }
+};
+
+const KindTable& kinds()
+{
+    static const KindTable table;
+    return table;
+}
+
+}  // namespace
+
+const KindInfo* find_kind(uint16_t kind) { return kind < TT_KIND_MAX ? kinds().by_kind[kind] : nullptr; }
+
+std::string_view kind_type(uint16_t kind)
+{
+    const KindInfo* info = find_kind(kind);
+    return info ? info->type : std::string_view("unknown");
+}
+
+Common common_of(const tt_header& h)
+{
+    Common c;
+    c.ts_boot_ns = h.ts_ns;
+    c.pid = h.pid;
+    c.tid = h.tid;
+    c.ppid = h.ppid;
+    c.uid = h.uid;
+    c.cgroup_id = h.cgroup_id;
+    c.comm = kernel_string(h.comm, sizeof(h.comm));
+    return c;
+}
+
+bool decode_record(const void* data, size_t size, const DecodeOptions& options, RecordSink& sink)
+{
+    if (size < sizeof(tt_header))
+        return false;
+    const auto* header = static_cast<const tt_header*>(data);
+    const KindInfo* info = find_kind(header->kind);
+    if (!info || size < info->size || header->size != info->size)
+        return false;
+    sink.begin(info->type, common_of(*header));
+    info->describe(data, options, sink);
+    sink.end();
+    return true;
+}
+
+void error_field(RecordSink& sink, int64_t ret)
+{
+    if (ret >= 0)
+        return;
+    std::string_view name = errno_name(ret);
+    if (name.empty())
+        sink.i64("error", ret);
+    else
+        sink.name("error", name);
+}
+
+}  // namespace tapio

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The stream of decoded events: decoders and periodic summaries call a
+// RecordSink, which a writer (JSON lines, table) or an embedding program
+// implements. Nothing here allocates; strings are views into the record.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace tapio {
+
+// Fields every record carries.
+struct Common {
+    uint64_t ts_boot_ns = 0;  // CLOCK_BOOTTIME
+    uint32_t pid = 0;
+    uint32_t tid = 0;
+    uint32_t ppid = 0;
+    uint32_t uid = 0;
+    uint64_t cgroup_id = 0;
+    std::string_view comm;  // raw kernel bytes: hostile
+};
+
+class RecordSink {
+public:
+    virtual ~RecordSink() = default;
+
+    virtual void begin(std::string_view type, const Common& common) = 0;
+    virtual void i64(std::string_view key, int64_t value) = 0;
+    virtual void u64(std::string_view key, uint64_t value) = 0;
+    virtual void boolean(std::string_view key, bool value) = 0;
+    virtual void null(std::string_view key) = 0;
+    // Any bytes: writers escape them.
+    virtual void str(std::string_view key, std::string_view value) = 0;
+    // A value from a fixed vocabulary (errno names, states): never escaped.
+    virtual void name(std::string_view key, std::string_view value) { str(key, value); }
+
+    virtual void begin_array(std::string_view key) = 0;
+    virtual void element(std::string_view value) = 0;
+    virtual void end_array() = 0;
+    virtual void begin_object(std::string_view key) = 0;
+    virtual void end_object() = 0;
+
+    virtual void end() = 0;
+    // End of a drain: push buffered output out.
+    virtual void flush() {}
+};
+
+}  // namespace tapio

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "writer.h"
+
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "escape.h"
+
+namespace tapio {
+
+bool Output::flush()
+{
+    const char* p = buf_.data();
+    size_t left = buf_.size();
+    while (left > 0 && !closed_) {
+        ssize_t n = ::write(fd_, p, left);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            // EPIPE (the reader went away) or a dead descriptor: stop writing.
+            closed_ = true;
+            break;
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    buf_.clear();
+    return !closed_;
+}
+
+namespace {
+
+void append_digits(char* at, unsigned value, int width)
+{
+    for (int i = width - 1; i >= 0; --i) {
+        at[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+}
+
+int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+}  // namespace
+
+void TimeFormatter::rfc3339(fmt::memory_buffer& out, int64_t wall_ns)
+{
+    int64_t sec = floor_div(wall_ns, 1000000000);
+    auto frac = static_cast<unsigned>(wall_ns - sec * 1000000000);
+    if (sec != utc_second_) {
+        time_t t = static_cast<time_t>(sec);
+        tm parts{};
+        gmtime_r(&t, &parts);
+        append_digits(utc_prefix_, static_cast<unsigned>(parts.tm_year + 1900), 4);
+        utc_prefix_[4] = '-';
+        append_digits(utc_prefix_ + 5, static_cast<unsigned>(parts.tm_mon + 1), 2);
+        utc_prefix_[7] = '-';
+        append_digits(utc_prefix_ + 8, static_cast<unsigned>(parts.tm_mday), 2);
+        utc_prefix_[10] = 'T';
+        append_digits(utc_prefix_ + 11, static_cast<unsigned>(parts.tm_hour), 2);
+        utc_prefix_[13] = ':';
+        append_digits(utc_prefix_ + 14, static_cast<unsigned>(parts.tm_min), 2);
+        utc_prefix_[16] = ':';
+        append_digits(utc_prefix_ + 17, static_cast<unsigned>(parts.tm_sec), 2);
+        utc_prefix_[19] = '.';
+        utc_second_ = sec;
+    }
+    char text[31];
+    std::copy(utc_prefix_, utc_prefix_ + 20, text);
+    append_digits(text + 20, frac, 9);
+    text[29] = 'Z';
+    out.append(text, text + 30);
+}
+
+void TimeFormatter::clock_ms(fmt::memory_buffer& out, int64_t wall_ns)
+{
+    int64_t sec = floor_div(wall_ns, 1000000000);
+    auto ms = static_cast<unsigned>((wall_ns - sec * 1000000000) / 1000000);
+    if (sec != local_second_) {
+        time_t t = static_cast<time_t>(sec);
+        tm parts{};
+        localtime_r(&t, &parts);
+        append_digits(local_prefix_, static_cast<unsigned>(parts.tm_hour), 2);
+        local_prefix_[2] = ':';
+        append_digits(local_prefix_ + 3, static_cast<unsigned>(parts.tm_min), 2);
+        local_prefix_[5] = ':';
+        append_digits(local_prefix_ + 6, static_cast<unsigned>(parts.tm_sec), 2);
+        local_second_ = sec;
+    }
+    char text[12];
+    std::copy(local_prefix_, local_prefix_ + 8, text);
+    text[8] = '.';
+    append_digits(text + 9, ms, 3);
+    out.append(text, text + 12);
+}
+
+// ---- JSON lines ----
+
+void JsonWriter::key(std::string_view k)
+{
+    auto& b = out_.buffer();
+    if (!first_[depth_])
+        b.push_back(',');
+    first_[depth_] = false;
+    if (!k.empty()) {
+        // Keys are snake_case literals from our own code: no escaping needed.
+        b.push_back('"');
+        b.append(k);
+        b.append(std::string_view("\":"));
+    }
+}
+
+void JsonWriter::begin(std::string_view type, const Common& c)
+{
+    auto& b = out_.buffer();
+    depth_ = 0;
+    first_[0] = false;
+    b.append(std::string_view("{\"ts\":\""));
+    time_.rfc3339(b, clock_.to_wall_ns(c.ts_boot_ns));
+    b.append(std::string_view("\",\"type\":\""));
+    b.append(type);
+    fmt::format_to(std::back_inserter(b), "\",\"pid\":{},\"tid\":{},\"ppid\":{},\"uid\":{},\"comm\":\"", c.pid, c.tid,
+                   c.ppid, c.uid);
+    append_json_escaped(b, c.comm);
+    fmt::format_to(std::back_inserter(b), "\",\"cgroup_id\":{}", c.cgroup_id);
+}
+
+void JsonWriter::i64(std::string_view k, int64_t v)
+{
+    key(k);
+    fmt::format_to(std::back_inserter(out_.buffer()), "{}", v);
+}
+
+void JsonWriter::u64(std::string_view k, uint64_t v)
+{
+    key(k);
+    fmt::format_to(std::back_inserter(out_.buffer()), "{}", v);
+}
+
+void JsonWriter::boolean(std::string_view k, bool v)
+{
+    key(k);
+    out_.buffer().append(v ? std::string_view("true") : std::string_view("false"));
+}
+
+void JsonWriter::null(std::string_view k)
+{
+    key(k);
+    out_.buffer().append(std::string_view("null"));
+}
+
+void JsonWriter::str(std::string_view k, std::string_view v)
+{
+    key(k);
+    auto& b = out_.buffer();
+    b.push_back('"');
+    append_json_escaped(b, v);
+    b.push_back('"');
+}
+
+void JsonWriter::name(std::string_view k, std::string_view v)
+{
+    key(k);
+    auto& b = out_.buffer();
+    b.push_back('"');
+    b.append(v);
+    b.push_back('"');
+}
+
+void JsonWriter::begin_array(std::string_view k)
+{
+    key(k);
+    out_.buffer().push_back('[');
+    if (depth_ < 7)
+        first_[++depth_] = true;
+}
+
+void JsonWriter::element(std::string_view v) { str({}, v); }
+
+void JsonWriter::end_array()
+{
+    out_.buffer().push_back(']');
+    if (depth_ > 0)
+        --depth_;
+}
+
+void JsonWriter::begin_object(std::string_view k)
+{
+    key(k);
+    out_.buffer().push_back('{');
+    if (depth_ < 7)
+        first_[++depth_] = true;
+}
+
+void JsonWriter::end_object()
+{
+    out_.buffer().push_back('}');
+    if (depth_ > 0)
+        --depth_;
+}
+
+void JsonWriter::end() { out_.buffer().append(std::string_view("}\n")); }
+
+// ---- table ----
+// TIME  TYPE  PID  COMM  DETAILS, where DETAILS is key=value pairs.
+
+void TableWriter::key(std::string_view k)
+{
+    auto& b = out_.buffer();
+    if (!first_[depth_])
+        b.push_back(depth_ == 0 ? ' ' : ',');
+    first_[depth_] = false;
+    if (!k.empty()) {
+        b.append(k);
+        b.push_back('=');
+    }
+}
+
+void TableWriter::begin(std::string_view type, const Common& c)
+{
+    auto& b = out_.buffer();
+    if (!header_written_) {
+        fmt::format_to(std::back_inserter(b), "{:<12} {:<16} {:>7} {:<16} {}\n", "TIME", "TYPE", "PID", "COMM",
+                       "DETAILS");
+        header_written_ = true;
+    }
+    depth_ = 0;
+    first_[0] = true;
+    time_.clock_ms(b, clock_.to_wall_ns(c.ts_boot_ns));
+    fmt::format_to(std::back_inserter(b), " {:<16} {:>7} ", type, c.pid);
+    size_t before = b.size();
+    append_terminal_escaped(b, c.comm);
+    size_t width = b.size() - before;
+    for (size_t i = width; i < 16; ++i)
+        b.push_back(' ');
+    b.push_back(' ');
+}
+
+void TableWriter::i64(std::string_view k, int64_t v)
+{
+    key(k);
+    fmt::format_to(std::back_inserter(out_.buffer()), "{}", v);
+}
+
+void TableWriter::u64(std::string_view k, uint64_t v)
+{
+    key(k);
+    fmt::format_to(std::back_inserter(out_.buffer()), "{}", v);
+}
+
+void TableWriter::boolean(std::string_view k, bool v)
+{
+    key(k);
+    out_.buffer().append(v ? std::string_view("true") : std::string_view("false"));
+}
+
+void TableWriter::null(std::string_view k)
+{
+    key(k);
+    out_.buffer().push_back('-');
+}
+
+void TableWriter::str(std::string_view k, std::string_view v)
+{
+    key(k);
+    append_terminal_escaped(out_.buffer(), v, true);
+}
+
+void TableWriter::name(std::string_view k, std::string_view v)
+{
+    key(k);
+    out_.buffer().append(v);
+}
+
+void TableWriter::begin_array(std::string_view k)
+{
+    key(k);
+    out_.buffer().push_back('[');
+    if (depth_ < 7)
+        first_[++depth_] = true;
+}
+
+void TableWriter::element(std::string_view v) { str({}, v); }
+
+void TableWriter::end_array()
+{
+    out_.buffer().push_back(']');
+    if (depth_ > 0)
+        --depth_;
+}
+
+void TableWriter::begin_object(std::string_view k)
+{
+    key(k);
+    out_.buffer().push_back('{');
+    if (depth_ < 7)
+        first_[++depth_] = true;
+}
+
+void TableWriter::end_object()
+{
+    out_.buffer().push_back('}');
+    if (depth_ > 0)
+        --depth_;
+}
+
+void TableWriter::end() { out_.buffer().push_back('\n'); }
+
+}  // namespace tapio
