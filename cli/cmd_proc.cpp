@@ -7,11 +7,13 @@ namespace tapio::cli {
 void add_proc_flags(CLI::App& sub, ProcOptions& proc)
 {
     sub.add_option("--max-args", proc.max_args, "Arguments kept per exec (default 20, at most 64)")
-        ->type_name("N");
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber);
     sub.add_flag("--threads", proc.threads, "Report fork and exit of every thread, not only processes");
     sub.add_flag("--syscalls", proc.syscalls, "Per-process syscall summary every --sampling-interval");
     sub.add_option("--syscalls-top", proc.syscalls_top, "Syscalls listed per process in summaries (default 10)")
-        ->type_name("N");
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber);
 }
 
 void register_proc(CLI::App& app, Options& o)

@@ -15,16 +15,23 @@ void add_global_flags(CLI::App& app, Options& o)
 {
     app.add_flag("-j,--json", o.json, "Print one JSON object per line (same as -o json)");
     app.add_option("-o,--output", o.output, "Output format: table (default) or json");
-    app.add_option("-p,--pid", o.pids, "Only this process and its threads (repeatable)")->type_name("PID");
+    app.add_option("-p,--pid", o.pids, "Only this process and its threads (repeatable)")
+        ->type_name("PID")
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--comm", o.comm, "Only tasks whose command name is NAME")->type_name("NAME");
-    app.add_option("-u,--uid", o.uid, "Only tasks running as UID")->type_name("UID");
+    app.add_option("-u,--uid", o.uid, "Only tasks running as UID")
+        ->type_name("UID")
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--cgroup", o.cgroup, "Only tasks in this cgroup v2 directory and below")->type_name("PATH");
     app.add_flag("-x,--failed", o.failed_only, "Only failed operations");
     app.add_option("-d,--duration", o.duration, "Stop after DUR (500ms, 10s, 2m)")->type_name("DUR");
-    app.add_option("-n,--count", o.count, "Stop after N events")->type_name("N");
+    app.add_option("-n,--count", o.count, "Stop after N events")->type_name("N")->check(CLI::NonNegativeNumber);
     app.add_option("--rate-limit", o.rate_limit, "At most N events per second, in the kernel (0 = off)")
-        ->type_name("N");
-    app.add_option("--sample", o.sample, "Keep 1 in N events, in the kernel")->type_name("N");
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber);
+    app.add_option("--sample", o.sample, "Keep 1 in N events, in the kernel")
+        ->type_name("N")
+        ->check(CLI::NonNegativeNumber);
     app.add_option("--sampling-interval", o.sampling_interval, "Interval of periodic summaries (default 1s)")
         ->type_name("DUR");
     app.add_option("--ring-buffer-size", o.ring_buffer_size, "Ring buffer size, a power of two (default 16M)")

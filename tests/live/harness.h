@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Live test harness: runs the real tapio-trace binary, waits until its
+// programs are attached, collects its JSON lines, and stops it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace live {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+struct Exit {
+    int code = -1;    // exit status, or -1 when killed by a signal
+    int signal = 0;
+};
+
+// A running `tapio-trace <args> --json -v`.
+class Tracer {
+public:
+    explicit Tracer(std::vector<std::string> args, bool json = true);
+    ~Tracer();
+    Tracer(const Tracer&) = delete;
+    Tracer& operator=(const Tracer&) = delete;
+
+    // Whether it printed its "ready" line (all programs attached).
+    bool ready() const { return ready_; }
+    // First record (from the start) for which match() holds.
+    std::optional<json> wait_for(const std::function<bool(const json&)>& match,
+                                 std::chrono::milliseconds timeout = 5000ms);
+    // Every record so far for which match() holds.
+    std::vector<json> all(const std::function<bool(const json&)>& match) const;
+    // SIGINT, then wait for the exit and for all output.
+    Exit stop(int sig = 2);
+    // Wait for a natural exit (duration, count).
+    Exit wait_exit(std::chrono::milliseconds timeout = 10000ms);
+    std::string stderr_text() const;
+    std::vector<std::string> stdout_lines() const;
+    pid_t pid() const { return pid_; }
+
+private:
+    void read_loop(int fd, bool is_stdout);
+
+    pid_t pid_ = -1;
+    bool ready_ = false;
+    bool exited_ = false;
+    Exit exit_;
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<std::string> out_lines_;
+    std::vector<json> records_;
+    std::string err_text_;
+    std::thread out_thread_, err_thread_;
+    int out_open_ = 2;
+};
+
+// Runs argv to completion; returns its exit.
+Exit run(const std::vector<std::string>& argv);
+// Starts argv; returns its pid.
+pid_t spawn(const std::vector<std::string>& argv);
+Exit wait_pid(pid_t pid);
+// Runs a shell command line through bash; returns exit and captured stdout/stderr.
+struct Captured {
+    Exit exit;
+    std::string out;
+    std::string err;
+};
+Captured capture(const std::vector<std::string>& argv, const std::vector<std::string>& env_extra = {});
+
+std::string binary();
+// A name unique to this test run, for markers in arguments and paths.
+std::string unique(const std::string& prefix);
+
+}  // namespace live

@@ -1,0 +1,403 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Live tests of the proc area and of the CLI contract (exit codes, limits,
+// rate limiting, sampling), against the real binary and kernel.
+#include <doctest/doctest.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <regex>
+
+#include "harness.h"
+
+using namespace live;
+
+namespace {
+
+bool is_type(const json& r, const char* type) { return r.value("type", "") == type; }
+
+// Sums one reason's count for one record type over all tapio.dropped records.
+uint64_t dropped(const Tracer& t, const char* reason, const char* type)
+{
+    uint64_t sum = 0;
+    for (const auto& r : t.all([](const json& r) { return is_type(r, "tapio.dropped"); }))
+        sum += r[reason].value(type, uint64_t{0});
+    return sum;
+}
+
+void check_common(const json& r)
+{
+    static const std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)");
+    CHECK(std::regex_match(r["ts"].get<std::string>(), rfc3339));
+    for (const char* key : {"pid", "tid", "ppid", "uid", "cgroup_id"})
+        CHECK_MESSAGE(r[key].is_number_unsigned(), key);
+    CHECK(r["comm"].is_string());
+}
+
+}  // namespace
+
+TEST_CASE("proc.exec: the exact record of a marker command")
+{
+    Tracer t({"proc"});
+    REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+    std::string marker = unique("tt-exec-marker");
+    pid_t child = spawn({"/bin/echo", marker, "two words", ""});
+    wait_pid(child);
+    auto r = t.wait_for([&](const json& r) {
+        return is_type(r, "proc.exec") && r["args"].size() > 1 && r["args"][1] == marker;
+    });
+    REQUIRE(r);
+    check_common(*r);
+    CHECK((*r)["pid"] == child);
+    CHECK((*r)["tid"] == child);
+    CHECK((*r)["ppid"] == getpid());
+    CHECK((*r)["uid"] == 0);
+    CHECK((*r)["comm"] == "echo");
+    CHECK((*r)["filename"] == "/bin/echo");
+    CHECK((*r)["args"] == json::array({"/bin/echo", marker, "two words", ""}));
+    CHECK((*r)["args_truncated"] == false);
+    CHECK((*r)["ret"] == 0);
+    CHECK_FALSE(r->contains("error"));
+    CHECK(t.stop().code == 0);
+}
+
+TEST_CASE("proc.exec: a failed exec carries ret and the errno name")
+{
+    Tracer t({"proc"});
+    REQUIRE(t.ready());
+    std::string missing = "/nonexistent/" + unique("tt-missing");
+    // Arguments in memory the process has touched: argv of a failed exec is
+    // read at syscall entry, before the kernel faults anything in, so (as
+    // with execsnoop) strings on never-touched pages can come back empty.
+    std::string arg1 = "arg1";
+    pid_t child = fork();
+    if (child == 0) {
+        char* const argv[] = {const_cast<char*>(missing.c_str()), arg1.data(), nullptr};
+        execve(missing.c_str(), argv, environ);
+        _exit(42);
+    }
+    wait_pid(child);
+    auto r = t.wait_for([&](const json& r) { return is_type(r, "proc.exec") && r["filename"] == missing; });
+    REQUIRE(r);
+    CHECK((*r)["pid"] == child);
+    CHECK((*r)["ret"] == -ENOENT);
+    CHECK((*r)["error"] == "ENOENT");
+    CHECK((*r)["args"] == json::array({missing, "arg1"}));
+    t.stop();
+}
+
+TEST_CASE("proc.exec: -x shows only failed execs")
+{
+    Tracer t({"proc", "-x"});
+    REQUIRE(t.ready());
+    std::string marker = unique("tt-ok");
+    wait_pid(spawn({"/bin/true", marker}));
+    std::string missing = "/nonexistent/" + unique("tt-x");
+    wait_pid(spawn({missing}));  // execvp fails in the child
+    REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "proc.exec") && r["filename"] == missing; }));
+    t.stop();
+    CHECK(t.all([&](const json& r) { return is_type(r, "proc.exec") && r.value("ret", 0) == 0; }).empty());
+}
+
+TEST_CASE("proc.exit: exit code 7, and a process killed by SIGKILL")
+{
+    Tracer t({"proc"});
+    REQUIRE(t.ready());
+    pid_t seven = spawn({"/bin/sh", "-c", "exit 7"});
+    wait_pid(seven);
+    auto r = t.wait_for([&](const json& r) { return is_type(r, "proc.exit") && r["pid"] == seven; });
+    REQUIRE(r);
+    check_common(*r);
+    CHECK((*r)["exit_code"] == 7);
+    CHECK((*r)["signal"].is_null());
+    CHECK((*r)["duration_ns"].get<uint64_t>() > 0);
+    CHECK((*r)["duration_ns"].get<uint64_t>() < 10'000'000'000ULL);
+
+    pid_t sleeper = spawn({"/bin/sleep", "30"});
+    usleep(100000);
+    REQUIRE(kill(sleeper, SIGKILL) == 0);
+    wait_pid(sleeper);
+    auto killed = t.wait_for([&](const json& r) { return is_type(r, "proc.exit") && r["pid"] == sleeper; });
+    REQUIRE(killed);
+    CHECK((*killed)["signal"] == "SIGKILL");
+    CHECK((*killed)["exit_code"] == 0);
+    CHECK((*killed)["duration_ns"].get<uint64_t>() >= 100'000'000ULL);
+    auto sent = t.wait_for([&](const json& r) { return is_type(r, "proc.signal") && r["target_pid"] == sleeper; });
+    REQUIRE(sent);
+    CHECK((*sent)["pid"] == getpid());
+    CHECK((*sent)["signal"] == "SIGKILL");
+    CHECK((*sent)["ret"] == 0);
+    t.stop();
+}
+
+TEST_CASE("proc.signal: SIGUSR1 sent, and a kill that fails with ESRCH")
+{
+    Tracer t({"proc"});
+    REQUIRE(t.ready());
+    pid_t sleeper = spawn({"/bin/sleep", "30"});
+    REQUIRE(kill(sleeper, SIGUSR1) == 0);
+    wait_pid(sleeper);
+    auto r = t.wait_for([&](const json& r) { return is_type(r, "proc.signal") && r["target_pid"] == sleeper; });
+    REQUIRE(r);
+    check_common(*r);
+    CHECK((*r)["pid"] == getpid());
+    CHECK((*r)["signal"] == "SIGUSR1");
+    CHECK((*r)["ret"] == 0);
+
+    // A pid that cannot exist (above pid_max's ceiling).
+    const pid_t nobody = 4194304 + 1000;
+    CHECK(kill(nobody, SIGUSR2) == -1);
+    auto failed = t.wait_for([&](const json& r) { return is_type(r, "proc.signal") && r["target_pid"] == nobody; });
+    REQUIRE(failed);
+    CHECK((*failed)["ret"] == -ESRCH);
+    CHECK((*failed)["error"] == "ESRCH");
+    CHECK((*failed)["signal"] == "SIGUSR2");
+    t.stop();
+}
+
+TEST_CASE("proc.fork: child_pid of a forked child")
+{
+    Tracer t({"proc"});
+    REQUIRE(t.ready());
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    wait_pid(child);
+    auto r = t.wait_for([&](const json& r) { return is_type(r, "proc.fork") && r["child_pid"] == child; });
+    REQUIRE(r);
+    check_common(*r);
+    CHECK((*r)["pid"] == getpid());
+    t.stop();
+}
+
+TEST_CASE("-p keeps only the given process")
+{
+    // Two children that each fork once when told to.
+    auto forker = [](int fd) {
+        pid_t p = fork();
+        if (p == 0) {
+            char c;
+            if (read(fd, &c, 1) == 1) {
+                pid_t g = fork();
+                if (g == 0)
+                    _exit(0);
+                waitpid(g, nullptr, 0);
+            }
+            _exit(0);
+        }
+        return p;
+    };
+    int pa[2], pb[2];
+    REQUIRE(pipe(pa) == 0);
+    REQUIRE(pipe(pb) == 0);
+    pid_t a = forker(pa[0]);
+    pid_t b = forker(pb[0]);
+    Tracer t({"proc", "-p", std::to_string(a)});
+    REQUIRE(t.ready());
+    REQUIRE(write(pb[1], "x", 1) == 1);
+    REQUIRE(write(pa[1], "x", 1) == 1);
+    wait_pid(a);
+    wait_pid(b);
+    REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "proc.exit") && r["pid"] == a; }));
+    t.stop();
+    CHECK(t.all([&](const json& r) { return is_type(r, "proc.fork") && r["pid"] == a; }).size() == 1);
+    CHECK(t.all([&](const json& r) { return r.contains("pid") && r["pid"] == b; }).empty());
+    for (const auto& r : t.all([](const json& r) { return r.value("type", "").rfind("proc.", 0) == 0; }))
+        CHECK(r["pid"] == a);
+    for (int fd : {pa[0], pa[1], pb[0], pb[1]})
+        close(fd);
+}
+
+TEST_CASE("--rate-limit holds on a burst and the counts add up")
+{
+    const int burst = 3000;
+    Tracer t({"proc", "-p", std::to_string(getpid()), "--rate-limit", "100"});
+    REQUIRE(t.ready());
+    auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < burst; ++i)
+        kill(getpid(), 0);
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // The drop report comes at most once a second; stop() adds a final one.
+    std::this_thread::sleep_for(200ms);
+    t.stop();
+    auto is_probe = [](const json& r) { return is_type(r, "proc.signal") && r["signal"].is_null(); };
+    uint64_t emitted = t.all(is_probe).size();
+    uint64_t limited = dropped(t, "rate_limited", "proc.signal");
+    CHECK(emitted + limited == burst);
+    // A bucket of 100 plus what refills while the burst runs.
+    CHECK(emitted >= 95);
+    CHECK(emitted <= 100 + static_cast<uint64_t>(100 * elapsed) + 5);
+    CHECK(t.stderr_text().find("rate-limited") != std::string::npos);
+}
+
+TEST_CASE("--sample keeps 1 in N and counts the rest")
+{
+    const int burst = 3000;
+    Tracer t({"proc", "-p", std::to_string(getpid()), "--sample", "10"});
+    REQUIRE(t.ready());
+    for (int i = 0; i < burst; ++i)
+        kill(getpid(), 0);
+    std::this_thread::sleep_for(200ms);
+    t.stop();
+    auto is_probe = [](const json& r) { return is_type(r, "proc.signal") && r["signal"].is_null(); };
+    uint64_t emitted = t.all(is_probe).size();
+    uint64_t sampled = dropped(t, "sampled_out", "proc.signal");
+    CHECK(emitted + sampled == burst);
+    // Counters are per CPU: each CPU keeps its first event of every ten.
+    CHECK(emitted >= burst / 10);
+    CHECK(emitted <= burst / 10 + static_cast<uint64_t>(sysconf(_SC_NPROCESSORS_ONLN)));
+}
+
+TEST_CASE("proc.syscalls: per-process summaries count a known syscall")
+{
+    Tracer t({"proc", "--syscalls", "--sampling-interval", "200ms", "-p", std::to_string(getpid())});
+    REQUIRE(t.ready());
+    for (int i = 0; i < 500; ++i)
+        syscall(SYS_getppid);
+    std::this_thread::sleep_for(600ms);
+    t.stop();
+    uint64_t count = 0;
+    for (const auto& r : t.all([](const json& r) { return is_type(r, "proc.syscalls"); })) {
+        CHECK(r["pid"] == getpid());
+        for (const auto& s : r["syscalls"])
+            if (s["name"] == "getppid") {
+                count += s["count"].get<uint64_t>();
+                CHECK(s["errors"] == 0);
+            }
+    }
+    CHECK(count >= 500);
+    CHECK(count < 600);
+}
+
+TEST_CASE("-n 1 stops after one event, exit 0")
+{
+    Tracer t({"proc", "-n", "1"});
+    REQUIRE(t.ready());
+    for (int i = 0; i < 20; ++i)
+        wait_pid(spawn({"/bin/true"}));
+    Exit e = t.wait_exit();
+    CHECK(e.code == 0);
+    auto lines = t.stdout_lines();
+    CHECK(lines.size() == 1);
+    CHECK(t.all([](const json& r) { return r.value("type", "").rfind("proc.", 0) == 0; }).size() == 1);
+}
+
+TEST_CASE("-d ends the run by itself with exit 0; SIGTERM too")
+{
+    Tracer t({"proc", "-d", "300ms"});
+    REQUIRE(t.ready());
+    CHECK(t.wait_exit(5000ms).code == 0);
+
+    Tracer u({"proc"});
+    REQUIRE(u.ready());
+    CHECK(u.stop(SIGTERM).code == 0);
+}
+
+TEST_CASE("| head -1 ends quietly with exit 0")
+{
+    std::string cmd = "set -o pipefail; " + binary() + " proc --json | head -1";
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    std::atomic<bool> done{false};
+    std::thread load([&] {
+        while (!done)
+            wait_pid(spawn({"/bin/true"}));
+    });
+    Captured c = capture({"/bin/bash", "-c", cmd});
+    done = true;
+    load.join();
+    CHECK(c.exit.code == 0);
+    CHECK(c.err.empty());
+    CHECK(json::parse(c.out)["type"].get<std::string>().rfind("proc.", 0) == 0);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+TEST_CASE("bad usage: exit 2, one line on stderr, nothing on stdout")
+{
+    const std::vector<std::vector<std::string>> cases = {
+        {"proc", "--bogus"},
+        {"proc", "--ring-buffer-size", "3M"},
+        {"proc", "-d", "soon"},
+        {"proc", "--output", "yaml"},
+        {"proc", "-p", "zero"},
+        {"proc", "--comm", "a-name-much-longer-than-fifteen"},
+        {"proc", "--max-args", "0"},
+        {"frobnicate"},
+        {},
+    };
+    for (const auto& args : cases) {
+        std::vector<std::string> argv = {binary()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        Captured c = capture(argv);
+        CAPTURE(c.err);
+        CHECK(c.exit.code == 2);
+        CHECK(c.out.empty());
+        CHECK(std::count(c.err.begin(), c.err.end(), '\n') == 1);
+        CHECK(c.err.rfind("tapio-trace: ", 0) == 0);
+    }
+}
+
+TEST_CASE("an unprivileged run exits 3 and names the missing capabilities")
+{
+    pid_t child;
+    int err[2];
+    REQUIRE(pipe(err) == 0);
+    child = fork();
+    if (child == 0) {
+        dup2(err[1], 2);
+        if (setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(99);
+        execl(binary().c_str(), binary().c_str(), "proc", "-d", "1s", nullptr);
+        _exit(98);
+    }
+    close(err[1]);
+    char buf[1024] = {};
+    ssize_t n = read(err[0], buf, sizeof(buf) - 1);
+    close(err[0]);
+    Exit e = wait_pid(child);
+    CHECK(e.code == 3);
+    REQUIRE(n > 0);
+    std::string text(buf);
+    CHECK(text.find("CAP_BPF") != std::string::npos);
+    CHECK(text.find("CAP_PERFMON") != std::string::npos);
+}
+
+TEST_CASE("hostile arguments: JSON stays valid, the table never carries raw control bytes")
+{
+    const std::string nasty = "esc\x1b[31mred\x1b[0m\ttab\nnl\"quote\\back\xff\xfe" "end";
+    std::string marker = unique("tt-hostile");
+    {
+        Tracer t({"proc"});
+        REQUIRE(t.ready());
+        wait_pid(spawn({"/bin/echo", marker, nasty}));
+        auto r = t.wait_for([&](const json& r) {
+            return is_type(r, "proc.exec") && r["args"].size() > 2 && r["args"][1] == marker;
+        });
+        REQUIRE(r);
+        // Everything but the invalid bytes comes back exactly; they become U+FFFD.
+        CHECK((*r)["args"][2] == "esc\x1b[31mred\x1b[0m\ttab\nnl\"quote\\back\xef\xbf\xbd\xef\xbf\xbd" "end");
+        t.stop();
+        for (const auto& line : t.stdout_lines())
+            CHECK(line.find('\x1b') == std::string::npos);
+    }
+    {
+        Tracer t({"proc"}, /*json=*/false);
+        REQUIRE(t.ready());
+        wait_pid(spawn({"/bin/echo", marker, nasty}));
+        std::this_thread::sleep_for(300ms);
+        t.stop();
+        bool seen = false;
+        for (const auto& line : t.stdout_lines()) {
+            for (char ch : line)
+                CHECK_MESSAGE((static_cast<unsigned char>(ch) >= 0x20 && ch != 0x7f), line);
+            if (line.find(marker) != std::string::npos) {
+                seen = true;
+                CHECK(line.find("esc\\x1b[31mred") != std::string::npos);
+                CHECK(line.find("\\xff\\xfe") != std::string::npos);
+            }
+        }
+        CHECK(seen);
+    }
+}

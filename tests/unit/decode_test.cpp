@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Decoding of hand-built records, exactly as the BPF side lays them out.
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+
+#include "records.h"
+#include "writer.h"
+
+using nlohmann::json;
+using namespace tapio;
+
+namespace {
+
+template <typename T>
+T make(uint16_t kind)
+{
+    T rec;
+    std::memset(&rec, 0, sizeof(rec));
+    rec.h.kind = kind;
+    rec.h.size = sizeof(T);
+    rec.h.ts_ns = 5;
+    rec.h.pid = 100;
+    rec.h.tid = 101;
+    rec.h.ppid = 1;
+    rec.h.uid = 0;
+    rec.h.cgroup_id = 9;
+    std::strcpy(rec.h.comm, "worker");
+    return rec;
+}
+
+template <typename T>
+json decode(const T& rec, DecodeOptions options = {})
+{
+    Output out(-1);
+    JsonWriter w(out, WallClock(0));
+    REQUIRE(decode_record(&rec, sizeof(rec), options, w));
+    return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+}
+
+}  // namespace
+
+TEST_CASE("proc.exec: argv split, max-args and truncation")
+{
+    auto rec = make<tt_proc_exec>(TT_PROC_EXEC);
+    std::strcpy(rec.filename, "/usr/bin/env");
+    const char argv[] = "env\0-i\0A=1\0two words";
+    std::memcpy(rec.args, argv, sizeof(argv));
+    rec.args_size = sizeof(argv);
+    json j = decode(rec);
+    CHECK(j["type"] == "proc.exec");
+    CHECK(j["pid"] == 100);
+    CHECK(j["tid"] == 101);
+    CHECK(j["comm"] == "worker");
+    CHECK(j["filename"] == "/usr/bin/env");
+    CHECK(j["args"] == json::array({"env", "-i", "A=1", "two words"}));
+    CHECK(j["args_truncated"] == false);
+    CHECK(j["ret"] == 0);
+    CHECK_FALSE(j.contains("error"));
+
+    DecodeOptions two;
+    two.max_args = 2;
+    json cut = decode(rec, two);
+    CHECK(cut["args"] == json::array({"env", "-i"}));
+    CHECK(cut["args_truncated"] == true);
+
+    rec.args_flags = TT_EXEC_ARGS_TRUNCATED;
+    rec.ret = -13;
+    json failed = decode(rec);
+    CHECK(failed["args_truncated"] == true);
+    CHECK(failed["ret"] == -13);
+    CHECK(failed["error"] == "EACCES");
+}
+
+TEST_CASE("proc.exit: wait status split into code, signal, core")
+{
+    auto rec = make<tt_proc_exit>(TT_PROC_EXIT);
+    rec.exit_code = 7 << 8;
+    rec.duration_ns = 1234;
+    json j = decode(rec);
+    CHECK(j["exit_code"] == 7);
+    CHECK(j["signal"].is_null());
+    CHECK(j["core_dumped"] == false);
+    CHECK(j["duration_ns"] == 1234);
+
+    rec.exit_code = 9;
+    j = decode(rec);
+    CHECK(j["exit_code"] == 0);
+    CHECK(j["signal"] == "SIGKILL");
+
+    rec.exit_code = 11 | 0x80;
+    j = decode(rec);
+    CHECK(j["signal"] == "SIGSEGV");
+    CHECK(j["core_dumped"] == true);
+}
+
+TEST_CASE("proc.signal and proc.fork")
+{
+    auto sig = make<tt_proc_signal>(TT_PROC_SIGNAL);
+    sig.target_pid = 555;
+    sig.sig = 10;
+    sig.ret = -3;
+    json j = decode(sig);
+    CHECK(j["target_pid"] == 555);
+    CHECK_FALSE(j.contains("target_tid"));
+    CHECK(j["signal"] == "SIGUSR1");
+    CHECK(j["error"] == "ESRCH");
+
+    auto fork = make<tt_proc_fork>(TT_PROC_FORK);
+    fork.child_pid = fork.child_tid = 777;
+    j = decode(fork);
+    CHECK(j["child_pid"] == 777);
+    CHECK_FALSE(j.contains("child_tid"));
+}
+
+TEST_CASE("malformed records are refused, not decoded")
+{
+    auto rec = make<tt_proc_fork>(TT_PROC_FORK);
+    Output out(-1);
+    JsonWriter w(out, WallClock(0));
+    CHECK_FALSE(decode_record(&rec, sizeof(tt_header) - 1, {}, w));
+    CHECK_FALSE(decode_record(&rec, sizeof(rec) - 4, {}, w));
+    rec.h.kind = TT_KIND_MAX - 1;
+    CHECK_FALSE(decode_record(&rec, sizeof(rec), {}, w));
+    rec.h.kind = TT_PROC_FORK;
+    rec.h.size = 12;
+    CHECK_FALSE(decode_record(&rec, sizeof(rec), {}, w));
+    CHECK(out.buffer().size() == 0);
+}

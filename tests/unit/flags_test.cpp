@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "errors.h"
+
+using namespace tapio;
+
+namespace {
+
+std::optional<cli::Invocation> parse(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "tapio-trace");
+    std::vector<const char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.c_str());
+    return cli::parse(static_cast<int>(argv.size()), argv.data());
+}
+
+ExitCode failure(std::vector<std::string> args)
+{
+    try {
+        parse(std::move(args));
+    } catch (const Error& e) {
+        return e.code();
+    }
+    return ExitCode::ok;
+}
+
+}  // namespace
+
+TEST_CASE("global flags before or after the subcommand")
+{
+    auto a = parse({"--json", "-p", "12", "proc", "-p", "13", "--rate-limit", "50"});
+    REQUIRE(a);
+    CHECK(a->options.output == "json");
+    CHECK(a->options.config.pids == std::vector<uint32_t>{12, 13});
+    CHECK(a->options.config.rate_limit == 50);
+    CHECK(a->options.config.areas == std::vector<Area>{Area::proc});
+
+    auto b = parse({"proc", "-o", "json", "-d", "500ms", "-n", "3", "--sample", "4", "--ring-buffer-size", "4M",
+                    "-u", "1000", "--comm", "bash", "-x", "--sampling-interval", "2s"});
+    REQUIRE(b);
+    CHECK(b->options.output == "json");
+    CHECK(b->duration == std::chrono::milliseconds(500));
+    CHECK(b->options.count == 3);
+    CHECK(b->options.config.sample == 4);
+    CHECK(b->options.config.ring_buffer_size == 4u << 20);
+    CHECK(b->options.config.uid == 1000u);
+    CHECK(b->options.config.comm == "bash");
+    CHECK(b->options.config.failed_only);
+    CHECK(b->options.config.sampling_interval == std::chrono::seconds(2));
+}
+
+TEST_CASE("proc flags")
+{
+    auto a = parse({"proc", "--max-args", "5", "--threads", "--syscalls", "--syscalls-top", "3"});
+    REQUIRE(a);
+    CHECK(a->options.config.proc.max_args == 5);
+    CHECK(a->options.config.proc.threads);
+    CHECK(a->options.config.proc.syscalls);
+    CHECK(a->options.config.proc.syscalls_top == 3);
+}
+
+TEST_CASE("all: areas on by default, --no-AREA turns one off")
+{
+    auto a = parse({"all"});
+    REQUIRE(a);
+    CHECK(a->options.config.has_area(Area::proc));
+    CHECK(failure({"all", "--no-proc", "--no-net", "--no-file", "--no-mem"}) == ExitCode::usage);
+}
+
+TEST_CASE("bad values are usage errors")
+{
+    CHECK(failure({"proc", "--ring-buffer-size", "3M"}) == ExitCode::usage);
+    CHECK(failure({"proc", "--ring-buffer-size", "1K"}) == ExitCode::usage);
+    CHECK(failure({"proc", "--ring-buffer-size", "lots"}) == ExitCode::usage);
+    CHECK(failure({"proc", "-d", "0s"}) == ExitCode::usage);
+    CHECK(failure({"proc", "-d", "soon"}) == ExitCode::usage);
+    CHECK(failure({"proc", "-o", "yaml"}) == ExitCode::usage);
+    CHECK(failure({"proc", "-p", "0"}) == ExitCode::usage);
+    CHECK(failure({"proc", "-p", "abc"}) == ExitCode::usage);
+    CHECK(failure({"proc", "-n", "-1"}) == ExitCode::usage);
+    CHECK(failure({"proc", "--comm", "sixteen-chars-xx"}) == ExitCode::usage);
+    CHECK(failure({"proc", "--sampling-interval", "1ms"}) == ExitCode::usage);
+    CHECK(failure({"proc", "--max-args", "65"}) == ExitCode::usage);
+    CHECK(failure({"proc", "--bogus"}) == ExitCode::usage);
+    CHECK(failure({"nosuch"}) == ExitCode::usage);
+    CHECK(failure({}) == ExitCode::usage);
+}

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "escape.h"
+#include "writer.h"
+
+using nlohmann::json;
+using namespace tapio;
+
+namespace {
+
+// Captures what a writer emits through a pipe-less Output: we read the
+// buffer before flush.
+struct Captured {
+    Output out{-1};
+    std::string take()
+    {
+        std::string s(out.buffer().data(), out.buffer().size());
+        out.buffer().clear();
+        return s;
+    }
+};
+
+Common sample_common(std::string_view comm)
+{
+    Common c;
+    c.ts_boot_ns = 1'000'000'123;
+    c.pid = 42;
+    c.tid = 43;
+    c.ppid = 1;
+    c.uid = 1000;
+    c.cgroup_id = 77;
+    c.comm = comm;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("JSON writer: common fields, types and nesting parse back")
+{
+    Captured cap;
+    // Boot time 1s maps to 2026-11-25T00:00:00Z.
+    JsonWriter w(cap.out, WallClock(1764028800LL * 1000000000LL - 1000000000LL));
+    w.begin("proc.exec", sample_common("bash"));
+    w.str("filename", "/bin/ls");
+    w.begin_array("args");
+    w.element("ls");
+    w.element("-l");
+    w.end_array();
+    w.boolean("args_truncated", false);
+    w.i64("ret", -2);
+    w.name("error", "ENOENT");
+    w.null("signal");
+    w.begin_object("lost");
+    w.u64("proc.exec", 3);
+    w.end_object();
+    w.begin_array("rows");
+    w.begin_object({});
+    w.u64("a", 1);
+    w.end_object();
+    w.begin_object({});
+    w.u64("a", 2);
+    w.end_object();
+    w.end_array();
+    w.u64("big", UINT64_MAX);
+    w.end();
+    std::string line = cap.take();
+    REQUIRE(line.back() == '\n');
+    REQUIRE(std::count(line.begin(), line.end(), '\n') == 1);
+    json j = json::parse(line);
+    CHECK(j["ts"] == "2025-11-25T00:00:00.000000123Z");
+    CHECK(j["type"] == "proc.exec");
+    CHECK(j["pid"] == 42);
+    CHECK(j["tid"] == 43);
+    CHECK(j["ppid"] == 1);
+    CHECK(j["uid"] == 1000);
+    CHECK(j["comm"] == "bash");
+    CHECK(j["cgroup_id"] == 77);
+    CHECK(j["args"] == json::array({"ls", "-l"}));
+    CHECK(j["ret"] == -2);
+    CHECK(j["error"] == "ENOENT");
+    CHECK(j["signal"].is_null());
+    CHECK(j["lost"]["proc.exec"] == 3);
+    CHECK(j["rows"][1]["a"] == 2);
+    CHECK(j["big"] == UINT64_MAX);
+    // Key order is stable: the common fields come first.
+    CHECK(line.rfind("{\"ts\":", 0) == 0);
+}
+
+TEST_CASE("JSON writer: hostile strings stay valid JSON")
+{
+    const std::string cases[] = {
+        std::string("quote\" back\\ slash"),
+        std::string("nl\ncr\rtab\tbs\bff\f"),
+        std::string("nul\0inside", 10),
+        std::string("\x1b[2J\x1b]0;title\x07"),
+        std::string("del\x7f c1\xc2\x9b csi"),
+        std::string("bad utf8 \xff\xfe \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 trunc\xe2\x82"),
+        std::string("ok utf8 é ✓ 😀"),
+    };
+    for (const auto& s : cases) {
+        Captured cap;
+        JsonWriter w(cap.out, WallClock(0));
+        w.begin("t.x", sample_common(s));
+        w.str("path", s);
+        w.begin_array("args");
+        w.element(s);
+        w.end_array();
+        w.end();
+        std::string line = cap.take();
+        CAPTURE(line);
+        json j;
+        REQUIRE_NOTHROW(j = json::parse(line));
+        // No raw control byte survives, not even ESC or a C1 CSI.
+        for (unsigned char ch : line.substr(0, line.size() - 1)) {
+            CHECK(ch >= 0x20);
+            CHECK(ch != 0x7f);
+        }
+        CHECK(line.find("\xc2\x9b") == std::string::npos);
+        CHECK(j["path"] == j["comm"]);
+    }
+    Captured cap;
+    JsonWriter w(cap.out, WallClock(0));
+    w.begin("t.x", sample_common("x"));
+    w.str("s", std::string("a\0b\x1b\xff\xc2\x9b é", 10));
+    w.end();
+    json j = json::parse(cap.take());
+    CHECK(j["s"] == std::string("a\0b\x1b\xef\xbf\xbd\xc2\x9b \xc3\xa9", 12));
+}
+
+TEST_CASE("terminal escaping never passes control bytes")
+{
+    fmt::memory_buffer b;
+    append_terminal_escaped(b, "a\x1b[31mb\nc\\d\xff\xc2\x9b" "e é");
+    std::string s(b.data(), b.size());
+    CHECK(s == "a\\x1b[31mb\\nc\\\\d\\xff\\u{9b}e é");
+    b.clear();
+    append_terminal_escaped(b, "two words", true);
+    CHECK(std::string(b.data(), b.size()) == "\"two words\"");
+    b.clear();
+    append_terminal_escaped(b, "", true);
+    CHECK(std::string(b.data(), b.size()) == "\"\"");
+}
+
+TEST_CASE("table writer: header once, fixed columns, escaped values")
+{
+    Captured cap;
+    TableWriter w(cap.out, WallClock(0));
+    w.begin("proc.exec", sample_common("evil\x1b[2J"));
+    w.str("filename", "/tmp/a b");
+    w.i64("ret", 0);
+    w.end();
+    w.begin("proc.exit", sample_common("sh"));
+    w.i64("exit_code", 7);
+    w.end();
+    std::string text = cap.take();
+    auto first_nl = text.find('\n');
+    std::string header = text.substr(0, first_nl);
+    CHECK(header.find("TIME") == 0);
+    CHECK(header.find("TYPE") != std::string::npos);
+    CHECK(header.find("COMM") != std::string::npos);
+    CHECK(std::count(text.begin(), text.end(), '\n') == 3);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find("evil\\x1b[2J") != std::string::npos);
+    CHECK(text.find("filename=\"/tmp/a b\" ret=0") != std::string::npos);
+    CHECK(text.find("exit_code=7") != std::string::npos);
+}
+
+TEST_CASE("Output remembers a closed pipe")
+{
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    close(fds[0]);
+    signal(SIGPIPE, SIG_IGN);
+    Output out(fds[1]);
+    out.buffer().append(std::string_view("hello\n"));
+    CHECK_FALSE(out.flush());
+    CHECK(out.closed());
+    close(fds[1]);
+}
