@@ -99,12 +99,42 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	return 0;
 }
 
+struct argv_walk {
+	const char *const *argv;
+	struct tt_proc_exec *e;
+	__u32 off;
+};
+
+/* Reads argv[i] into e->args; returns 1 to stop the walk. */
+static int read_one_arg(__u32 i, struct argv_walk *w)
+{
+	const char *arg = NULL;
+	struct tt_proc_exec *e = w->e;
+	__u32 off = w->off;
+	long n;
+
+	if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i]) || !arg)
+		return 1;
+	if (i >= max_args || off > TT_ARGS_LEN - TT_ARG_MAX) {
+		/* There is at least one more argument than we keep. */
+		e->args_flags |= TT_EXEC_ARGS_TRUNCATED;
+		return 1;
+	}
+	n = bpf_probe_read_user_str(&e->args[off], TT_ARG_MAX, arg);
+	if (n <= 0)
+		return 1;
+	if (n == TT_ARG_MAX)
+		e->args_flags |= TT_EXEC_ARGS_TRUNCATED;
+	w->off = off + n;
+	return 0;
+}
+
 static __always_inline int exec_enter(const char *filename, const char *const *argv)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 zero = 0;
+	struct argv_walk walk;
 	struct tt_proc_exec *e;
-	__u32 off = 0;
 
 	if (!tt_current_wanted())
 		return 0;
@@ -115,31 +145,23 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 	e->args_size = 0;
 	bpf_probe_read_user_str(e->filename, sizeof(e->filename), filename);
 
-	for (int i = 0; i < TT_MAX_ARGS; i++) {
-		const char *arg = NULL;
-		long n;
-
-		if (i >= max_args) {
-			/* More arguments than we read: mark only if there is one. */
-			bpf_probe_read_user(&arg, sizeof(arg), &argv[i]);
-			if (arg)
-				e->args_flags |= TT_EXEC_ARGS_TRUNCATED;
-			break;
-		}
-		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
-			break;
-		if (off > TT_ARGS_LEN - TT_ARG_MAX) {
-			e->args_flags |= TT_EXEC_ARGS_TRUNCATED;
-			break;
-		}
-		n = bpf_probe_read_user_str(&e->args[off], TT_ARG_MAX, arg);
-		if (n <= 0)
-			break;
-		if (n == TT_ARG_MAX)
-			e->args_flags |= TT_EXEC_ARGS_TRUNCATED;
-		off += n;
+	walk.argv = argv;
+	walk.e = e;
+	walk.off = 0;
+	/*
+	 * bpf_loop (5.17+) has the verifier check the body once instead of once
+	 * per iteration, which keeps program load, and so start-up, fast. Older
+	 * kernels take the bounded loop; the verifier never walks the branch the
+	 * CO-RE check rules out.
+	 */
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		bpf_loop(max_args + 1, read_one_arg, &walk, 0);
+	} else {
+		for (__u32 i = 0; i <= TT_MAX_ARGS; i++)
+			if (i > max_args || read_one_arg(i, &walk))
+				break;
 	}
-	e->args_size = off;
+	e->args_size = walk.off;
 	bpf_map_update_elem(&exec_pending, &tid, e, BPF_ANY);
 	return 0;
 }
@@ -194,10 +216,12 @@ int handle_execveat_exit(struct trace_event_raw_sys_exit *ctx)
 
 /*
  * The plain sched_process_fork tracepoint only carries pids, which cannot
- * tell a new process from a new thread; the typed variants hand us the
- * child's task_struct. tp_btf is preferred, raw_tp is the fallback.
+ * tell a new process from a new thread; the raw tracepoint hands us the
+ * child's task_struct. (A tp_btf variant would read it the same way but
+ * would make start-up parse the kernel's BTF once more to pick it.)
  */
-static __always_inline int fork_common(struct task_struct *child)
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(handle_fork_raw, struct task_struct *parent, struct task_struct *child)
 {
 	struct tt_proc_fork *rec;
 	__u32 child_pid = BPF_CORE_READ(child, tgid);
@@ -215,18 +239,6 @@ static __always_inline int fork_common(struct task_struct *child)
 	rec->child_tid = child_tid;
 	tt_submit(rec);
 	return 0;
-}
-
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(handle_fork_btf, struct task_struct *parent, struct task_struct *child)
-{
-	return fork_common(child);
-}
-
-SEC("raw_tp/sched_process_fork")
-int BPF_PROG(handle_fork_raw, struct task_struct *parent, struct task_struct *child)
-{
-	return fork_common(child);
 }
 
 /* ---- exit ---- */

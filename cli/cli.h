@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -53,6 +54,8 @@ struct Invocation {
 // Parses argv. Throws tapio::Error(ExitCode::usage) with one clear line for
 // bad input; returns nullopt after printing --help or --version output.
 std::optional<Invocation> parse(int argc, const char* const* argv);
+// The whole command line, every subcommand and flag, writing into o.
+std::unique_ptr<CLI::App> build_app(Options& o);
 
 int run(int argc, const char* const* argv);
 

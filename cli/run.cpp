@@ -18,17 +18,25 @@
 
 namespace tapio::cli {
 
+std::unique_ptr<CLI::App> build_app(Options& o)
+{
+    auto app = std::make_unique<CLI::App>(
+        "tapio-trace: eBPF tracing for incidents: processes, network, files, memory", "tapio-trace");
+    app->set_version_flag("--version", std::string("tapio-trace ") + TAPIO_VERSION);
+    app->require_subcommand(1);
+    app->fallthrough();
+    add_global_flags(*app, o);
+    register_proc(*app, o);
+    register_all(*app, o);
+    register_doctor(*app, o);
+    return app;
+}
+
 std::optional<Invocation> parse(int argc, const char* const* argv)
 {
     Options o;
-    CLI::App app("tapio-trace: eBPF tracing for incidents: processes, network, files, memory", "tapio-trace");
-    app.set_version_flag("--version", std::string("tapio-trace ") + TAPIO_VERSION);
-    app.require_subcommand(1);
-    app.fallthrough();
-    add_global_flags(app, o);
-    register_proc(app, o);
-    register_all(app, o);
-    register_doctor(app, o);
+    auto app_ptr = build_app(o);
+    CLI::App& app = *app_ptr;
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -126,6 +134,9 @@ int run_trace(const Invocation& inv)
         size_t attached = 0;
         for (const HookStatus& s : h.hooks)
             attached += s.state == HookState::attached;
+        for (const AreaTiming& t : h.timings)
+            fmt::print(stderr, "tapio-trace: {}: open {:.1f} ms, load {:.1f} ms, attach {:.1f} ms\n",
+                       area_name(t.area), t.open_ms, t.load_ms, t.attach_ms);
         fmt::print(stderr, "tapio-trace: ready: {} hooks attached in {:.1f} ms\n", attached, ms);
     }
 

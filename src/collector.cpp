@@ -238,6 +238,7 @@ Health Collector::health() const
     if (probes_) {
         h.hooks = probes_->hooks();
         h.areas = probes_->running_areas();
+        h.timings = probes_->timings();
     }
     return h;
 }

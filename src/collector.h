@@ -42,6 +42,7 @@ struct Health {
     DropCounts drops;
     std::vector<HookStatus> hooks;
     std::vector<Area> areas;    // areas running
+    std::vector<AreaTiming> timings;
 };
 
 // When run() returns by itself.

@@ -186,8 +186,9 @@ std::optional<std::string> target_unavailable(const HookTarget& t, HostFeatures&
             return std::string("the kernel refuses to load BTF-typed tracepoint programs");
         return std::nullopt;
     case HookKind::raw_tracepoint:
-        if (f.has_vmlinux_btf() && !f.btf_has_type("btf_trace_" + t.name))
-            return fmt::format("raw tracepoint {} not in kernel BTF", t.name);
+        // A missing raw tracepoint only fails at attach, which degrades that
+        // one hook; looking it up in BTF first would cost start-up a full
+        // parse of the kernel's BTF.
         if (!f.prog_type_supported(BPF_PROG_TYPE_RAW_TRACEPOINT))
             return std::string("raw tracepoint programs are not supported by this kernel");
         return std::nullopt;

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -64,9 +66,37 @@ bool area_built(Area area) { return area == Area::proc; }
 
 ProbeManager::ProbeManager(const Config& config, HostFeatures& features) : config_(config), features_(features) {}
 
+namespace {
+
+// Detaching a tracepoint program waits for an RCU grace period, tens of
+// milliseconds each on a busy VM; detaching from several threads lets those
+// waits overlap, so exit takes one or two grace periods instead of one per
+// hook.
+void detach_in_parallel(std::vector<LinkPtr>& links)
+{
+    constexpr size_t max_threads = 16;
+    size_t threads = std::min(links.size(), max_threads);
+    if (threads <= 1) {
+        links.clear();
+        return;
+    }
+    std::vector<std::thread> workers;
+    for (size_t t = 0; t < threads; ++t) {
+        workers.emplace_back([&links, t, threads] {
+            for (size_t i = t; i < links.size(); i += threads)
+                links[i].reset();
+        });
+    }
+    for (auto& w : workers)
+        w.join();
+    links.clear();
+}
+
+}  // namespace
+
 ProbeManager::~ProbeManager()
 {
-    links_.clear();
+    detach_in_parallel(links_);
     areas_.clear();
     if (cgroup_fd_ >= 0)
         close(cgroup_fd_);
@@ -217,8 +247,19 @@ void ProbeManager::fill_filter_maps(bpf_object* obj)
     }
 }
 
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t)
+{
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
 void ProbeManager::start_area(Area area)
 {
+    AreaTiming timing{area};
+    auto t0 = std::chrono::steady_clock::now();
     std::unique_ptr<AreaProbes> probes = make_area_probes(area);
     bpf_object* obj = probes->object();
 
@@ -242,6 +283,8 @@ void ProbeManager::start_area(Area area)
     choose_programs(*probes, planned);
     share_maps(obj);
 
+    timing.open_ms = ms_since(t0);
+    auto t1 = std::chrono::steady_clock::now();
     int err = bpf_object__load(obj);
     if (err) {
         if (err == -EPERM || err == -EACCES)
@@ -252,7 +295,9 @@ void ProbeManager::start_area(Area area)
                                                    area_name(area), errno_text(err)));
     }
     remember_shared_maps(obj);
+    timing.load_ms = ms_since(t1);
 
+    auto t2 = std::chrono::steady_clock::now();
     size_t attached = 0;
     for (HookStatus& st : planned) {
         if (st.state != HookState::attached)
@@ -269,6 +314,8 @@ void ProbeManager::start_area(Area area)
         ++attached;
     }
     status_.insert(status_.end(), planned.begin(), planned.end());
+    timing.attach_ms = ms_since(t2);
+    timings_.push_back(timing);
     if (attached == 0)
         throw Error(ExitCode::kernel, fmt::format("no {} hook could be attached", area_name(area)));
     areas_.push_back(std::move(probes));

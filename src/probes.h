@@ -74,6 +74,12 @@ struct LinkDeleter {
 };
 using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
 
+// Where start-up time went, per area (shown with -v).
+struct AreaTiming {
+    Area area;
+    double open_ms = 0, load_ms = 0, attach_ms = 0;
+};
+
 class ProbeManager {
 public:
     ProbeManager(const Config& config, HostFeatures& features);
@@ -89,6 +95,7 @@ public:
     int events_fd() const { return events_fd_; }
     int stats_fd() const { return stats_fd_; }
     const std::vector<HookStatus>& hooks() const { return status_; }
+    const std::vector<AreaTiming>& timings() const { return timings_; }
     std::vector<Area> running_areas() const;
     void tick(const TickContext& base, RecordSink& sink);
 
@@ -105,6 +112,7 @@ private:
     // Declared after areas_: destroyed first, so links go before objects.
     std::vector<LinkPtr> links_;
     std::vector<HookStatus> status_;
+    std::vector<AreaTiming> timings_;
     std::vector<std::pair<std::string, int>> shared_fds_;  // owned by the first object
     int events_fd_ = -1;
     int stats_fd_ = -1;

@@ -37,7 +37,7 @@ public:
             {"syscalls:sys_exit_execve", {"handle_execve_exit"}},
             {"syscalls:sys_enter_execveat", {"handle_execveat_enter"}},
             {"syscalls:sys_exit_execveat", {"handle_execveat_exit"}},
-            {"sched:sched_process_fork", {"handle_fork_btf", "handle_fork_raw"}},
+            {"sched:sched_process_fork", {"handle_fork_raw"}},
             {"sched:sched_process_exit", {"handle_exit"}},
             {"syscalls:sys_enter_kill", {"handle_kill_enter"}},
             {"syscalls:sys_exit_kill", {"handle_kill_exit"}},

@@ -1,0 +1,53 @@
+# fish completion for tapio-trace(8)
+set -l subcommands proc net file mem all doctor
+complete -c tapio-trace -f
+complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a proc -d 'Process exec, fork, exit, signals, syscalls'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a net -d 'TCP connections, retransmits, resets, drops'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a file -d 'File operations, slow I/O, access patterns'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a mem -d 'OOM kills, reclaim, pressure, allocations'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a all -d 'Every area in one stream'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a doctor -d 'Check this host and every hook'
+
+# global flags
+complete -c tapio-trace -s j -l json -d 'One JSON object per line'
+complete -c tapio-trace -s o -l output -x -a 'table json' -d 'Output format'
+complete -c tapio-trace -s p -l pid -x -a '(__fish_complete_pids)' -d 'Only this process'
+complete -c tapio-trace -l comm -x -d 'Only tasks with this command name'
+complete -c tapio-trace -s u -l uid -x -d 'Only tasks running as UID'
+complete -c tapio-trace -l cgroup -r -a '(__fish_complete_directories)' -d 'Only tasks in this cgroup v2 directory'
+complete -c tapio-trace -s x -l failed -d 'Only failed operations'
+complete -c tapio-trace -s d -l duration -x -d 'Stop after DUR (500ms, 10s, 2m)'
+complete -c tapio-trace -s n -l count -x -d 'Stop after N events'
+complete -c tapio-trace -l rate-limit -x -d 'At most N events per second'
+complete -c tapio-trace -l sample -x -d 'Keep 1 in N events'
+complete -c tapio-trace -l sampling-interval -x -d 'Interval of periodic summaries'
+complete -c tapio-trace -l ring-buffer-size -x -d 'Ring buffer size, a power of two'
+complete -c tapio-trace -s v -l verbose -d 'Report what attached how'
+complete -c tapio-trace -l version -d 'Print the version'
+complete -c tapio-trace -s h -l help -d 'Print help'
+
+# proc
+complete -c tapio-trace -n '__fish_seen_subcommand_from proc all' -l max-args -x -d 'Arguments kept per exec'
+complete -c tapio-trace -n '__fish_seen_subcommand_from proc all' -l threads -d 'Fork and exit of every thread'
+complete -c tapio-trace -n '__fish_seen_subcommand_from proc all' -l syscalls -d 'Per-process syscall summary'
+complete -c tapio-trace -n '__fish_seen_subcommand_from proc all' -l syscalls-top -x -d 'Syscalls listed per process'
+# net
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l port -x -d 'Either side is port N'
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l lport -x -d 'Local port N'
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l rport -x -d 'Remote port N'
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -s 4 -d 'IPv4 only'
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -s 6 -d 'IPv6 only'
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l drops -d 'Report dropped packets'
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l states -d 'Report every TCP state change'
+# file
+complete -c tapio-trace -n '__fish_seen_subcommand_from file all' -l path -r -d 'Only paths under PREFIX'
+complete -c tapio-trace -n '__fish_seen_subcommand_from file mem all' -l min-latency -x -d 'Latency threshold'
+complete -c tapio-trace -n '__fish_seen_subcommand_from file all' -l top -x -d 'Per-file I/O summary rows'
+# mem
+complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l min-size -x -d 'Allocations of at least SIZE'
+complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l pressure-threshold -x -d 'Record when some_avg10 crosses PCT'
+# all
+complete -c tapio-trace -n '__fish_seen_subcommand_from all' -l no-proc -d 'Leave out the proc area'
+complete -c tapio-trace -n '__fish_seen_subcommand_from all' -l no-net -d 'Leave out the net area'
+complete -c tapio-trace -n '__fish_seen_subcommand_from all' -l no-file -d 'Leave out the file area'
+complete -c tapio-trace -n '__fish_seen_subcommand_from all' -l no-mem -d 'Leave out the mem area'
