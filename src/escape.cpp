@@ -2,6 +2,7 @@
 #include "escape.h"
 
 #include <cstdint>
+#include <cstring>
 
 namespace tapio {
 namespace {
@@ -56,7 +57,9 @@ void append_json_escaped(fmt::memory_buffer& out, std::string_view s)
         size_t run = i;
         while (run < s.size() && plain_json(static_cast<uint8_t>(s[run])))
             ++run;
-        out.append(s.data() + i, s.data() + run);
+        size_t n = out.size();
+        out.resize(n + (run - i));
+        std::memcpy(out.data() + n, s.data() + i, run - i);
         i = run;
         if (i >= s.size())
             break;
@@ -125,7 +128,7 @@ void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool q
             out.append(esc, esc + 4);
             ++i;
         } else if (cp < 0xa0) {
-            fmt::format_to(std::back_inserter(out), "\\u{{{:02x}}}", cp);
+            fmt::format_to(fmt::appender(out), "\\u{{{:02x}}}", cp);
             i += len;
         } else {
             out.append(s.data() + i, s.data() + i + len);

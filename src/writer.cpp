@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "escape.h"
 
 namespace tapio {
@@ -30,6 +32,34 @@ bool Output::flush()
 }
 
 namespace {
+
+// memcpy into resized space: for literals the size is a constant and the
+// copy is inlined, which fmt's out-of-line append() is not.
+inline void put(fmt::memory_buffer& b, std::string_view s)
+{
+    size_t n = b.size();
+    b.resize(n + s.size());
+    std::memcpy(b.data() + n, s.data(), s.size());
+}
+
+inline void put(fmt::memory_buffer& b, char c)
+{
+    size_t n = b.size();
+    b.resize(n + 1);
+    b.data()[n] = c;
+}
+
+inline void put_u(fmt::memory_buffer& b, uint64_t v)
+{
+    fmt::format_int text(v);
+    b.append(text.data(), text.data() + text.size());
+}
+
+inline void put_i(fmt::memory_buffer& b, int64_t v)
+{
+    fmt::format_int text(v);
+    b.append(text.data(), text.data() + text.size());
+}
 
 void append_digits(char* at, unsigned value, int width)
 {
@@ -65,11 +95,12 @@ void TimeFormatter::rfc3339(fmt::memory_buffer& out, int64_t wall_ns)
         utc_prefix_[19] = '.';
         utc_second_ = sec;
     }
-    char text[31];
-    std::copy(utc_prefix_, utc_prefix_ + 20, text);
+    size_t n = out.size();
+    out.resize(n + 30);
+    char* text = out.data() + n;
+    std::memcpy(text, utc_prefix_, 20);
     append_digits(text + 20, frac, 9);
     text[29] = 'Z';
-    out.append(text, text + 30);
 }
 
 void TimeFormatter::clock_ms(fmt::memory_buffer& out, int64_t wall_ns)
@@ -100,13 +131,17 @@ void JsonWriter::key(std::string_view k)
 {
     auto& b = out_.buffer();
     if (!first_[depth_])
-        b.push_back(',');
+        put(b, ',');
     first_[depth_] = false;
     if (!k.empty()) {
         // Keys are snake_case literals from our own code: no escaping needed.
-        b.push_back('"');
-        b.append(k);
-        b.append(std::string_view("\":"));
+        size_t n = b.size();
+        b.resize(n + k.size() + 3);
+        char* p = b.data() + n;
+        p[0] = '"';
+        std::memcpy(p + 1, k.data(), k.size());
+        p[k.size() + 1] = '"';
+        p[k.size() + 2] = ':';
     }
 }
 
@@ -115,26 +150,34 @@ void JsonWriter::begin(std::string_view type, const Common& c)
     auto& b = out_.buffer();
     depth_ = 0;
     first_[0] = false;
-    b.append(std::string_view("{\"ts\":\""));
+    put(b, "{\"ts\":\"");
     time_.rfc3339(b, clock_.to_wall_ns(c.ts_boot_ns));
-    b.append(std::string_view("\",\"type\":\""));
-    b.append(type);
-    fmt::format_to(std::back_inserter(b), "\",\"pid\":{},\"tid\":{},\"ppid\":{},\"uid\":{},\"comm\":\"", c.pid, c.tid,
-                   c.ppid, c.uid);
+    put(b, "\",\"type\":\"");
+    put(b, type);
+    put(b, "\",\"pid\":");
+    put_u(b, c.pid);
+    put(b, ",\"tid\":");
+    put_u(b, c.tid);
+    put(b, ",\"ppid\":");
+    put_u(b, c.ppid);
+    put(b, ",\"uid\":");
+    put_u(b, c.uid);
+    put(b, ",\"comm\":\"");
     append_json_escaped(b, c.comm);
-    fmt::format_to(std::back_inserter(b), "\",\"cgroup_id\":{}", c.cgroup_id);
+    put(b, "\",\"cgroup_id\":");
+    put_u(b, c.cgroup_id);
 }
 
 void JsonWriter::i64(std::string_view k, int64_t v)
 {
     key(k);
-    fmt::format_to(std::back_inserter(out_.buffer()), "{}", v);
+    put_i(out_.buffer(), v);
 }
 
 void JsonWriter::u64(std::string_view k, uint64_t v)
 {
     key(k);
-    fmt::format_to(std::back_inserter(out_.buffer()), "{}", v);
+    put_u(out_.buffer(), v);
 }
 
 void JsonWriter::boolean(std::string_view k, bool v)
@@ -153,18 +196,18 @@ void JsonWriter::str(std::string_view k, std::string_view v)
 {
     key(k);
     auto& b = out_.buffer();
-    b.push_back('"');
+    put(b, '"');
     append_json_escaped(b, v);
-    b.push_back('"');
+    put(b, '"');
 }
 
 void JsonWriter::name(std::string_view k, std::string_view v)
 {
     key(k);
     auto& b = out_.buffer();
-    b.push_back('"');
-    b.append(v);
-    b.push_back('"');
+    put(b, '"');
+    put(b, v);
+    put(b, '"');
 }
 
 void JsonWriter::begin_array(std::string_view k)
@@ -199,7 +242,7 @@ void JsonWriter::end_object()
         --depth_;
 }
 
-void JsonWriter::end() { out_.buffer().append(std::string_view("}\n")); }
+void JsonWriter::end() { put(out_.buffer(), "}\n"); }
 
 // ---- table ----
 // TIME  TYPE  PID  COMM  DETAILS, where DETAILS is key=value pairs.
@@ -220,14 +263,14 @@ void TableWriter::begin(std::string_view type, const Common& c)
 {
     auto& b = out_.buffer();
     if (!header_written_) {
-        fmt::format_to(std::back_inserter(b), "{:<12} {:<16} {:>7} {:<16} {}\n", "TIME", "TYPE", "PID", "COMM",
+        fmt::format_to(fmt::appender(b), "{:<12} {:<16} {:>7} {:<16} {}\n", "TIME", "TYPE", "PID", "COMM",
                        "DETAILS");
         header_written_ = true;
     }
     depth_ = 0;
     first_[0] = true;
     time_.clock_ms(b, clock_.to_wall_ns(c.ts_boot_ns));
-    fmt::format_to(std::back_inserter(b), " {:<16} {:>7} ", type, c.pid);
+    fmt::format_to(fmt::appender(b), " {:<16} {:>7} ", type, c.pid);
     size_t before = b.size();
     append_terminal_escaped(b, c.comm);
     size_t width = b.size() - before;
@@ -239,13 +282,13 @@ void TableWriter::begin(std::string_view type, const Common& c)
 void TableWriter::i64(std::string_view k, int64_t v)
 {
     key(k);
-    fmt::format_to(std::back_inserter(out_.buffer()), "{}", v);
+    put_i(out_.buffer(), v);
 }
 
 void TableWriter::u64(std::string_view k, uint64_t v)
 {
     key(k);
-    fmt::format_to(std::back_inserter(out_.buffer()), "{}", v);
+    put_u(out_.buffer(), v);
 }
 
 void TableWriter::boolean(std::string_view k, bool v)

@@ -17,7 +17,7 @@ namespace tapio {
 // collector can end quietly (`| head -1`).
 class Output {
 public:
-    explicit Output(int fd) : fd_(fd) {}
+    explicit Output(int fd) : fd_(fd) { buf_.reserve(1 << 16); }
     fmt::memory_buffer& buffer() { return buf_; }
     // Writes what is buffered; false once the reader has gone away.
     bool flush();
