@@ -86,6 +86,7 @@ int run_doctor(const Invocation& inv)
             Config config = o.config;
             config.areas = {area};
             config.verbose = o.verbose;
+            config.all_hooks = true;
             ProbeManager probes(config, features);
             bool ok = true;
             std::string error;

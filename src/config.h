@@ -44,6 +44,8 @@ struct Config {
     std::chrono::milliseconds drain_interval{25};
 
     bool verbose = false;
+    // doctor: try every hook, also those only optional features use.
+    bool all_hooks = false;
 
     ProcOptions proc;
     NetOptions net;

@@ -148,7 +148,7 @@ void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& 
         HookStatus st;
         st.area = area_name(probes.area());
         st.hook = spec.hook;
-        if (!spec.wanted) {
+        if (!spec.wanted && !config_.all_hooks) {
             st.state = HookState::disabled;
             st.reason = "not requested";
             st.program = spec.programs.empty() ? "" : spec.programs.front();

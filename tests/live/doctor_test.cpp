@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// doctor, and degradation: a hook the kernel lacks turns off that one
+// feature, is reported, and the rest runs.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "collector.h"
+#include "harness.h"
+#include "host_features.h"
+
+using namespace live;
+
+TEST_CASE("doctor --json: host facts, every hook, exit 0 on this kernel")
+{
+    Captured c = capture({binary(), "doctor", "--json"});
+    CAPTURE(c.err);
+    CHECK(c.exit.code == 0);
+    std::vector<json> records;
+    size_t start = 0, nl;
+    while ((nl = c.out.find('\n', start)) != std::string::npos) {
+        records.push_back(json::parse(c.out.substr(start, nl - start)));
+        start = nl + 1;
+    }
+    REQUIRE(records.size() >= 3);
+    json host = records.front();
+    CHECK(host["type"] == "doctor.host");
+    CHECK(host["btf"] == true);
+    CHECK(host["ring_buffer"] == true);
+    CHECK(host["privileged"] == true);
+    CHECK(host["tracefs"] == true);
+    CHECK(host.contains("fentry"));
+
+    std::set<std::string> attached;
+    for (const auto& r : records)
+        if (r["type"] == "doctor.hook" && r["state"] == "attached")
+            attached.insert(r["hook"].get<std::string>() + "/" + r["how"].get<std::string>());
+    CHECK(attached.count("sched:sched_process_exec/tracepoint"));
+    CHECK(attached.count("sched:sched_process_fork/raw_tracepoint"));
+    CHECK(attached.count("syscalls:sys_exit_execve/tracepoint"));
+    // Hooks of optional features (--syscalls) are checked too.
+    CHECK(attached.count("raw_syscalls:sys_enter/tracepoint"));
+    for (const auto& r : records)
+        if (r["type"] == "doctor.hook")
+            CHECK(r["state"] != "disabled");
+    bool proc_ok = false;
+    for (const auto& r : records)
+        if (r["type"] == "doctor.area" && r["area"] == "proc")
+            proc_ok = r["ok"] == true;
+    CHECK(proc_ok);
+    CHECK(records.back()["type"] == "doctor.summary");
+    CHECK(records.back()["ok"] == true);
+}
+
+namespace {
+
+// The real host, except that one tracepoint is missing.
+struct KernelWithoutExit final : tapio::HostFeatures {
+    tapio::SystemFeatures real;
+    bool has_vmlinux_btf() override { return real.has_vmlinux_btf(); }
+    bool btf_has_type(std::string_view n) override { return real.btf_has_type(n); }
+    bool tracepoint_exists(std::string_view c, std::string_view n) override
+    {
+        if (n == "sched_process_exit")
+            return false;
+        return real.tracepoint_exists(c, n);
+    }
+    std::optional<std::string> tracefs_problem() override { return real.tracefs_problem(); }
+    bool prog_type_supported(bpf_prog_type t) override { return real.prog_type_supported(t); }
+    bool tracing_loadable(bpf_attach_type t, std::string_view n) override { return real.tracing_loadable(t, n); }
+};
+
+struct Collect final : tapio::RecordSink {
+    std::vector<std::string> types;
+    std::vector<uint32_t> pids;
+    void begin(std::string_view type, const tapio::Common& c) override
+    {
+        types.emplace_back(type);
+        pids.push_back(c.pid);
+    }
+    void i64(std::string_view, int64_t) override {}
+    void u64(std::string_view, uint64_t) override {}
+    void boolean(std::string_view, bool) override {}
+    void null(std::string_view) override {}
+    void str(std::string_view, std::string_view) override {}
+    void begin_array(std::string_view) override {}
+    void element(std::string_view) override {}
+    void end_array() override {}
+    void begin_object(std::string_view) override {}
+    void end_object() override {}
+    void end() override {}
+};
+
+}  // namespace
+
+TEST_CASE("a missing hook degrades that feature only, and says why")
+{
+    KernelWithoutExit kernel;
+    tapio::Config config;
+    config.areas = {tapio::Area::proc};
+    tapio::Collector collector(config, &kernel);
+    REQUIRE_NOTHROW(collector.start());
+    tapio::Health h = collector.health();
+    bool exit_unavailable = false, exec_attached = false;
+    for (const auto& hook : h.hooks) {
+        if (hook.hook == "sched:sched_process_exit") {
+            exit_unavailable = hook.state == tapio::HookState::unavailable;
+            CHECK(hook.reason.find("sched:sched_process_exit") != std::string::npos);
+        }
+        if (hook.hook == "sched:sched_process_exec")
+            exec_attached = hook.state == tapio::HookState::attached;
+    }
+    CHECK(exit_unavailable);
+    CHECK(exec_attached);
+
+    // Events of the remaining hooks still flow; exits do not.
+    pid_t child = spawn({"/bin/true"});
+    wait_pid(child);
+    Collect sink;
+    tapio::RunLimits limits;
+    limits.duration = std::chrono::milliseconds(300);
+    collector.run(sink, limits);
+    bool exec_seen = false;
+    for (size_t i = 0; i < sink.types.size(); ++i) {
+        CHECK(sink.types[i] != "proc.exit");
+        exec_seen |= sink.types[i] == "proc.exec" && sink.pids[i] == static_cast<uint32_t>(child);
+    }
+    CHECK(exec_seen);
+}
