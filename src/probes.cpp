@@ -19,6 +19,7 @@
 #include "area_probes.h"
 #include "errors.h"
 #include "host_features.h"
+#include "shared.skel.h"
 
 namespace tapio {
 
@@ -63,6 +64,15 @@ std::unique_ptr<AreaProbes> make_area_probes(Area area)
 }
 
 bool area_built(Area area) { return area == Area::proc; }
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t)
+{
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
 
 ProbeManager::ProbeManager(const Config& config, HostFeatures& features) : config_(config), features_(features) {}
 
@@ -120,21 +130,65 @@ void ProbeManager::start()
             throw Error(ExitCode::usage,
                         fmt::format("--cgroup {}: cannot open: {}", config_.cgroup_path, errno_text(errno)));
     }
+    create_shared_maps();
+
     std::vector<std::string> failures;
+    auto fail = [&](Area area, const Error& e) {
+        if (e.code() == ExitCode::privilege || e.code() == ExitCode::usage)
+            throw e;
+        failures.push_back(e.what());
+        status_.push_back(HookStatus{area_name(area), "*", "", "", HookState::failed, e.what()});
+    };
+
+    std::vector<PendingArea> pending;
     for (Area area : config_.areas) {
         try {
-            start_area(area);
+            pending.push_back(prepare_area(area));
         } catch (const Error& e) {
-            if (e.code() == ExitCode::privilege || e.code() == ExitCode::usage)
-                throw;
-            failures.push_back(e.what());
-            status_.push_back(HookStatus{area_name(area), "*", "", "", HookState::failed, e.what()});
+            fail(area, e);
+        }
+    }
+    // Loading is where the time goes (BTF parsing for CO-RE, the verifier),
+    // and the objects are independent: load them side by side.
+    std::vector<std::thread> loaders;
+    for (size_t i = 1; i < pending.size(); ++i)
+        loaders.emplace_back([this, &p = pending[i]] { load_area(p); });
+    if (!pending.empty())
+        load_area(pending[0]);
+    for (auto& t : loaders)
+        t.join();
+
+    for (PendingArea& p : pending) {
+        try {
+            if (p.error)
+                std::rethrow_exception(p.error);
+            attach_area(p);
+        } catch (const Error& e) {
+            fail(p.area, e);
         }
     }
     if (areas_.empty()) {
         std::string why = failures.empty() ? "no area selected" : failures.front();
         throw Error(ExitCode::kernel, "no area could start: " + why);
     }
+}
+
+void ProbeManager::create_shared_maps()
+{
+    shared_bpf* skel = shared_bpf__open();
+    if (!skel)
+        throw Error(ExitCode::runtime, fmt::format("cannot open the shared BPF maps: {}", errno_text(errno)));
+    std::unique_ptr<shared_bpf, void (*)(shared_bpf*)> owner(skel, shared_bpf__destroy);
+    bpf_map__set_max_entries(skel->maps.tt_events, static_cast<__u32>(config_.ring_buffer_size));
+    int err = shared_bpf__load(skel);
+    if (err) {
+        if (err == -EPERM || err == -EACCES)
+            throw Error(ExitCode::privilege,
+                        fmt::format("cannot create BPF maps: {} (needs CAP_BPF and CAP_PERFMON, or root)",
+                                    errno_text(err)));
+        throw Error(ExitCode::runtime, fmt::format("cannot create BPF maps: {}", errno_text(err)));
+    }
+    remember_shared_maps(skel->obj);
 }
 
 void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& planned)
@@ -247,23 +301,16 @@ void ProbeManager::fill_filter_maps(bpf_object* obj)
     }
 }
 
-namespace {
-
-double ms_since(std::chrono::steady_clock::time_point t)
+ProbeManager::PendingArea ProbeManager::prepare_area(Area area)
 {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
-}
-
-}  // namespace
-
-void ProbeManager::start_area(Area area)
-{
-    AreaTiming timing{area};
+    PendingArea p;
+    p.area = area;
+    p.timing.area = area;
     auto t0 = std::chrono::steady_clock::now();
-    std::unique_ptr<AreaProbes> probes = make_area_probes(area);
-    bpf_object* obj = probes->object();
+    p.probes = make_area_probes(area);
+    bpf_object* obj = p.probes->object();
 
-    tt_config& cfg = *probes->common_config();
+    tt_config& cfg = *p.probes->common_config();
     std::memset(&cfg, 0, sizeof(cfg));
     cfg.filter_pids = config_.pids.empty() ? 0 : 1;
     cfg.filter_uid = config_.uid.has_value();
@@ -277,33 +324,41 @@ void ProbeManager::start_area(Area area)
     cfg.rate_burst = config_.rate_limit;  // one second's worth
     // Wake the reader early once a quarter of the buffer is waiting.
     cfg.wakeup_bytes = config_.ring_buffer_size / 4;
-    probes->configure(config_);
+    p.probes->configure(config_);
 
-    std::vector<HookStatus> planned;
-    choose_programs(*probes, planned);
+    choose_programs(*p.probes, p.planned);
     share_maps(obj);
+    p.timing.open_ms = ms_since(t0);
+    return p;
+}
 
-    timing.open_ms = ms_since(t0);
+void ProbeManager::load_area(PendingArea& p)
+{
     auto t1 = std::chrono::steady_clock::now();
-    int err = bpf_object__load(obj);
-    if (err) {
-        if (err == -EPERM || err == -EACCES)
-            throw Error(ExitCode::privilege,
-                        fmt::format("cannot load {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)",
-                                    area_name(area), errno_text(err)));
-        throw Error(ExitCode::runtime, fmt::format("cannot load {} programs: {} (run with -v for the verifier log)",
-                                                   area_name(area), errno_text(err)));
-    }
-    remember_shared_maps(obj);
-    timing.load_ms = ms_since(t1);
+    int err = bpf_object__load(p.probes->object());
+    p.timing.load_ms = ms_since(t1);
+    if (!err)
+        return;
+    if (err == -EPERM || err == -EACCES)
+        p.error = std::make_exception_ptr(
+            Error(ExitCode::privilege, fmt::format("cannot load {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)",
+                                                   area_name(p.area), errno_text(err))));
+    else
+        p.error = std::make_exception_ptr(
+            Error(ExitCode::runtime, fmt::format("cannot load {} programs: {} (run with -v for the verifier log)",
+                                                 area_name(p.area), errno_text(err))));
+}
 
+void ProbeManager::attach_area(PendingArea& p)
+{
+    bpf_object* obj = p.probes->object();
     auto t2 = std::chrono::steady_clock::now();
     size_t attached = 0;
-    for (HookStatus& st : planned) {
+    for (HookStatus& st : p.planned) {
         if (st.state != HookState::attached)
             continue;
-        bpf_program* p = bpf_object__find_program_by_name(obj, st.program.c_str());
-        bpf_link* link = bpf_program__attach(p);
+        bpf_program* prog = bpf_object__find_program_by_name(obj, st.program.c_str());
+        bpf_link* link = bpf_program__attach(prog);
         if (!link || libbpf_get_error(link)) {
             int e = errno;
             st.state = HookState::failed;
@@ -313,12 +368,12 @@ void ProbeManager::start_area(Area area)
         links_.emplace_back(link);
         ++attached;
     }
-    status_.insert(status_.end(), planned.begin(), planned.end());
-    timing.attach_ms = ms_since(t2);
-    timings_.push_back(timing);
+    status_.insert(status_.end(), p.planned.begin(), p.planned.end());
+    p.timing.attach_ms = ms_since(t2);
+    timings_.push_back(p.timing);
     if (attached == 0)
-        throw Error(ExitCode::kernel, fmt::format("no {} hook could be attached", area_name(area)));
-    areas_.push_back(std::move(probes));
+        throw Error(ExitCode::kernel, fmt::format("no {} hook could be attached", area_name(p.area)));
+    areas_.push_back(std::move(p.probes));
 }
 
 void ProbeManager::tick(const TickContext& ctx, RecordSink& sink)

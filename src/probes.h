@@ -8,6 +8,7 @@
 #include <linux/types.h>
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -100,7 +101,17 @@ public:
     void tick(const TickContext& base, RecordSink& sink);
 
 private:
-    void start_area(Area area);
+    struct PendingArea {
+        Area area = Area::proc;
+        std::unique_ptr<AreaProbes> probes;
+        std::vector<HookStatus> planned;
+        AreaTiming timing{Area::proc};
+        std::exception_ptr error;
+    };
+    void create_shared_maps();
+    PendingArea prepare_area(Area area);
+    void load_area(PendingArea& p);
+    void attach_area(PendingArea& p);
     void share_maps(bpf_object* obj);
     void remember_shared_maps(bpf_object* obj);
     void fill_filter_maps(bpf_object* obj);
