@@ -415,10 +415,27 @@ static __always_inline void read_sockaddr(__u8 *addr, __u16 *port, __u16 *family
 		__builtin_memcpy(addr, &sa.sin6_flowinfo, 4);
 }
 
+/* tcp_send_reset before 6.10: the tcp_event_sk_skb layout, always with a socket. */
+struct trace_event_raw_tcp_event_sk_skb___old {
+	struct trace_entry ent;
+	const void *skaddr;
+	int state;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u8 saddr[4];
+	__u8 daddr[4];
+	__u8 saddr_v6[16];
+	__u8 daddr_v6[16];
+} __attribute__((preserve_access_index));
+
 SEC("tracepoint/tcp/tcp_send_reset")
 int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
 {
-	__u64 key = (__u64)ctx->skaddr;
+	struct trace_event_raw_tcp_event_sk_skb___old *old = (void *)ctx;
+	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
+	/* The old layout is read with probe reads, never merged with ctx loads. */
+	__u64 key = new_layout ? (__u64)ctx->skaddr : (__u64)BPF_CORE_READ(old, skaddr);
 	struct sock_info *info = key ? bpf_map_lookup_elem(&socks, &key) : NULL;
 	struct tt_net_reset *rec;
 	struct tt_net_addrs a = {};
@@ -428,9 +445,23 @@ int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
 		info->closed_by = TT_NET_CLOSED_BY_RESET_SENT;
 	if (!info_wanted(info))
 		return 0;
-	read_sockaddr(a.saddr, &a.sport, &a.family, &ctx->saddr);
-	read_sockaddr(a.daddr, &a.dport, &family2, &ctx->daddr);
-	a.protocol = TT_IPPROTO_TCP;
+	if (new_layout) {
+		read_sockaddr(a.saddr, &a.sport, &a.family, &ctx->saddr);
+		read_sockaddr(a.daddr, &a.dport, &family2, &ctx->daddr);
+		a.protocol = TT_IPPROTO_TCP;
+	} else {
+		a.family = BPF_CORE_READ(old, family);
+		a.sport = BPF_CORE_READ(old, sport);
+		a.dport = BPF_CORE_READ(old, dport);
+		a.protocol = TT_IPPROTO_TCP;
+		if (a.family == TT_AF_INET6) {
+			bpf_probe_read_kernel(a.saddr, 16, &old->saddr_v6);
+			bpf_probe_read_kernel(a.daddr, 16, &old->daddr_v6);
+		} else {
+			bpf_probe_read_kernel(a.saddr, 4, &old->saddr);
+			bpf_probe_read_kernel(a.daddr, 4, &old->daddr);
+		}
+	}
 	if (!addrs_wanted(&a))
 		return 0;
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
@@ -439,7 +470,7 @@ int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
 	fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
 	rec->a = a;
 	rec->direction = TT_NET_RESET_SENT;
-	rec->state = ctx->state;
+	rec->state = new_layout ? ctx->state : BPF_CORE_READ(old, state);
 	tt_submit(rec);
 	return 0;
 }
@@ -536,7 +567,7 @@ SEC("tracepoint/skb/kfree_skb")
 int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 {
 	struct sk_buff *skb = (struct sk_buff *)ctx->skbaddr;
-	__u32 reason = ctx->reason;
+	__u32 reason;
 	__u16 ethertype = ctx->protocol; /* already host order */
 	struct sock_info *info = NULL;
 	struct tt_net_drop *rec;
@@ -545,6 +576,10 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	__u16 direction = TT_NET_DROP_INGRESS;
 	__u64 key;
 
+	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
+	if (!bpf_core_field_exists(ctx->reason))
+		return 0;
+	reason = ctx->reason;
 	/* Normal frees: SKB_CONSUMED, and NOT_SPECIFIED as every plain kfree_skb() says. */
 	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
 		return 0;
