@@ -569,3 +569,81 @@ TEST_CASE("net: --states reports every transition of a connection by name")
         {"CLOSE", "SYN_SENT"}, {"SYN_SENT", "ESTABLISHED"}, {"ESTABLISHED", "CLOSE_WAIT"}, {"CLOSE_WAIT", "LAST_ACK"}, {"LAST_ACK", "CLOSE"}};
     CHECK(seen == expected);
 }
+
+TEST_CASE("net: -6 --rport keeps only IPv6 connections to that remote port")
+{
+    Endpoint e4{AF_INET, "127.0.0.1", 0}, e6{AF_INET6, "::1", 0}, e6_other{AF_INET6, "::1", 0};
+    int held4 = bound_socket(e4, false);
+    int held6 = bound_socket(e6, false);
+    int held6_other = bound_socket(e6_other, false);
+    // IPv4 to a port, IPv6 to another port, IPv6 to the port asked for.
+    Child c4(client(e4)), c6_other(client(e6_other)), c6(client(e6));
+
+    Tracer t({"net", "-6", "--rport", std::to_string(e6.port), "-p", std::to_string(c4.pid()), "-p",
+              std::to_string(c6.pid()), "-p", std::to_string(c6_other.pid())});
+    REQUIRE(t.ready());
+    c4.go();
+    CHECK(c4.reported() == -ECONNREFUSED);
+    CHECK(c4.wait() == 0);
+    c6_other.go();
+    CHECK(c6_other.reported() == -ECONNREFUSED);
+    CHECK(c6_other.wait() == 0);
+    c6.go();
+    CHECK(c6.reported() == -ECONNREFUSED);
+    CHECK(c6.wait() == 0);
+    REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "net.connect") && r["pid"] == c6.pid(); }));
+    REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "net.reset") && r["pid"] == c6.pid(); }));
+    t.stop();
+    auto records = t.all([](const json& r) { return r.value("type", "").rfind("net.", 0) == 0; });
+    CHECK(records.size() == 2);
+    for (const auto& r : records) {
+        CHECK_MESSAGE(r["pid"] == c6.pid(), r.dump());
+        CHECK(r["family"] == "ipv6");
+        CHECK(r["dport"] == e6.port);
+    }
+    close(held4);
+    close(held6);
+    close(held6_other);
+}
+
+TEST_CASE("net: the table shows a refused connect and both resets, then -n stops it")
+{
+    Endpoint ep{AF_INET, "127.0.0.1", 0};
+    int held = bound_socket(ep, false);
+    Child cli(client(ep));
+
+    // Three records: the kernel's RST (sent), its arrival (received), the failed connect.
+    Tracer t({"net", "--port", std::to_string(ep.port), "-n", "3"}, /*json=*/false);
+    REQUIRE(t.ready());
+    cli.go();
+    CHECK(cli.reported() == -ECONNREFUSED);
+    CHECK(cli.wait() == 0);
+    CHECK(t.wait_exit().code == 0);
+    close(held);
+
+    auto lines = t.stdout_lines();
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[0].rfind("TIME", 0) == 0);
+    std::string port = std::to_string(ep.port);
+    std::string pid = std::to_string(cli.pid());
+    int sent = 0, received = 0, connects = 0;
+    for (size_t i = 1; i < lines.size(); ++i) {
+        const std::string& l = lines[i];
+        if (l.find("net.reset") != std::string::npos && l.find("direction=sent") != std::string::npos) {
+            ++sent;
+            CHECK(l.find("saddr=127.0.0.1 sport=" + port + " ") != std::string::npos);
+        } else if (l.find("net.reset") != std::string::npos && l.find("direction=received") != std::string::npos) {
+            ++received;
+            CHECK(l.find(" " + pid + " ") != std::string::npos);
+            CHECK(l.find("state=SYN_SENT") != std::string::npos);
+        } else if (l.find("net.connect") != std::string::npos) {
+            ++connects;
+            CHECK(l.find(" " + pid + " ") != std::string::npos);
+            CHECK(l.find("daddr=127.0.0.1 dport=" + port + " ") != std::string::npos);
+            CHECK(l.find("error=ECONNREFUSED") != std::string::npos);
+        }
+    }
+    CHECK(sent == 1);
+    CHECK(received == 1);
+    CHECK(connects == 1);
+}
