@@ -573,10 +573,11 @@ TEST_CASE("net: --states reports every transition of a connection by name")
 TEST_CASE("net: -6 --rport keeps only IPv6 connections to that remote port")
 {
     Endpoint e4{AF_INET, "127.0.0.1", 0}, e6{AF_INET6, "::1", 0}, e6_other{AF_INET6, "::1", 0};
-    int held4 = bound_socket(e4, false);
     int held6 = bound_socket(e6, false);
+    e4.port = e6.port;  // ::1 and 127.0.0.1 can hold the same port number
+    int held4 = bound_socket(e4, false);
     int held6_other = bound_socket(e6_other, false);
-    // IPv4 to a port, IPv6 to another port, IPv6 to the port asked for.
+    // IPv4 to the port asked for, IPv6 to another port, IPv6 to the port asked for.
     Child c4(client(e4)), c6_other(client(e6_other)), c6(client(e6));
 
     Tracer t({"net", "-6", "--rport", std::to_string(e6.port), "-p", std::to_string(c4.pid()), "-p",
