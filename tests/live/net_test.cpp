@@ -648,3 +648,51 @@ TEST_CASE("net: the table shows a refused connect and both resets, then -n stops
     CHECK(received == 1);
     CHECK(connects == 1);
 }
+
+TEST_CASE("net: a packet dropped on its way out belongs to the connecting process")
+{
+    std::string name = "tt-net-out-" + std::to_string(getpid());
+    NetnsPair::sh("ip netns add " + name);
+    struct Cleanup {
+        std::string name;
+        ~Cleanup() { run({"ip", "netns", "del", name}); }
+    } cleanup{name};
+    const uint16_t port = 9000 + getpid() % 1000;
+    std::string in_ns = "ip netns exec " + name + " ";
+    NetnsPair::sh("ip -n " + name + " link set lo up");
+    NetnsPair::sh(in_ns + "nft add table inet tapio_test");
+    NetnsPair::sh(in_ns + "nft 'add chain inet tapio_test output { type filter hook output priority 0; }'");
+    NetnsPair::sh(in_ns + "nft add rule inet tapio_test output tcp dport " + std::to_string(port) + " drop");
+    auto connect_body = client(Endpoint{AF_INET, "127.0.0.1", port}, 1);
+    Child cli([name, connect_body](int rep) {
+        if (!enter_netns(name))
+            return 20;
+        return connect_body(rep);
+    });
+
+    Tracer t({"net", "--drops", "--port", std::to_string(port), "-p", std::to_string(cli.pid())});
+    REQUIRE(t.ready());
+    cli.go();
+    CHECK(cli.reported() == -ETIMEDOUT);
+    CHECK(cli.wait() == 0);
+    auto connect = t.wait_for([](const json& r) { return is_type(r, "net.connect"); });
+    REQUIRE(connect);
+    CHECK((*connect)["error"] == "ETIMEDOUT");
+    long cport = (*connect)["sport"].get<long>();
+    t.stop();
+    auto drops = t.all([](const json& r) { return is_type(r, "net.drop"); });
+    auto retransmits = t.all([](const json& r) { return is_type(r, "net.retransmit"); });
+    CHECK(retransmits.size() >= 1);
+    CHECK(drops.size() == retransmits.size() + 1);
+    for (const auto& d : drops) {
+        CHECK(d["pid"] == cli.pid());
+        CHECK(d["direction"] == "out");
+        CHECK(d["reason"] == "NETFILTER_DROP");
+        check_addrs(d, "ipv4", "127.0.0.1", cport, "127.0.0.1", port);
+    }
+    for (const auto& r : retransmits) {
+        CHECK(r["pid"] == cli.pid());
+        CHECK(r["state"] == "SYN_SENT");
+        CHECK(r["error"] == "EPERM");  // the output hook refused the segment
+    }
+}
