@@ -187,6 +187,8 @@ struct tt_net_close {
 	__u32 retransmits;
 	__u16 role;      /* TT_NET_ROLE_* */
 	__u16 closed_by; /* TT_NET_CLOSED_BY_* */
+	__u32 closer_pid; /* tgid that called close()/shutdown() first, 0 if unknown */
+	__u32 pad0;
 };
 
 /* net.retransmit: one retransmitted segment. */
@@ -242,7 +244,7 @@ TT_ASSERT_SIZE(struct tt_proc_signal, 72);
 TT_ASSERT_SIZE(struct tt_net_addrs, 40);
 TT_ASSERT_SIZE(struct tt_net_connect, 112);
 TT_ASSERT_SIZE(struct tt_net_accept, 104);
-TT_ASSERT_SIZE(struct tt_net_close, 128);
+TT_ASSERT_SIZE(struct tt_net_close, 136);
 TT_ASSERT_SIZE(struct tt_net_retransmit, 104);
 TT_ASSERT_SIZE(struct tt_net_reset, 104);
 TT_ASSERT_SIZE(struct tt_net_drop, 104);

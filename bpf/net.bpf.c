@@ -23,6 +23,7 @@
 #define TT_TCP_FIN_WAIT2 5
 #define TT_TCP_CLOSE 7
 #define TT_TCP_CLOSE_WAIT 8
+#define TT_TCP_LAST_ACK 9
 #define TT_TCP_CLOSING 11
 #define TT_IPPROTO_TCP 6
 #define TT_IPPROTO_UDP 17
@@ -57,6 +58,8 @@ struct sock_info {
 	__u8 wanted;          /* owner passed the task filters when it was captured */
 	__u8 fin_received;    /* went through CLOSE_WAIT or CLOSING */
 	__u8 pad;
+	__u32 closer_pid;     /* who started the local close */
+	__u32 pad2;
 };
 
 /* Every TCP socket seen opening, by its struct sock address. */
@@ -206,6 +209,8 @@ static __always_inline void emit_close(struct sock_info *info, struct sock *sk, 
 	rec->retransmits = BPF_CORE_READ(tp, total_retrans);
 	rec->role = info->role;
 	rec->closed_by = info->closed_by;
+	rec->closer_pid = info->closer_pid;
+	rec->pad0 = 0;
 	tt_submit(rec);
 }
 
@@ -299,6 +304,12 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		info->closed_by = TT_NET_CLOSED_BY_REMOTE;
 	if (newstate == TT_TCP_CLOSE_WAIT || newstate == TT_TCP_CLOSING)
 		info->fin_received = 1;
+	/*
+	 * Our FIN goes out (FIN_WAIT1, LAST_ACK) only from close() or
+	 * shutdown(): process context, so the current task is the closer.
+	 */
+	if ((newstate == TT_TCP_FIN_WAIT1 || newstate == TT_TCP_LAST_ACK) && !info->closer_pid)
+		info->closer_pid = bpf_get_current_pid_tgid() >> 32;
 	if (newstate == TT_TCP_CLOSE) {
 		/*
 		 * FIN_WAIT1/2 straight to CLOSE is the move to TIME_WAIT (the

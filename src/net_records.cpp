@@ -93,6 +93,10 @@ void describe_close(const void* data, const DecodeOptions&, RecordSink& sink)
     sink.u64("retransmits", r.retransmits);
     optional_name(sink, "role", role_name(r.role));
     optional_name(sink, "closed_by", closed_by_name(r.closed_by));
+    if (r.closer_pid)
+        sink.u64("closer_pid", r.closer_pid);
+    else
+        sink.null("closer_pid");
 }
 
 void describe_retransmit(const void* data, const DecodeOptions&, RecordSink& sink)

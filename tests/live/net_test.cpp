@@ -262,6 +262,7 @@ void exchange_on_loopback(int family)
     CHECK((*client_close)["bytes_received"] == response_size);
     CHECK((*client_close)["retransmits"] == 0);
     CHECK((*client_close)["closed_by"] == "remote");
+    CHECK((*client_close)["closer_pid"] == cli.pid());  // its close() after the server's FIN
     CHECK((*client_close)["duration_ns"].get<uint64_t>() > 0);
 
     CHECK((*server_close)["pid"] == srv.pid());
@@ -269,6 +270,7 @@ void exchange_on_loopback(int family)
     CHECK((*server_close)["bytes_sent"] == response_size);
     CHECK((*server_close)["bytes_received"] == request_size);
     CHECK((*server_close)["closed_by"] == "local");
+    CHECK((*server_close)["closer_pid"] == srv.pid());
     t.stop();
     // Exactly one of each for this port.
     CHECK(t.all([](const json& r) { return is_type(r, "net.connect"); }).size() == 1);

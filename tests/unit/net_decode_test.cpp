@@ -150,6 +150,9 @@ TEST_CASE("net.accept and net.close over IPv6")
     CHECK(j["retransmits"] == 2);
     CHECK(j["role"] == "server");
     CHECK(j["closed_by"] == "local");
+    CHECK(j["closer_pid"].is_null());
+    cl.closer_pid = 300;
+    CHECK(decode(cl)["closer_pid"] == 300);
 
     cl.role = TT_NET_ROLE_CLIENT;
     cl.closed_by = TT_NET_CLOSED_BY_UNKNOWN;
