@@ -263,8 +263,12 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 			emit_state(ctx, &fresh, oldstate, newstate);
 		return 0;
 	}
-	if (newstate == TT_TCP_ESTABLISHED && oldstate == TT_TCP_SYN_RECV) {
-		/* A passive open's child socket; accept() will name its owner. */
+	if (newstate == TT_TCP_ESTABLISHED && oldstate == TT_TCP_SYN_RECV &&
+	    !(info && info->role == TT_NET_ROLE_CLIENT)) {
+		/*
+		 * A passive open's child socket; accept() will name its owner.
+		 * (A client gets here too, after a simultaneous open.)
+		 */
 		struct sock_info fresh = {};
 
 		READ_TP_ADDRS(&fresh.addrs, ctx);
@@ -282,7 +286,8 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 
 	/* The source port is chosen after SYN_SENT is entered: refresh. */
 	READ_TP_ADDRS(&info->addrs, ctx);
-	if (oldstate == TT_TCP_SYN_SENT) {
+	if (info->role == TT_NET_ROLE_CLIENT && !info->established_ns) {
+		/* Still opening: SYN_SENT, or SYN_RECV after a simultaneous open. */
 		if (newstate == TT_TCP_ESTABLISHED) {
 			info->established_ns = bpf_ktime_get_boot_ns();
 			emit_connect(info, 0);
