@@ -13,8 +13,8 @@ std::string_view tcp_state_name(int state)
 {
     // include/net/tcp_states.h
     static constexpr std::string_view names[] = {
-        "",          "ESTABLISHED", "SYN_SENT",   "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-        "CLOSE",     "CLOSE_WAIT",  "LAST_ACK",   "LISTEN",   "CLOSING",   "NEW_SYN_RECV", "BOUND_INACTIVE",
+        "",           "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",    "FIN_WAIT2",     "TIME_WAIT",
+        "CLOSE",      "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",      "NEW_SYN_RECV",  "BOUND_INACTIVE",
     };
     if (state <= 0 || state >= static_cast<int>(std::size(names)))
         return {};

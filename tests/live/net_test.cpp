@@ -568,7 +568,8 @@ TEST_CASE("net: --states reports every transition of a connection by name")
     }
     // The server closes first: the client goes through CLOSE_WAIT and LAST_ACK.
     std::vector<std::pair<std::string, std::string>> expected = {
-        {"CLOSE", "SYN_SENT"}, {"SYN_SENT", "ESTABLISHED"}, {"ESTABLISHED", "CLOSE_WAIT"}, {"CLOSE_WAIT", "LAST_ACK"}, {"LAST_ACK", "CLOSE"}};
+        {"CLOSE", "SYN_SENT"},         {"SYN_SENT", "ESTABLISHED"}, {"ESTABLISHED", "CLOSE_WAIT"},
+        {"CLOSE_WAIT", "LAST_ACK"},    {"LAST_ACK", "CLOSE"}};
     CHECK(seen == expected);
 }
 
