@@ -699,3 +699,34 @@ TEST_CASE("net: a packet dropped on its way out belongs to the connecting proces
         CHECK(r["error"] == "EPERM");  // the output hook refused the segment
     }
 }
+
+TEST_CASE("net: --lport keeps the server's side, --rport the client's")
+{
+    for (const char* flag : {"--lport", "--rport"}) {
+        CAPTURE(flag);
+        Endpoint ep{AF_INET, "127.0.0.1", 0};
+        int lfd = bound_socket(ep, true);
+        Child srv(server(lfd));
+        close(lfd);
+        Child cli(client(ep));
+
+        Tracer t({"net", flag, std::to_string(ep.port)});
+        REQUIRE(t.ready());
+        srv.go();
+        cli.go();
+        REQUIRE(cli.reported() > 0);
+        CHECK(cli.wait() == 0);
+        CHECK(srv.wait() == 0);
+        bool local = std::string(flag) == "--lport";
+        pid_t side = local ? srv.pid() : cli.pid();
+        REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "net.close") && r["pid"] == side; }));
+        t.stop();
+        auto records = t.all([](const json& r) { return r.value("type", "").rfind("net.", 0) == 0; });
+        CHECK(records.size() == 2);  // accept and close, or connect and close
+        for (const auto& r : records) {
+            CHECK_MESSAGE(r["pid"] == side, r.dump());
+            CHECK(r[local ? "sport" : "dport"] == ep.port);
+        }
+        CHECK(t.all([&](const json& r) { return is_type(r, local ? "net.accept" : "net.connect"); }).size() == 1);
+    }
+}
