@@ -35,6 +35,14 @@ enum tt_kind {
 	TT_PROC_EXIT = 3,
 	TT_PROC_SIGNAL = 4,
 
+	TT_NET_CONNECT = 16,
+	TT_NET_ACCEPT = 17,
+	TT_NET_CLOSE = 18,
+	TT_NET_RETRANSMIT = 19,
+	TT_NET_RESET = 20,
+	TT_NET_DROP = 21,
+	TT_NET_STATE = 22,
+
 	TT_KIND_MAX = 64,
 };
 
@@ -126,6 +134,102 @@ struct tt_syscall_stat {
 	char comm[TT_COMM_LEN];
 };
 
+/*
+ * net: every record carries the connection's addresses, local side first.
+ * IPv4 addresses use the first 4 bytes of the 16-byte arrays. Ports are in
+ * host byte order.
+ */
+#define TT_AF_INET 2
+#define TT_AF_INET6 10
+
+struct tt_net_addrs {
+	__u8 saddr[16]; /* local */
+	__u8 daddr[16]; /* remote */
+	__u16 sport;
+	__u16 dport;
+	__u16 family; /* TT_AF_INET or TT_AF_INET6 */
+	__u16 protocol; /* IPPROTO_*: 6 for every TCP record */
+};
+
+/* Which end of a TCP connection opened it. */
+#define TT_NET_ROLE_CLIENT 1 /* active open: connect() */
+#define TT_NET_ROLE_SERVER 2 /* passive open: accept() */
+
+/* net.connect: SYN sent to established (error 0), or the failed attempt. */
+struct tt_net_connect {
+	struct tt_header h;
+	struct tt_net_addrs a;
+	__u64 latency_ns;
+	__s32 error; /* -errno, 0 on success */
+	__u32 pad0;
+};
+
+/* net.accept: a passive open, from the accept()ing task. */
+struct tt_net_accept {
+	struct tt_header h;
+	struct tt_net_addrs a;
+	__u64 queue_ns; /* established to accept() */
+};
+
+#define TT_NET_CLOSED_BY_UNKNOWN 0
+#define TT_NET_CLOSED_BY_LOCAL 1  /* we sent the first FIN */
+#define TT_NET_CLOSED_BY_REMOTE 2 /* the peer sent the first FIN */
+#define TT_NET_CLOSED_BY_RESET_RECEIVED 3
+#define TT_NET_CLOSED_BY_RESET_SENT 4
+
+/* net.close: the end of an established connection's life. */
+struct tt_net_close {
+	struct tt_header h;
+	struct tt_net_addrs a;
+	__u64 duration_ns; /* established to closed */
+	__u64 bytes_sent;  /* acknowledged by the peer */
+	__u64 bytes_received;
+	__u32 retransmits;
+	__u16 role;      /* TT_NET_ROLE_* */
+	__u16 closed_by; /* TT_NET_CLOSED_BY_* */
+	__u32 closer_pid; /* tgid that called close()/shutdown() first, 0 if unknown */
+	__u32 pad0;
+};
+
+/* net.retransmit: one retransmitted segment. */
+struct tt_net_retransmit {
+	struct tt_header h;
+	struct tt_net_addrs a;
+	__s32 state; /* TCP state number */
+	__s32 error; /* the transmit's result, 0 or -errno */
+};
+
+#define TT_NET_RESET_SENT 1
+#define TT_NET_RESET_RECEIVED 2
+
+struct tt_net_reset {
+	struct tt_header h;
+	struct tt_net_addrs a;
+	__u32 direction; /* TT_NET_RESET_* */
+	__s32 state;     /* TCP state of the socket, 0 when there is none */
+};
+
+/* net.drop: a packet the kernel freed as dropped. */
+struct tt_net_drop {
+	struct tt_header h;
+	struct tt_net_addrs a;
+	__u32 reason;     /* enum skb_drop_reason, named by user space from BTF */
+	__u16 ethertype;  /* skb->protocol, host order */
+	__u16 direction;  /* TT_NET_DROP_* */
+};
+
+#define TT_NET_DROP_UNKNOWN 0
+#define TT_NET_DROP_INGRESS 1 /* local side is the packet's destination */
+#define TT_NET_DROP_EGRESS 2  /* local side is the packet's source */
+
+/* net.state: one TCP state transition (--states). */
+struct tt_net_state {
+	struct tt_header h;
+	struct tt_net_addrs a;
+	__s32 old_state;
+	__s32 new_state;
+};
+
 #ifdef __cplusplus
 #define TT_ASSERT_SIZE(type, size) static_assert(sizeof(type) == (size), #type " layout changed")
 #else
@@ -137,5 +241,13 @@ TT_ASSERT_SIZE(struct tt_proc_exec, 56 + 16 + TT_PATH_LEN + TT_ARGS_LEN);
 TT_ASSERT_SIZE(struct tt_proc_fork, 64);
 TT_ASSERT_SIZE(struct tt_proc_exit, 72);
 TT_ASSERT_SIZE(struct tt_proc_signal, 72);
+TT_ASSERT_SIZE(struct tt_net_addrs, 40);
+TT_ASSERT_SIZE(struct tt_net_connect, 112);
+TT_ASSERT_SIZE(struct tt_net_accept, 104);
+TT_ASSERT_SIZE(struct tt_net_close, 136);
+TT_ASSERT_SIZE(struct tt_net_retransmit, 104);
+TT_ASSERT_SIZE(struct tt_net_reset, 104);
+TT_ASSERT_SIZE(struct tt_net_drop, 104);
+TT_ASSERT_SIZE(struct tt_net_state, 104);
 
 #endif /* TAPIO_BPF_EVENTS_H */

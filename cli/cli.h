@@ -63,6 +63,8 @@ int run(int argc, const char* const* argv);
 void add_global_flags(CLI::App& app, Options& options);
 void register_proc(CLI::App& app, Options& options);
 void add_proc_flags(CLI::App& sub, ProcOptions& proc);
+void register_net(CLI::App& app, Options& options);
+void add_net_flags(CLI::App& sub, NetOptions& net);
 void register_all(CLI::App& app, Options& options);
 void register_doctor(CLI::App& app, Options& options);
 

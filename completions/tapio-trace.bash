@@ -7,7 +7,7 @@ _tapio_trace() {
     local global="-j --json -o --output -p --pid --comm -u --uid --cgroup -x --failed -d --duration -n --count
         --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
-    local net_flags="--port --lport --rport -4 -6 --drops --states"
+    local net_flags="--port --lport --rport -4 --ipv4 -6 --ipv6 --drops --states"
     local file_flags="--path --min-latency --top"
     local mem_flags="--min-latency --min-size --pressure-threshold"
     local all_flags="--no-proc --no-net --no-file --no-mem $proc_flags $net_flags $file_flags $mem_flags"

@@ -35,8 +35,8 @@ complete -c tapio-trace -n '__fish_seen_subcommand_from proc all' -l syscalls-to
 complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l port -x -d 'Either side is port N'
 complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l lport -x -d 'Local port N'
 complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l rport -x -d 'Remote port N'
-complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -s 4 -d 'IPv4 only'
-complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -s 6 -d 'IPv6 only'
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -s 4 -l ipv4 -d 'IPv4 only'
+complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -s 6 -l ipv6 -d 'IPv6 only'
 complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l drops -d 'Report dropped packets'
 complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l states -d 'Report every TCP state change'
 # file

@@ -22,7 +22,15 @@ struct ProcOptions {
     uint32_t syscalls_top = 10;
 };
 
-struct NetOptions {};
+struct NetOptions {
+    uint16_t port = 0;   // either side, 0 = any
+    uint16_t lport = 0;  // local side
+    uint16_t rport = 0;  // remote side
+    bool ipv4_only = false;
+    bool ipv6_only = false;
+    bool drops = false;   // net.drop records
+    bool states = false;  // net.state records
+};
 struct FileOptions {};
 struct MemOptions {};
 

@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * net: TCP connects, accepts, closes, retransmits, resets, state changes and
+ * packet drops, from tracepoints only (sock, tcp, skb, syscalls), so it runs
+ * on kernels without kprobes or fentry.
+ *
+ * Most TCP state changes happen in softirq context, where the current task
+ * is whoever the interrupt landed on. So every socket is remembered (by its
+ * kernel address) with the task that owns it: the connecting task when the
+ * socket enters SYN_SENT (always in process context, inside connect()), the
+ * accepting task when accept() hands the socket out. Records about a socket
+ * carry that owner; records about sockets opened before tracing started have
+ * no owner (pid 0).
+ */
+#include "common.bpf.h"
+#include <bpf/bpf_endian.h>
+
+/* Values from include/net/tcp_states.h and uapi headers: macros, not in BTF. */
+#define TT_TCP_ESTABLISHED 1
+#define TT_TCP_SYN_SENT 2
+#define TT_TCP_SYN_RECV 3
+#define TT_TCP_FIN_WAIT1 4
+#define TT_TCP_FIN_WAIT2 5
+#define TT_TCP_CLOSE 7
+#define TT_TCP_CLOSE_WAIT 8
+#define TT_TCP_LAST_ACK 9
+#define TT_TCP_CLOSING 11
+#define TT_IPPROTO_TCP 6
+#define TT_IPPROTO_UDP 17
+#define TT_IPPROTO_SCTP 132
+#define TT_ETH_P_IP 0x0800
+#define TT_ETH_P_IPV6 0x86DD
+
+/* Filters, set by user space before load. 0 means "any". */
+const volatile __u16 filter_port = 0;  /* either side */
+const volatile __u16 filter_lport = 0; /* local side */
+const volatile __u16 filter_rport = 0; /* remote side */
+const volatile __u16 filter_family = 0; /* TT_AF_INET or TT_AF_INET6 */
+const volatile bool trace_states = false;
+
+struct sock_owner {
+	__u64 cgroup_id;
+	__u32 tgid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	char comm[TT_COMM_LEN];
+};
+
+struct sock_info {
+	struct sock_owner owner;
+	struct tt_net_addrs addrs;
+	__u64 syn_ns;         /* entered SYN_SENT (client) */
+	__u64 established_ns; /* entered ESTABLISHED */
+	__u16 role;           /* TT_NET_ROLE_* */
+	__u16 closed_by;      /* TT_NET_CLOSED_BY_* */
+	__u8 owned;           /* owner is known */
+	__u8 wanted;          /* owner passed the task filters when it was captured */
+	__u8 fin_received;    /* went through CLOSE_WAIT or CLOSING */
+	__u8 pad;
+	__u32 closer_pid;     /* who started the local close */
+	__u32 pad2;
+};
+
+/* Every TCP socket seen opening, by its struct sock address. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct sock_info);
+} socks SEC(".maps");
+
+/* ---- helpers ---- */
+
+static __always_inline bool task_filters_set(void)
+{
+	return tt_cfg.filter_pids || tt_cfg.filter_uid || tt_cfg.filter_comm || tt_cfg.filter_cgroup;
+}
+
+/*
+ * Whether a record about this socket passes the task filters. A socket with
+ * no known owner passes only when no task filter is set.
+ */
+static __always_inline bool info_wanted(const struct sock_info *info)
+{
+	if (info && info->owned)
+		return info->wanted;
+	return !task_filters_set();
+}
+
+/* Family and port filters, on a record's addresses (local side first). */
+static __always_inline bool addrs_wanted(const struct tt_net_addrs *a)
+{
+	if (filter_family && a->family != filter_family)
+		return false;
+	if (filter_lport && a->sport != filter_lport)
+		return false;
+	if (filter_rport && a->dport != filter_rport)
+		return false;
+	if (filter_port && a->sport != filter_port && a->dport != filter_port)
+		return false;
+	return true;
+}
+
+static __always_inline void capture_owner(struct sock_info *info)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
+	info->owner.cgroup_id = bpf_get_current_cgroup_id();
+	info->owner.tgid = pid_tgid >> 32;
+	info->owner.tid = (__u32)pid_tgid;
+	info->owner.ppid = BPF_CORE_READ(task, real_parent, tgid);
+	info->owner.uid = (__u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(info->owner.comm, sizeof(info->owner.comm));
+	info->owned = 1;
+	info->wanted = tt_current_wanted();
+}
+
+/* Header for a record about a socket: its owner, or nobody (pid 0). */
+static __always_inline void fill_header_owner(struct tt_header *h, __u32 kind, __u32 size,
+					      const struct sock_info *info)
+{
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->kind = kind;
+	h->size = size;
+	h->flags = 0;
+	if (info && info->owned) {
+		h->cgroup_id = info->owner.cgroup_id;
+		h->pid = info->owner.tgid;
+		h->tid = info->owner.tid;
+		h->ppid = info->owner.ppid;
+		h->uid = info->owner.uid;
+		__builtin_memcpy(h->comm, info->owner.comm, sizeof(h->comm));
+	} else {
+		h->cgroup_id = 0;
+		h->pid = 0;
+		h->tid = 0;
+		h->ppid = 0;
+		h->uid = 0;
+		__builtin_memset(h->comm, 0, sizeof(h->comm));
+	}
+}
+
+/*
+ * The sock, tcp_retransmit_skb and tcp_receive_reset tracepoints share this
+ * address layout: family, host-order ports, IPv4 and IPv6 addresses, local
+ * side first. Fields are read with bpf_probe_read_kernel because several sit
+ * at offsets the tracepoint context may not be loaded from directly.
+ */
+#define READ_TP_ADDRS(a, ctx)                                                            \
+	do {                                                                             \
+		(a)->family = (ctx)->family;                                             \
+		(a)->sport = (ctx)->sport;                                               \
+		(a)->dport = (ctx)->dport;                                               \
+		(a)->protocol = TT_IPPROTO_TCP;                                          \
+		__builtin_memset((a)->saddr, 0, sizeof((a)->saddr));                     \
+		__builtin_memset((a)->daddr, 0, sizeof((a)->daddr));                     \
+		if ((a)->family == TT_AF_INET6) {                                        \
+			bpf_probe_read_kernel((a)->saddr, 16, &(ctx)->saddr_v6);         \
+			bpf_probe_read_kernel((a)->daddr, 16, &(ctx)->daddr_v6);         \
+		} else {                                                                 \
+			bpf_probe_read_kernel((a)->saddr, 4, &(ctx)->saddr);             \
+			bpf_probe_read_kernel((a)->daddr, 4, &(ctx)->daddr);             \
+		}                                                                        \
+	} while (0)
+
+static __always_inline void emit_connect(struct sock_info *info, __s32 error)
+{
+	struct tt_net_connect *rec;
+
+	if ((tt_cfg.failed_only && !error) || !info_wanted(info) || !addrs_wanted(&info->addrs))
+		return;
+	rec = tt_reserve(TT_NET_CONNECT, struct tt_net_connect);
+	if (!rec)
+		return;
+	fill_header_owner(&rec->h, TT_NET_CONNECT, sizeof(*rec), info);
+	rec->a = info->addrs;
+	rec->latency_ns = rec->h.ts_ns - info->syn_ns;
+	rec->error = error;
+	rec->pad0 = 0;
+	tt_submit(rec);
+}
+
+static __always_inline void emit_close(struct sock_info *info, struct sock *sk, bool fin_received)
+{
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	struct tt_net_close *rec;
+	__u64 received;
+
+	if (tt_cfg.failed_only || !info_wanted(info) || !addrs_wanted(&info->addrs))
+		return;
+	rec = tt_reserve(TT_NET_CLOSE, struct tt_net_close);
+	if (!rec)
+		return;
+	fill_header_owner(&rec->h, TT_NET_CLOSE, sizeof(*rec), info);
+	rec->a = info->addrs;
+	rec->duration_ns = rec->h.ts_ns - info->established_ns;
+	/*
+	 * bytes_sent counts payload only, retransmissions included; SYN and
+	 * FIN carry none. bytes_received advances with rcv_nxt, so it counts
+	 * the peer's FIN as one byte: take it off when a FIN came in.
+	 */
+	rec->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	received = BPF_CORE_READ(tp, bytes_received);
+	if (fin_received && received)
+		received--;
+	rec->bytes_received = received;
+	rec->retransmits = BPF_CORE_READ(tp, total_retrans);
+	rec->role = info->role;
+	rec->closed_by = info->closed_by;
+	rec->closer_pid = info->closer_pid;
+	rec->pad0 = 0;
+	tt_submit(rec);
+}
+
+static __always_inline void emit_state(struct trace_event_raw_inet_sock_set_state *ctx,
+				       const struct sock_info *info, int oldstate, int newstate)
+{
+	struct tt_net_state *rec;
+	struct tt_net_addrs a;
+
+	if (tt_cfg.failed_only || !info_wanted(info))
+		return;
+	READ_TP_ADDRS(&a, ctx);
+	if (!addrs_wanted(&a))
+		return;
+	rec = tt_reserve(TT_NET_STATE, struct tt_net_state);
+	if (!rec)
+		return;
+	fill_header_owner(&rec->h, TT_NET_STATE, sizeof(*rec), info);
+	rec->a = a;
+	rec->old_state = oldstate;
+	rec->new_state = newstate;
+	tt_submit(rec);
+}
+
+/* ---- the TCP state machine ---- */
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->skaddr;
+	__u64 key = (__u64)sk;
+	int oldstate = ctx->oldstate;
+	int newstate = ctx->newstate;
+	struct sock_info *info;
+
+	if (ctx->protocol != TT_IPPROTO_TCP)
+		return 0;
+	info = bpf_map_lookup_elem(&socks, &key);
+
+	if (newstate == TT_TCP_SYN_SENT) {
+		/* Inside connect(): the current task is the one connecting. */
+		struct sock_info fresh = {};
+
+		capture_owner(&fresh);
+		READ_TP_ADDRS(&fresh.addrs, ctx);
+		fresh.syn_ns = bpf_ktime_get_boot_ns();
+		fresh.role = TT_NET_ROLE_CLIENT;
+		bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY);
+		if (trace_states)
+			emit_state(ctx, &fresh, oldstate, newstate);
+		return 0;
+	}
+	if (newstate == TT_TCP_ESTABLISHED && oldstate == TT_TCP_SYN_RECV &&
+	    !(info && info->role == TT_NET_ROLE_CLIENT)) {
+		/*
+		 * A passive open's child socket; accept() will name its owner.
+		 * (A client gets here too, after a simultaneous open.)
+		 */
+		struct sock_info fresh = {};
+
+		READ_TP_ADDRS(&fresh.addrs, ctx);
+		fresh.established_ns = bpf_ktime_get_boot_ns();
+		fresh.role = TT_NET_ROLE_SERVER;
+		bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY);
+		if (trace_states)
+			emit_state(ctx, &fresh, oldstate, newstate);
+		return 0;
+	}
+	if (trace_states)
+		emit_state(ctx, info, oldstate, newstate);
+	if (!info)
+		return 0; /* opened before tracing started */
+
+	/* The source port is chosen after SYN_SENT is entered: refresh. */
+	READ_TP_ADDRS(&info->addrs, ctx);
+	if (info->role == TT_NET_ROLE_CLIENT && !info->established_ns) {
+		/* Still opening: SYN_SENT, or SYN_RECV after a simultaneous open. */
+		if (newstate == TT_TCP_ESTABLISHED) {
+			info->established_ns = bpf_ktime_get_boot_ns();
+			emit_connect(info, 0);
+		} else if (newstate == TT_TCP_CLOSE) {
+			/*
+			 * tcp_done_with_error() stores the error before moving
+			 * to CLOSE; none means connect() was abandoned locally.
+			 */
+			int err = BPF_CORE_READ(sk, sk_err);
+
+			emit_connect(info, err ? -err : -103 /* ECONNABORTED */);
+			bpf_map_delete_elem(&socks, &key);
+		}
+		return 0;
+	}
+	if (newstate == TT_TCP_FIN_WAIT1 && !info->closed_by)
+		info->closed_by = TT_NET_CLOSED_BY_LOCAL;
+	else if (newstate == TT_TCP_CLOSE_WAIT && !info->closed_by)
+		info->closed_by = TT_NET_CLOSED_BY_REMOTE;
+	if (newstate == TT_TCP_CLOSE_WAIT || newstate == TT_TCP_CLOSING)
+		info->fin_received = 1;
+	/*
+	 * Our FIN goes out (FIN_WAIT1, LAST_ACK) only from close() or
+	 * shutdown(): process context, so the current task is the closer.
+	 */
+	if ((newstate == TT_TCP_FIN_WAIT1 || newstate == TT_TCP_LAST_ACK) && !info->closer_pid)
+		info->closer_pid = bpf_get_current_pid_tgid() >> 32;
+	if (newstate == TT_TCP_CLOSE) {
+		/*
+		 * FIN_WAIT1/2 straight to CLOSE is the move to TIME_WAIT (the
+		 * full socket hands over to a timewait one) when the peer's FIN
+		 * arrived, which tcp_fin() marks with RCV_SHUTDOWN.
+		 */
+		bool fin = info->fin_received;
+
+		if (!fin && (oldstate == TT_TCP_FIN_WAIT1 || oldstate == TT_TCP_FIN_WAIT2))
+			fin = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & 1 /* RCV_SHUTDOWN */;
+		if (info->established_ns)
+			emit_close(info, sk, fin);
+		bpf_map_delete_elem(&socks, &key);
+	}
+	return 0;
+}
+
+/* ---- accept: the task that takes a passive socket owns it ---- */
+
+static __always_inline int on_accept_exit(long ret)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct file **fds, *file = NULL;
+	struct socket *sock;
+	struct sock_info *info;
+	struct tt_net_accept *rec;
+	unsigned int max_fds;
+	__u64 key;
+
+	if (ret < 0)
+		return 0;
+	fds = BPF_CORE_READ(task, files, fdt, fd);
+	max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
+	if (!fds || (unsigned long)ret >= max_fds)
+		return 0;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]) || !file)
+		return 0;
+	/* Only sockets we saw established are in the map: other files miss. */
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock)
+		return 0;
+	key = (__u64)BPF_CORE_READ(sock, sk);
+	info = bpf_map_lookup_elem(&socks, &key);
+	if (!info || info->role != TT_NET_ROLE_SERVER || info->owned)
+		return 0;
+	capture_owner(info);
+
+	if (tt_cfg.failed_only || !info->wanted || !addrs_wanted(&info->addrs))
+		return 0;
+	rec = tt_reserve(TT_NET_ACCEPT, struct tt_net_accept);
+	if (!rec)
+		return 0;
+	fill_header_owner(&rec->h, TT_NET_ACCEPT, sizeof(*rec), info);
+	rec->a = info->addrs;
+	rec->queue_ns = rec->h.ts_ns - info->established_ns;
+	tt_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int handle_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int handle_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_accept_exit(ctx->ret);
+}
+
+/* ---- retransmits and resets ---- */
+
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int handle_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
+{
+	__u64 key = (__u64)ctx->skaddr;
+	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
+	struct tt_net_retransmit *rec;
+	struct tt_net_addrs a;
+
+	if (!info_wanted(info))
+		return 0;
+	READ_TP_ADDRS(&a, ctx);
+	if (!addrs_wanted(&a))
+		return 0;
+	rec = tt_reserve(TT_NET_RETRANSMIT, struct tt_net_retransmit);
+	if (!rec)
+		return 0;
+	fill_header_owner(&rec->h, TT_NET_RETRANSMIT, sizeof(*rec), info);
+	rec->a = a;
+	rec->state = ctx->state;
+	/* The err field is recent (6.10); older kernels report 0. */
+	rec->error = bpf_core_field_exists(ctx->err) ? BPF_CORE_READ(ctx, err) : 0;
+	tt_submit(rec);
+	return 0;
+}
+
+/*
+ * tcp_send_reset stores the two ends as struct sockaddr_in/_in6 (28 bytes),
+ * the RST's sender (the local side) first, whether or not a socket exists.
+ */
+static __always_inline void read_sockaddr(__u8 *addr, __u16 *port, __u16 *family, const void *src)
+{
+	struct sockaddr_in6 sa = {};
+
+	bpf_probe_read_kernel(&sa, sizeof(sa), src);
+	*family = sa.sin6_family;
+	*port = bpf_ntohs(sa.sin6_port);
+	if (sa.sin6_family == TT_AF_INET6)
+		__builtin_memcpy(addr, &sa.sin6_addr, 16);
+	else
+		/* struct sockaddr_in: the address follows the port. */
+		__builtin_memcpy(addr, &sa.sin6_flowinfo, 4);
+}
+
+/* tcp_send_reset before 6.10: the tcp_event_sk_skb layout, always with a socket. */
+struct trace_event_raw_tcp_event_sk_skb___old {
+	struct trace_entry ent;
+	const void *skaddr;
+	int state;
+	__u16 sport;
+	__u16 dport;
+	__u16 family;
+	__u8 saddr[4];
+	__u8 daddr[4];
+	__u8 saddr_v6[16];
+	__u8 daddr_v6[16];
+} __attribute__((preserve_access_index));
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
+{
+	struct trace_event_raw_tcp_event_sk_skb___old *old = (void *)ctx;
+	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
+	/* The old layout is read with probe reads, never merged with ctx loads. */
+	__u64 key = new_layout ? (__u64)ctx->skaddr : (__u64)BPF_CORE_READ(old, skaddr);
+	struct sock_info *info = key ? bpf_map_lookup_elem(&socks, &key) : NULL;
+	struct tt_net_reset *rec;
+	struct tt_net_addrs a = {};
+	__u16 family2;
+
+	if (info && !info->closed_by)
+		info->closed_by = TT_NET_CLOSED_BY_RESET_SENT;
+	if (!info_wanted(info))
+		return 0;
+	if (new_layout) {
+		read_sockaddr(a.saddr, &a.sport, &a.family, &ctx->saddr);
+		read_sockaddr(a.daddr, &a.dport, &family2, &ctx->daddr);
+		a.protocol = TT_IPPROTO_TCP;
+	} else {
+		a.family = BPF_CORE_READ(old, family);
+		a.sport = BPF_CORE_READ(old, sport);
+		a.dport = BPF_CORE_READ(old, dport);
+		a.protocol = TT_IPPROTO_TCP;
+		if (a.family == TT_AF_INET6) {
+			bpf_probe_read_kernel(a.saddr, 16, &old->saddr_v6);
+			bpf_probe_read_kernel(a.daddr, 16, &old->daddr_v6);
+		} else {
+			bpf_probe_read_kernel(a.saddr, 4, &old->saddr);
+			bpf_probe_read_kernel(a.daddr, 4, &old->daddr);
+		}
+	}
+	if (!addrs_wanted(&a))
+		return 0;
+	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
+	if (!rec)
+		return 0;
+	fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
+	rec->a = a;
+	rec->direction = TT_NET_RESET_SENT;
+	rec->state = new_layout ? ctx->state : BPF_CORE_READ(old, state);
+	tt_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/tcp/tcp_receive_reset")
+int handle_receive_reset(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	struct sock *sk = (struct sock *)ctx->skaddr;
+	__u64 key = (__u64)sk;
+	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
+	struct tt_net_reset *rec;
+	struct tt_net_addrs a;
+
+	if (info && !info->closed_by)
+		info->closed_by = TT_NET_CLOSED_BY_RESET_RECEIVED;
+	if (!info_wanted(info))
+		return 0;
+	READ_TP_ADDRS(&a, ctx);
+	if (!addrs_wanted(&a))
+		return 0;
+	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
+	if (!rec)
+		return 0;
+	fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
+	rec->a = a;
+	rec->direction = TT_NET_RESET_RECEIVED;
+	rec->state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	tt_submit(rec);
+	return 0;
+}
+
+/* ---- drops ---- */
+
+/*
+ * Reads the IP and transport headers of a dropped packet into a (packet
+ * source first). Returns false when there is no IP header to read.
+ */
+static __always_inline bool read_packet(struct sk_buff *skb, __u16 ethertype, struct tt_net_addrs *a)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u32 thoff;
+	__u8 proto;
+	__be16 ports[2];
+
+	if (nh == (__u16)~0U || !head)
+		return false;
+	if (ethertype == TT_ETH_P_IP) {
+		struct iphdr ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		a->family = TT_AF_INET;
+		__builtin_memcpy(a->saddr, &ip.saddr, 4);
+		__builtin_memcpy(a->daddr, &ip.daddr, 4);
+		proto = ip.protocol;
+		thoff = nh + ip.ihl * 4;
+		/* Only the first fragment has the ports. */
+		if (ip.frag_off & bpf_htons(0x1fff))
+			proto = 0;
+	} else {
+		struct ipv6hdr ip6;
+
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return false;
+		a->family = TT_AF_INET6;
+		__builtin_memcpy(a->saddr, &ip6.saddr, 16);
+		__builtin_memcpy(a->daddr, &ip6.daddr, 16);
+		proto = ip6.nexthdr; /* extension headers are not followed */
+		thoff = nh + sizeof(ip6);
+	}
+	a->protocol = proto;
+	if ((proto == TT_IPPROTO_TCP || proto == TT_IPPROTO_UDP || proto == TT_IPPROTO_SCTP) &&
+	    !bpf_probe_read_kernel(ports, sizeof(ports), head + thoff)) {
+		a->sport = bpf_ntohs(ports[0]);
+		a->dport = bpf_ntohs(ports[1]);
+	}
+	return true;
+}
+
+static __always_inline void swap_sides(struct tt_net_addrs *a)
+{
+	__u8 tmp[16];
+	__u16 port = a->sport;
+
+	__builtin_memcpy(tmp, a->saddr, 16);
+	__builtin_memcpy(a->saddr, a->daddr, 16);
+	__builtin_memcpy(a->daddr, tmp, 16);
+	a->sport = a->dport;
+	a->dport = port;
+}
+
+SEC("tracepoint/skb/kfree_skb")
+int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
+{
+	struct sk_buff *skb = (struct sk_buff *)ctx->skbaddr;
+	__u32 reason;
+	__u16 ethertype = ctx->protocol; /* already host order */
+	struct sock_info *info = NULL;
+	struct tt_net_drop *rec;
+	struct tt_net_addrs a = {};
+	struct sock *sk;
+	__u16 direction = TT_NET_DROP_INGRESS;
+	__u64 key;
+
+	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
+	if (!bpf_core_field_exists(ctx->reason))
+		return 0;
+	reason = ctx->reason;
+	/* Normal frees: SKB_CONSUMED, and NOT_SPECIFIED as every plain kfree_skb() says. */
+	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+		return 0;
+	if (ethertype != TT_ETH_P_IP && ethertype != TT_ETH_P_IPV6)
+		return 0;
+	if (!read_packet(skb, ethertype, &a))
+		return 0;
+
+	/*
+	 * Which end is local: a packet owned by a socket whose local port is
+	 * the packet's source is on its way out; anything else is taken as
+	 * arriving, with its destination as the local side.
+	 */
+	sk = BPF_CORE_READ(skb, sk);
+	if (!sk && bpf_core_field_exists(ctx->rx_sk))
+		sk = (struct sock *)BPF_CORE_READ(ctx, rx_sk);
+	if (sk) {
+		key = (__u64)sk;
+		info = bpf_map_lookup_elem(&socks, &key);
+		if (BPF_CORE_READ(sk, __sk_common.skc_num) == a.sport && BPF_CORE_READ(skb, sk))
+			direction = TT_NET_DROP_EGRESS;
+	}
+	if (direction == TT_NET_DROP_INGRESS)
+		swap_sides(&a);
+	if (!info_wanted(info) || !addrs_wanted(&a))
+		return 0;
+	rec = tt_reserve(TT_NET_DROP, struct tt_net_drop);
+	if (!rec)
+		return 0;
+	fill_header_owner(&rec->h, TT_NET_DROP, sizeof(*rec), info);
+	rec->a = a;
+	rec->reason = reason;
+	rec->ethertype = ethertype;
+	rec->direction = direction;
+	tt_submit(rec);
+	return 0;
+}

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// tapio-trace net: TCP connects, accepts, closes, retransmits, resets, drops.
+#include "cli.h"
+#include "errors.h"
+
+namespace tapio::cli {
+
+void add_net_flags(CLI::App& sub, NetOptions& net)
+{
+    sub.add_option("--port", net.port, "Only connections with port N on either side")
+        ->type_name("N")
+        ->check(CLI::Range(1, 65535));
+    sub.add_option("--lport", net.lport, "Only connections with local port N")
+        ->type_name("N")
+        ->check(CLI::Range(1, 65535));
+    sub.add_option("--rport", net.rport, "Only connections with remote port N")
+        ->type_name("N")
+        ->check(CLI::Range(1, 65535));
+    auto* v4 = sub.add_flag("-4,--ipv4", net.ipv4_only, "Only IPv4");
+    auto* v6 = sub.add_flag("-6,--ipv6", net.ipv6_only, "Only IPv6");
+    v4->excludes(v6);
+    sub.add_flag("--drops", net.drops, "Report packets the kernel drops, with the reason (can be many)");
+    sub.add_flag("--states", net.states, "Report every TCP state transition");
+}
+
+void register_net(CLI::App& app, Options& o)
+{
+    CLI::App* sub = app.add_subcommand("net", "TCP connects, accepts, closes, retransmits, resets and drops");
+    add_net_flags(*sub, o.config.net);
+    sub->callback([&o] {
+        o.command = Command::trace;
+        o.subcommand = "net";
+        o.config.areas = {Area::net};
+    });
+}
+
+}  // namespace tapio::cli

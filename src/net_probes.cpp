@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The net area's probe set: TCP state machine, accept, retransmits, resets, drops.
+#include <bpf/libbpf.h>
+
+#include "area_probes.h"
+#include "events.h"
+#include "net.skel.h"
+#include "net_names.h"
+
+namespace tapio {
+namespace {
+
+class NetProbes final : public SkeletonProbes<net_bpf> {
+public:
+    NetProbes() : SkeletonProbes(Area::net, net_bpf__open(), net_bpf__destroy, "net") {}
+
+    tt_config* common_config() override { return const_cast<tt_config*>(&skel()->rodata->tt_cfg); }
+
+    void configure(const Config& config) override
+    {
+        const NetOptions& net = config.net;
+        auto* ro = skel()->rodata;
+        ro->filter_port = net.port;
+        ro->filter_lport = net.lport;
+        ro->filter_rport = net.rport;
+        ro->filter_family = net.ipv4_only ? TT_AF_INET : net.ipv6_only ? TT_AF_INET6 : 0;
+        ro->trace_states = net.states;
+        // Read the drop reason names from kernel BTF now, not on the first drop.
+        if (net.drops)
+            drop_reason_name(0);
+    }
+
+    std::vector<HookSpec> hooks(const Config& config) const override
+    {
+        return {
+            {"sock:inet_sock_set_state", {"handle_set_state"}},
+            {"syscalls:sys_exit_accept4", {"handle_accept4_exit"}},
+            {"syscalls:sys_exit_accept", {"handle_accept_exit"}},
+            {"tcp:tcp_retransmit_skb", {"handle_retransmit"}},
+            {"tcp:tcp_send_reset", {"handle_send_reset"}},
+            {"tcp:tcp_receive_reset", {"handle_receive_reset"}},
+            {"skb:kfree_skb", {"handle_kfree_skb"}, config.net.drops},
+        };
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<AreaProbes> make_net_probes() { return std::make_unique<NetProbes>(); }
+
+}  // namespace tapio
