@@ -7,6 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <fstream>
 #include <regex>
 
 #include "harness.h"
@@ -400,4 +404,96 @@ TEST_CASE("hostile arguments: JSON stays valid, the table never carries raw cont
         }
         CHECK(seen);
     }
+}
+
+TEST_CASE("--uid, --comm and --cgroup filter in the kernel")
+{
+    // A child that, when told, execs a marker command: as uid 65534, in a
+    // fresh cgroup v2 directory.
+    std::string marker = unique("tt-filter");
+    auto run_marker_as = [&](uid_t uid) {
+        pid_t p = fork();
+        if (p == 0) {
+            dup2(open("/dev/null", O_WRONLY), 1);
+            if (uid != 0 && (setgid(uid) != 0 || setuid(uid) != 0))
+                _exit(99);
+            execl("/bin/echo", "echo", marker.c_str(), nullptr);
+            _exit(98);
+        }
+        return wait_pid(p);
+    };
+    {
+        Tracer t({"proc", "-u", "65534"});
+        REQUIRE(t.ready());
+        run_marker_as(0);
+        run_marker_as(65534);
+        REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "proc.exec") && r["args"].dump().find(marker) != std::string::npos; }));
+        t.stop();
+        for (const auto& r : t.all([](const json& r) { return r.value("type", "").rfind("proc.", 0) == 0; }))
+            CHECK(r["uid"] == 65534);
+    }
+    {
+        Tracer t({"proc", "--comm", "echo"});
+        REQUIRE(t.ready());
+        wait_pid(spawn({"/bin/true", marker}));
+        wait_pid(spawn({"/bin/echo", marker}));
+        REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "proc.exit") && r["comm"] == "echo"; }));
+        t.stop();
+        for (const auto& r : t.all([](const json& r) { return r.value("type", "").rfind("proc.", 0) == 0; }))
+            CHECK(r["comm"] == "echo");
+    }
+    {
+        // cgroup v2: where the unified hierarchy is mounted on this host.
+        std::string root = access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ? "/sys/fs/cgroup/unified"
+                                                                                      : "/sys/fs/cgroup";
+        std::string dir = root + "/" + unique("tt-cg");
+        REQUIRE(mkdir(dir.c_str(), 0755) == 0);
+        int go[2];
+        REQUIRE(pipe(go) == 0);
+        pid_t inside = fork();
+        if (inside == 0) {
+            char c;
+            dup2(open("/dev/null", O_WRONLY), 1);
+            if (read(go[0], &c, 1) != 1)
+                _exit(97);
+            execl("/bin/echo", "echo", marker.c_str(), "inside", nullptr);
+            _exit(98);
+        }
+        {
+            std::ofstream procs(dir + "/cgroup.procs");
+            procs << inside;
+        }
+        Tracer t({"proc", "--cgroup", dir});
+        REQUIRE(t.ready());
+        wait_pid(spawn({"/bin/echo", marker, "outside"}));
+        REQUIRE(write(go[1], "x", 1) == 1);
+        wait_pid(inside);
+        auto r = t.wait_for([&](const json& r) { return is_type(r, "proc.exit") && r["pid"] == inside; });
+        REQUIRE(r);
+        t.stop();
+        CHECK(t.all([&](const json& r) { return is_type(r, "proc.exec") && r["pid"] == inside; }).size() == 1);
+        for (const auto& rec : t.all([](const json& r) { return r.value("type", "").rfind("proc.", 0) == 0; }))
+            CHECK(rec["pid"] == inside);
+        close(go[0]);
+        close(go[1]);
+        rmdir(dir.c_str());
+    }
+}
+
+TEST_CASE("a full ring buffer is counted as lost, never silent")
+{
+    const int burst = 20000;
+    // 4 KiB holds about 50 proc.signal records; the reader drains every 25 ms.
+    Tracer t({"proc", "-p", std::to_string(getpid()), "--ring-buffer-size", "4K"});
+    REQUIRE(t.ready());
+    for (int i = 0; i < burst; ++i)
+        kill(getpid(), 0);
+    std::this_thread::sleep_for(200ms);
+    t.stop();
+    auto is_probe = [](const json& r) { return is_type(r, "proc.signal") && r["signal"].is_null(); };
+    uint64_t emitted = t.all(is_probe).size();
+    uint64_t lost = dropped(t, "lost", "proc.signal");
+    CHECK(lost > 0);
+    CHECK(emitted + lost == burst);
+    CHECK(t.stderr_text().find("lost") != std::string::npos);
 }
