@@ -25,21 +25,6 @@ void register_doctor(CLI::App& app, Options& o)
     });
 }
 
-namespace {
-
-Common self_common()
-{
-    Common c;
-    c.ts_boot_ns = boot_time_ns();
-    c.pid = c.tid = static_cast<uint32_t>(getpid());
-    c.ppid = static_cast<uint32_t>(getppid());
-    c.uid = getuid();
-    c.comm = "tapio-trace";
-    return c;
-}
-
-}  // namespace
-
 int run_doctor(const Invocation& inv)
 {
     const Options& o = inv.options;
@@ -57,7 +42,7 @@ int run_doctor(const Invocation& inv)
     bool ringbuf = !missing && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
     auto tracefs = missing ? std::optional<std::string>("not checked without privileges") : features.tracefs_problem();
 
-    sink.begin("doctor.host", self_common());
+    sink.begin("doctor.host", tracer_common());
     sink.str("kernel", uts.release);
     sink.str("machine", uts.machine);
     sink.boolean("btf", btf);
@@ -97,7 +82,7 @@ int run_doctor(const Invocation& inv)
                 error = e.what();
             }
             for (const HookStatus& h : probes.hooks()) {
-                sink.begin("doctor.hook", self_common());
+                sink.begin("doctor.hook", tracer_common());
                 sink.name("area", h.area);
                 sink.str("hook", h.hook);
                 sink.str("program", h.program);
@@ -107,7 +92,7 @@ int run_doctor(const Invocation& inv)
                     sink.str("reason", h.reason);
                 sink.end();
             }
-            sink.begin("doctor.area", self_common());
+            sink.begin("doctor.area", tracer_common());
             sink.name("area", area_name(area));
             sink.boolean("ok", ok);
             if (!ok)
@@ -117,7 +102,7 @@ int run_doctor(const Invocation& inv)
                 exit_code = static_cast<int>(ExitCode::kernel);
         }
     }
-    sink.begin("doctor.summary", self_common());
+    sink.begin("doctor.summary", tracer_common());
     sink.boolean("ok", exit_code == 0);
     sink.i64("exit_code", exit_code);
     sink.end();

@@ -42,6 +42,17 @@ uint64_t DropCounts::total() const
     return total(TT_DROP_LOST) + total(TT_DROP_RATE_LIMITED) + total(TT_DROP_SAMPLED_OUT);
 }
 
+Common tracer_common()
+{
+    Common c;
+    c.ts_boot_ns = boot_time_ns();
+    c.pid = c.tid = static_cast<uint32_t>(getpid());
+    c.ppid = static_cast<uint32_t>(getppid());
+    c.uid = getuid();
+    c.comm = "tapio-trace";
+    return c;
+}
+
 std::optional<std::string> missing_privileges()
 {
     constexpr int cap_sys_admin = 21, cap_perfmon = 38, cap_bpf = 39;
@@ -155,13 +166,7 @@ void Collector::report_drops(RecordSink& sink, bool final)
         return;
 
     static const char* const reason_keys[TT_DROP_REASONS] = {"lost", "rate_limited", "sampled_out"};
-    Common c;
-    c.ts_boot_ns = boot_time_ns();
-    c.pid = c.tid = static_cast<uint32_t>(getpid());
-    c.ppid = static_cast<uint32_t>(getppid());
-    c.uid = getuid();
-    c.comm = "tapio-trace";
-    sink.begin("tapio.dropped", c);
+    sink.begin("tapio.dropped", tracer_common());
     for (uint32_t r = 0; r < TT_DROP_REASONS; ++r) {
         sink.begin_object(reason_keys[r]);
         for (uint32_t k = 0; k < TT_KIND_MAX; ++k) {

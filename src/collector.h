@@ -100,6 +100,9 @@ private:
     uint64_t last_tick_ns_ = 0;
 };
 
+// Common fields of records tapio-trace writes about itself (tapio.*, doctor.*).
+Common tracer_common();
+
 // "needs CAP_BPF and CAP_PERFMON (or root); missing: ..." or nullopt.
 std::optional<std::string> missing_privileges();
 

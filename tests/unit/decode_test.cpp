@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "fixtures.h"
 #include "records.h"
 #include "writer.h"
 
@@ -16,27 +17,15 @@ namespace {
 template <typename T>
 T make(uint16_t kind)
 {
-    T rec;
-    std::memset(&rec, 0, sizeof(rec));
-    rec.h.kind = kind;
-    rec.h.size = sizeof(T);
-    rec.h.ts_ns = 5;
-    rec.h.pid = 100;
-    rec.h.tid = 101;
-    rec.h.ppid = 1;
+    auto rec = fixtures::make_record<T>(kind, 100, "worker");
     rec.h.uid = 0;
-    rec.h.cgroup_id = 9;
-    std::strcpy(rec.h.comm, "worker");
     return rec;
 }
 
 template <typename T>
 json decode(const T& rec, DecodeOptions options = {})
 {
-    Output out(-1);
-    JsonWriter w(out, WallClock(0));
-    REQUIRE(decode_record(&rec, sizeof(rec), options, w));
-    return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+    return fixtures::decode_json(rec, options);
 }
 
 }  // namespace

@@ -5,30 +5,15 @@
 #include <vector>
 
 #include "cli.h"
+#include "fixtures.h"
 #include "errors.h"
 
 using namespace tapio;
 
 namespace {
 
-std::optional<cli::Invocation> parse(std::vector<std::string> args)
-{
-    args.insert(args.begin(), "tapio-trace");
-    std::vector<const char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.c_str());
-    return cli::parse(static_cast<int>(argv.size()), argv.data());
-}
-
-ExitCode failure(std::vector<std::string> args)
-{
-    try {
-        parse(std::move(args));
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ExitCode::ok;
-}
+auto parse(std::vector<std::string> args) { return fixtures::parse_args(std::move(args)); }
+auto failure(std::vector<std::string> args) { return fixtures::parse_failure(std::move(args)); }
 
 }  // namespace
 

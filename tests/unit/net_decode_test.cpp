@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "fixtures.h"
 #include "errors.h"
 #include "net_names.h"
 #include "records.h"
@@ -22,17 +23,7 @@ namespace {
 template <typename T>
 T make(uint16_t kind)
 {
-    T rec;
-    std::memset(&rec, 0, sizeof(rec));
-    rec.h.kind = kind;
-    rec.h.size = sizeof(T);
-    rec.h.ts_ns = 5;
-    rec.h.pid = 300;
-    rec.h.tid = 301;
-    rec.h.ppid = 1;
-    rec.h.cgroup_id = 9;
-    std::strcpy(rec.h.comm, "curl");
-    return rec;
+    return fixtures::make_record<T>(kind, 300, "curl");
 }
 
 void v4(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t dport)
@@ -58,39 +49,17 @@ void v6(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t 
 template <typename T>
 json decode(const T& rec)
 {
-    Output out(-1);
-    JsonWriter w(out, WallClock(0));
-    REQUIRE(decode_record(&rec, sizeof(rec), DecodeOptions{}, w));
-    return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+    return fixtures::decode_json(rec);
 }
 
 template <typename T>
 std::string table(const T& rec)
 {
-    Output out(-1);
-    TableWriter w(out, WallClock(0));
-    REQUIRE(decode_record(&rec, sizeof(rec), DecodeOptions{}, w));
-    return std::string(out.buffer().data(), out.buffer().size());
+    return fixtures::decode_table(rec);
 }
 
-std::optional<cli::Invocation> parse(std::vector<std::string> args)
-{
-    args.insert(args.begin(), "tapio-trace");
-    std::vector<const char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.c_str());
-    return cli::parse(static_cast<int>(argv.size()), argv.data());
-}
-
-ExitCode failure(std::vector<std::string> args)
-{
-    try {
-        parse(std::move(args));
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return ExitCode::ok;
-}
+auto parse(std::vector<std::string> args) { return fixtures::parse_args(std::move(args)); }
+auto failure(std::vector<std::string> args) { return fixtures::parse_failure(std::move(args)); }
 
 }  // namespace
 

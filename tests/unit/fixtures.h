@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Shared by the unit tests: hand-built records as the BPF side lays them
+// out, decoding them to JSON or a table line, and parsing command lines.
+#pragma once
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+#include "errors.h"
+#include "records.h"
+#include "writer.h"
+
+namespace fixtures {
+
+using nlohmann::json;
+
+// A zeroed record of this kind with a plausible header: pid, tid = pid + 1.
+template <typename T>
+T make_record(uint16_t kind, uint32_t pid = 100, const char* comm = "worker")
+{
+    T rec;
+    std::memset(&rec, 0, sizeof(rec));
+    rec.h.kind = kind;
+    rec.h.size = sizeof(T);
+    rec.h.ts_ns = 5;
+    rec.h.pid = pid;
+    rec.h.tid = pid + 1;
+    rec.h.ppid = 1;
+    rec.h.cgroup_id = 9;
+    std::strncpy(rec.h.comm, comm, sizeof(rec.h.comm) - 1);
+    return rec;
+}
+
+template <typename T>
+json decode_json(const T& rec, tapio::DecodeOptions options = {})
+{
+    tapio::Output out(-1);
+    tapio::JsonWriter w(out, tapio::WallClock(0));
+    REQUIRE(tapio::decode_record(&rec, sizeof(rec), options, w));
+    return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+}
+
+template <typename T>
+std::string decode_table(const T& rec)
+{
+    tapio::Output out(-1);
+    tapio::TableWriter w(out, tapio::WallClock(0));
+    REQUIRE(tapio::decode_record(&rec, sizeof(rec), tapio::DecodeOptions{}, w));
+    return std::string(out.buffer().data(), out.buffer().size());
+}
+
+inline std::optional<tapio::cli::Invocation> parse_args(std::vector<std::string> args)
+{
+    args.insert(args.begin(), "tapio-trace");
+    std::vector<const char*> argv;
+    for (auto& a : args)
+        argv.push_back(a.c_str());
+    return tapio::cli::parse(static_cast<int>(argv.size()), argv.data());
+}
+
+// The exit code a command line fails with, or ok when it parses.
+inline tapio::ExitCode parse_failure(std::vector<std::string> args)
+{
+    try {
+        parse_args(std::move(args));
+    } catch (const tapio::Error& e) {
+        return e.code();
+    }
+    return tapio::ExitCode::ok;
+}
+
+}  // namespace fixtures
