@@ -102,15 +102,19 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 struct argv_walk {
 	const char *const *argv;
 	struct tt_proc_exec *e;
-	__u32 off;
 };
 
-/* Reads argv[i] into e->args; returns 1 to stop the walk. */
+/*
+ * Reads argv[i] into e->args; returns 1 to stop the walk. The running
+ * offset lives in the map value (e->args_size), not on the stack: the
+ * verifier then sees the same state on every iteration and checks the
+ * callback once, which keeps program load, and so start-up, fast.
+ */
 static int read_one_arg(__u32 i, struct argv_walk *w)
 {
 	const char *arg = NULL;
 	struct tt_proc_exec *e = w->e;
-	__u32 off = w->off;
+	__u32 off = e->args_size;
 	long n;
 
 	if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i]) || !arg)
@@ -125,7 +129,7 @@ static int read_one_arg(__u32 i, struct argv_walk *w)
 		return 1;
 	if (n == TT_ARG_MAX)
 		e->args_flags |= TT_EXEC_ARGS_TRUNCATED;
-	w->off = off + n;
+	e->args_size = off + n;
 	return 0;
 }
 
@@ -147,12 +151,10 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 
 	walk.argv = argv;
 	walk.e = e;
-	walk.off = 0;
 	/*
-	 * bpf_loop (5.17+) has the verifier check the body once instead of once
-	 * per iteration, which keeps program load, and so start-up, fast. Older
-	 * kernels take the bounded loop; the verifier never walks the branch the
-	 * CO-RE check rules out.
+	 * bpf_loop (5.17+) lets the verifier check the body once instead of once
+	 * per iteration. Older kernels take the bounded loop; the verifier never
+	 * walks the branch the CO-RE check rules out.
 	 */
 	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
 		bpf_loop(max_args + 1, read_one_arg, &walk, 0);
@@ -161,7 +163,6 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 			if (i > max_args || read_one_arg(i, &walk))
 				break;
 	}
-	e->args_size = walk.off;
 	bpf_map_update_elem(&exec_pending, &tid, e, BPF_ANY);
 	return 0;
 }
