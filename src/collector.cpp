@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -196,7 +197,10 @@ StopReason Collector::run(RecordSink& sink, const RunLimits& limits, bool (*sink
     for (;;) {
         if (stop_requested_.load(std::memory_order_relaxed))
             break;
-        int err = ring_buffer__poll(ring_, drain_ms);
+        // Drain every few milliseconds right after start, so the first
+        // events show at once; then settle to the configured interval.
+        bool warming_up = boot_time_ns() - start_ns < 200000000ULL;
+        int err = ring_buffer__poll(ring_, warming_up ? std::min(drain_ms, 5) : drain_ms);
         // Records submitted without a wakeup sit unnoticed by epoll: drain them.
         if (err >= 0)
             err = ring_buffer__consume(ring_);

@@ -128,3 +128,31 @@ TEST_CASE("a missing hook degrades that feature only, and says why")
     }
     CHECK(exec_seen);
 }
+
+namespace {
+
+struct KernelWithoutBtf final : tapio::HostFeatures {
+    bool has_vmlinux_btf() override { return false; }
+    bool btf_has_type(std::string_view) override { return false; }
+    bool tracepoint_exists(std::string_view, std::string_view) override { return true; }
+    std::optional<std::string> tracefs_problem() override { return std::nullopt; }
+    bool prog_type_supported(bpf_prog_type) override { return true; }
+    bool tracing_loadable(bpf_attach_type, std::string_view) override { return false; }
+};
+
+}  // namespace
+
+TEST_CASE("a kernel without BTF: exit code 4 and a message that says so")
+{
+    KernelWithoutBtf kernel;
+    tapio::Config config;
+    config.areas = {tapio::Area::proc};
+    tapio::Collector collector(config, &kernel);
+    try {
+        collector.start();
+        FAIL("start() succeeded without BTF");
+    } catch (const tapio::Error& e) {
+        CHECK(e.code() == tapio::ExitCode::kernel);
+        CHECK(std::string(e.what()).find("BTF") != std::string::npos);
+    }
+}
