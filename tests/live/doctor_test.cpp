@@ -7,6 +7,7 @@
 #include <set>
 
 #include "collector.h"
+#include "errors.h"
 #include "harness.h"
 #include "host_features.h"
 
