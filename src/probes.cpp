@@ -280,4 +280,10 @@ void ProbeManager::tick(const TickContext& ctx, RecordSink& sink)
         a->tick(ctx, sink);
 }
 
+void ProbeManager::poll(const TickContext& ctx, RecordSink& sink)
+{
+    for (auto& a : areas_)
+        a->poll(ctx, sink);
+}
+
 }  // namespace tapio
