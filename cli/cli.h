@@ -60,6 +60,8 @@ int run(int argc, const char* const* argv);
 void add_global_flags(CLI::App& app, Options& options);
 void register_proc(CLI::App& app, Options& options);
 void add_proc_flags(CLI::App& sub, ProcOptions& proc);
+void register_mem(CLI::App& app, Options& options);
+void add_mem_flags(CLI::App& sub, MemOptions& mem);
 void register_all(CLI::App& app, Options& options);
 void register_doctor(CLI::App& app, Options& options);
 
