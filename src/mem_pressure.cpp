@@ -67,14 +67,19 @@ bool parse_line(std::string_view rest, PsiLine& line)
             continue;
         std::string_view key = word.substr(0, eq), value = word.substr(eq + 1);
         bool ok = true;
-        if (key == "avg10")
-            ok = parse_percent(value, line.avg10), seen |= 1;
-        else if (key == "avg60")
-            ok = parse_percent(value, line.avg60), seen |= 2;
-        else if (key == "avg300")
-            ok = parse_percent(value, line.avg300), seen |= 4;
-        else if (key == "total")
-            ok = parse_u64(value, line.total_us), seen |= 8;
+        if (key == "avg10") {
+            ok = parse_percent(value, line.avg10);
+            seen |= 1;
+        } else if (key == "avg60") {
+            ok = parse_percent(value, line.avg60);
+            seen |= 2;
+        } else if (key == "avg300") {
+            ok = parse_percent(value, line.avg300);
+            seen |= 4;
+        } else if (key == "total") {
+            ok = parse_u64(value, line.total_us);
+            seen |= 8;
+        }
         if (!ok)
             return false;
     }

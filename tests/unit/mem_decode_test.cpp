@@ -241,3 +241,12 @@ TEST_CASE("mem flags: values, defaults and clear errors")
     CHECK(usage_error({"mem", "--pressure-threshold", "0"}).find("--pressure-threshold") != std::string::npos);
     CHECK(usage_error({"mem", "--pressure-threshold", "1.234"}).find("--pressure-threshold") != std::string::npos);
 }
+
+TEST_CASE("PSI: a missing pressure file says why, instead of records")
+{
+    PsiFile system("/nonexistent/pressure/memory", "system");
+    CHECK(system.problem().find("CONFIG_PSI") != std::string::npos);
+    CHECK_FALSE(system.read());
+    PsiFile cgroup("/nonexistent/cgroup/memory.pressure", "cgroup");
+    CHECK(cgroup.problem().find("not a cgroup v2 directory") != std::string::npos);
+}
