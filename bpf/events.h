@@ -42,6 +42,9 @@ enum tt_kind {
 	TT_NET_RESET = 20,
 	TT_NET_DROP = 21,
 	TT_NET_STATE = 22,
+	TT_MEM_OOM_KILL = 48,
+	TT_MEM_RECLAIM = 49,
+	TT_MEM_ALLOC = 50,
 
 	TT_KIND_MAX = 64,
 };
@@ -230,6 +233,72 @@ struct tt_net_state {
 	__s32 new_state;
 };
 
+/*
+ * mem.oom_kill, from oom:mark_victim. The tracepoint gained its fields over
+ * kernel versions (pid only before 6.2, then comm and sizes, then uid,
+ * pgtables, oom_score_adj); each one is read only where the running kernel
+ * has it, and its bit in present says so. Sizes are in kB, as the kernel
+ * reports them.
+ */
+#define TT_OOM_HAS_COMM 0x001
+#define TT_OOM_HAS_TOTAL_VM 0x002
+#define TT_OOM_HAS_ANON_RSS 0x004
+#define TT_OOM_HAS_FILE_RSS 0x008
+#define TT_OOM_HAS_SHMEM_RSS 0x010
+#define TT_OOM_HAS_UID 0x020
+#define TT_OOM_HAS_PGTABLES 0x040
+#define TT_OOM_HAS_SCORE_ADJ 0x080
+#define TT_OOM_HAS_MEMCG 0x100
+struct tt_mem_oom_kill {
+	struct tt_header h;  /* the task whose allocation triggered the kill */
+	__u32 victim_pid;
+	__u32 victim_uid;
+	__u64 total_vm_kb;
+	__u64 anon_rss_kb;
+	__u64 file_rss_kb;
+	__u64 shmem_rss_kb;
+	__u64 pgtables_kb;
+	__s32 oom_score_adj;
+	__u32 present;       /* TT_OOM_HAS_* */
+	__u64 memcg_id;      /* memory cgroup of the triggering task (its hierarchy's id) */
+	char victim_comm[TT_COMM_LEN];
+};
+
+/* mem.reclaim: one direct reclaim stall of the current task. */
+enum tt_reclaim_scope {
+	TT_RECLAIM_GLOBAL = 0, /* vmscan:mm_vmscan_direct_reclaim_* */
+	TT_RECLAIM_MEMCG = 1,  /* vmscan:mm_vmscan_memcg_reclaim_* */
+};
+
+struct tt_mem_reclaim {
+	struct tt_header h;
+	__u64 duration_ns;
+	__u64 nr_reclaimed; /* pages */
+	__u64 memcg_id;     /* memory cgroup of the task, 0 if unknown */
+	__u32 scope;        /* enum tt_reclaim_scope */
+	__s32 order;        /* allocation order that stalled */
+};
+
+/* mem.alloc: a large mmap, munmap, brk or mremap. */
+enum tt_alloc_op {
+	TT_ALLOC_MMAP = 0,
+	TT_ALLOC_MUNMAP = 1,
+	TT_ALLOC_BRK = 2,
+	TT_ALLOC_MREMAP = 3,
+};
+
+#define TT_ALLOC_SHRINK 0x1 /* brk moved down: memory given back */
+struct tt_mem_alloc {
+	struct tt_header h;
+	__u64 size;     /* bytes: length, new length (mremap), |brk change| */
+	__u64 addr;     /* result (mmap, mremap), range (munmap), old break (brk) */
+	__u64 old_addr; /* mremap */
+	__u64 old_size; /* mremap */
+	__s64 ret;      /* syscall return; for brk 0 or -ENOMEM */
+	__u32 op;       /* enum tt_alloc_op */
+	__u32 flags;    /* TT_ALLOC_* */
+};
+
 #ifdef __cplusplus
 #define TT_ASSERT_SIZE(type, size) static_assert(sizeof(type) == (size), #type " layout changed")
 #else
@@ -249,5 +318,8 @@ TT_ASSERT_SIZE(struct tt_net_retransmit, 104);
 TT_ASSERT_SIZE(struct tt_net_reset, 104);
 TT_ASSERT_SIZE(struct tt_net_drop, 104);
 TT_ASSERT_SIZE(struct tt_net_state, 104);
+TT_ASSERT_SIZE(struct tt_mem_oom_kill, 56 + 80);
+TT_ASSERT_SIZE(struct tt_mem_reclaim, 56 + 32);
+TT_ASSERT_SIZE(struct tt_mem_alloc, 56 + 48);
 
 #endif /* TAPIO_BPF_EVENTS_H */

@@ -65,6 +65,8 @@ void register_proc(CLI::App& app, Options& options);
 void add_proc_flags(CLI::App& sub, ProcOptions& proc);
 void register_net(CLI::App& app, Options& options);
 void add_net_flags(CLI::App& sub, NetOptions& net);
+void register_mem(CLI::App& app, Options& options);
+void add_mem_flags(CLI::App& sub, MemOptions& mem);
 void register_all(CLI::App& app, Options& options);
 void register_doctor(CLI::App& app, Options& options);
 

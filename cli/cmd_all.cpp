@@ -13,6 +13,7 @@ void register_all(CLI::App& app, Options& o)
     sub->add_flag("--no-mem", o.no_mem, "Leave out the mem area");
     add_proc_flags(*sub, o.config.proc);
     add_net_flags(*sub, o.config.net);
+    add_mem_flags(*sub, o.config.mem);
     sub->callback([&o] {
         o.command = Command::trace;
         o.subcommand = "all";

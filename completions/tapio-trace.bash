@@ -9,7 +9,7 @@ _tapio_trace() {
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
     local net_flags="--port --lport --rport -4 --ipv4 -6 --ipv6 --drops --states"
     local file_flags="--path --min-latency --top"
-    local mem_flags="--min-latency --min-size --pressure-threshold"
+    local mem_flags="--min-latency --min-size --pressure-threshold --no-pressure"
     local all_flags="--no-proc --no-net --no-file --no-mem $proc_flags $net_flags $file_flags $mem_flags"
 
     case "$prev" in

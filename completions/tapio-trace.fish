@@ -46,6 +46,7 @@ complete -c tapio-trace -n '__fish_seen_subcommand_from file all' -l top -x -d '
 # mem
 complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l min-size -x -d 'Allocations of at least SIZE'
 complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l pressure-threshold -x -d 'Record when some_avg10 crosses PCT'
+complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l no-pressure -d 'No mem.pressure records'
 # all
 complete -c tapio-trace -n '__fish_seen_subcommand_from all' -l no-proc -d 'Leave out the proc area'
 complete -c tapio-trace -n '__fish_seen_subcommand_from all' -l no-net -d 'Leave out the net area'

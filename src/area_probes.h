@@ -43,5 +43,6 @@ private:
 // Each area's factory, defined in its <area>_probes.cpp.
 std::unique_ptr<AreaProbes> make_proc_probes();
 std::unique_ptr<AreaProbes> make_net_probes();
+std::unique_ptr<AreaProbes> make_mem_probes();
 
 }  // namespace tapio

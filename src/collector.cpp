@@ -214,6 +214,7 @@ StopReason Collector::run(RecordSink& sink, const RunLimits& limits, bool (*sink
             report_drops(sink, false);
             last_drop_report_ns_ = now;
         }
+        probes_->poll(TickContext{now, now - last_tick_ns_, config_}, sink);
         if (now - last_tick_ns_ >= interval_ns) {
             probes_->tick(TickContext{now, now - last_tick_ns_, config_}, sink);
             last_tick_ns_ = now;

@@ -32,7 +32,12 @@ struct NetOptions {
     bool states = false;  // net.state records
 };
 struct FileOptions {};
-struct MemOptions {};
+struct MemOptions {
+    std::chrono::nanoseconds min_latency = std::chrono::milliseconds(1);  // shortest reclaim stall reported
+    uint64_t min_size = 1u << 20;    // smallest mmap/munmap/brk/mremap reported, bytes
+    uint32_t pressure_threshold = 0; // some_avg10 crossing, hundredths of a percent; 0 = off
+    bool pressure = true;            // periodic mem.pressure records
+};
 
 struct Config {
     std::vector<Area> areas;

@@ -59,12 +59,13 @@ std::unique_ptr<AreaProbes> make_area_probes(Area area)
     switch (area) {
     case Area::proc: return make_proc_probes();
     case Area::net: return make_net_probes();
+    case Area::mem: return make_mem_probes();
     default: break;
     }
     throw Error(ExitCode::runtime, fmt::format("the {} area is not built into this tapio-trace", area_name(area)));
 }
 
-bool area_built(Area area) { return area == Area::proc || area == Area::net; }
+bool area_built(Area area) { return area == Area::proc || area == Area::net || area == Area::mem; }
 
 namespace {
 
@@ -381,6 +382,12 @@ void ProbeManager::tick(const TickContext& ctx, RecordSink& sink)
 {
     for (auto& a : areas_)
         a->tick(ctx, sink);
+}
+
+void ProbeManager::poll(const TickContext& ctx, RecordSink& sink)
+{
+    for (auto& a : areas_)
+        a->poll(ctx, sink);
 }
 
 }  // namespace tapio

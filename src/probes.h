@@ -63,6 +63,9 @@ public:
     virtual std::vector<HookSpec> hooks(const Config& config) const = 0;
     // Periodic summaries (syscalls, top files, pressure), every sampling interval.
     virtual void tick(const TickContext&, RecordSink&) {}
+    // Cheap checks that must not wait for the sampling interval (a pressure
+    // threshold), at every drain of the ring buffer (about every 25 ms).
+    virtual void poll(const TickContext&, RecordSink&) {}
 };
 
 // Opens each area's skeleton; throws Error when the object cannot be opened.
@@ -99,6 +102,7 @@ public:
     const std::vector<AreaTiming>& timings() const { return timings_; }
     std::vector<Area> running_areas() const;
     void tick(const TickContext& base, RecordSink& sink);
+    void poll(const TickContext& base, RecordSink& sink);
 
 private:
     struct PendingArea {

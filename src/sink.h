@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <string_view>
 
 namespace tapio {
@@ -33,6 +34,28 @@ public:
     virtual void str(std::string_view key, std::string_view value) = 0;
     // A value from a fixed vocabulary (errno names, states): never escaped.
     virtual void name(std::string_view key, std::string_view value) { str(key, value); }
+    // A fixed-point number: scaled / 10^places, e.g. (1234, 2) is 12.34.
+    // Writers print it as a number; this fallback prints it as text.
+    virtual void decimal(std::string_view key, int64_t scaled, unsigned places)
+    {
+        char text[32];
+        int n = format_decimal(text, sizeof(text), scaled, places);
+        str(key, std::string_view(text, n > 0 ? static_cast<size_t>(n) : 0));
+    }
+
+    // "12.34" for (1234, 2) into buf; returns the length.
+    static int format_decimal(char* buf, size_t size, int64_t scaled, unsigned places)
+    {
+        uint64_t scale = 1;
+        for (unsigned i = 0; i < places && i < 18; ++i)
+            scale *= 10;
+        bool negative = scaled < 0;
+        uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(scaled) : static_cast<uint64_t>(scaled);
+        if (places == 0)
+            return std::snprintf(buf, size, "%s%llu", negative ? "-" : "", (unsigned long long)magnitude);
+        return std::snprintf(buf, size, "%s%llu.%0*llu", negative ? "-" : "", (unsigned long long)(magnitude / scale),
+                             static_cast<int>(places), (unsigned long long)(magnitude % scale));
+    }
 
     virtual void begin_array(std::string_view key) = 0;
     virtual void element(std::string_view value) = 0;

@@ -180,6 +180,15 @@ void JsonWriter::u64(std::string_view k, uint64_t v)
     put_u(out_.buffer(), v);
 }
 
+void JsonWriter::decimal(std::string_view k, int64_t scaled, unsigned places)
+{
+    key(k);
+    char text[32];
+    int n = format_decimal(text, sizeof(text), scaled, places);
+    if (n > 0)
+        out_.buffer().append(std::string_view(text, static_cast<size_t>(n)));
+}
+
 void JsonWriter::boolean(std::string_view k, bool v)
 {
     key(k);
@@ -289,6 +298,15 @@ void TableWriter::u64(std::string_view k, uint64_t v)
 {
     key(k);
     put_u(out_.buffer(), v);
+}
+
+void TableWriter::decimal(std::string_view k, int64_t scaled, unsigned places)
+{
+    key(k);
+    char text[32];
+    int n = format_decimal(text, sizeof(text), scaled, places);
+    if (n > 0)
+        out_.buffer().append(std::string_view(text, static_cast<size_t>(n)));
 }
 
 void TableWriter::boolean(std::string_view k, bool v)

@@ -55,6 +55,7 @@ public:
     void null(std::string_view key) override;
     void str(std::string_view key, std::string_view value) override;
     void name(std::string_view key, std::string_view value) override;
+    void decimal(std::string_view key, int64_t scaled, unsigned places) override;
     void begin_array(std::string_view key) override;
     void element(std::string_view value) override;
     void end_array() override;
@@ -85,6 +86,7 @@ public:
     void null(std::string_view key) override;
     void str(std::string_view key, std::string_view value) override;
     void name(std::string_view key, std::string_view value) override;
+    void decimal(std::string_view key, int64_t scaled, unsigned places) override;
     void begin_array(std::string_view key) override;
     void element(std::string_view value) override;
     void end_array() override;

@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * mem: OOM kills, direct reclaim stalls and large address-space changes, from
+ * tracepoints only (oom, vmscan, syscalls). Memory pressure (PSI) is read in
+ * user space. Every size and latency threshold is applied here, so a busy
+ * allocator costs a map lookup, not a ring buffer record.
+ */
+#include "common.bpf.h"
+
+/* Shortest reclaim stall reported (--min-latency). */
+const volatile __u64 min_latency_ns = 1000000;
+/* Smallest mapping or break change reported (--min-size). */
+const volatile __u64 min_size = 1 << 20;
+
+#define TT_MAX_ERRNO 4095
+
+struct reclaim_start {
+	__u64 ts;
+	__u32 scope;
+	__s32 order;
+};
+
+/* Reclaim in progress, by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct reclaim_start);
+} reclaim_start SEC(".maps");
+
+struct alloc_args {
+	__u64 size;
+	__u64 addr;
+	__u64 old_addr;
+	__u64 old_size;
+	__u32 op;
+	__u32 flags;
+};
+
+/* Large mmap/munmap/brk/mremap calls in flight, by thread id. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct alloc_args);
+} alloc_pending SEC(".maps");
+
+/*
+ * The id of the current task's memory cgroup in the hierarchy that holds the
+ * memory controller (v1 or v2): the kernfs id, which is the inode number of
+ * its directory, so user space can find the path. 0 without memcg.
+ */
+static __always_inline __u64 current_memcg_id(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	int id;
+
+	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
+		return 0;
+	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
+	if (id < 0 || id >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	return BPF_CORE_READ(task, cgroups, subsys[id], cgroup, kn, id);
+}
+
+/* ---- OOM kills ---- */
+
+SEC("tracepoint/oom/mark_victim")
+int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
+{
+	struct tt_mem_oom_kill *rec;
+	char victim_comm[TT_COMM_LEN] = {};
+	__u32 victim_pid, victim_uid = 0, present = 0;
+	bool wanted;
+
+	victim_pid = BPF_CORE_READ(ctx, pid);
+	if (bpf_core_field_exists(ctx->__data_loc_comm)) {
+		__u32 off = BPF_CORE_READ(ctx, __data_loc_comm) & 0xFFFF;
+
+		if (bpf_probe_read_kernel_str(victim_comm, sizeof(victim_comm), (void *)ctx + off) > 0)
+			present |= TT_OOM_HAS_COMM;
+	}
+	if (bpf_core_field_exists(ctx->uid)) {
+		victim_uid = BPF_CORE_READ(ctx, uid);
+		present |= TT_OOM_HAS_UID;
+	}
+
+	/*
+	 * Wanted when either side matches: the victim (its identity is in the
+	 * record) or the task that triggered the kill. The cgroup filter can
+	 * only look at the current task, so it alone decides when set.
+	 */
+	wanted = tt_current_wanted();
+	if (!wanted && !tt_cfg.filter_cgroup)
+		wanted = tt_identity_wanted(victim_pid, victim_uid, victim_comm);
+	if (!wanted)
+		return 0;
+	/* An OOM kill is a failed allocation: -x keeps it. */
+	rec = tt_reserve(TT_MEM_OOM_KILL, struct tt_mem_oom_kill);
+	if (!rec)
+		return 0;
+	tt_fill_header(&rec->h, TT_MEM_OOM_KILL, sizeof(*rec));
+	rec->victim_pid = victim_pid;
+	rec->victim_uid = victim_uid;
+	__builtin_memcpy(rec->victim_comm, victim_comm, sizeof(victim_comm));
+	rec->total_vm_kb = 0;
+	rec->anon_rss_kb = 0;
+	rec->file_rss_kb = 0;
+	rec->shmem_rss_kb = 0;
+	rec->pgtables_kb = 0;
+	rec->oom_score_adj = 0;
+	if (bpf_core_field_exists(ctx->total_vm)) {
+		rec->total_vm_kb = BPF_CORE_READ(ctx, total_vm);
+		present |= TT_OOM_HAS_TOTAL_VM;
+	}
+	if (bpf_core_field_exists(ctx->anon_rss)) {
+		rec->anon_rss_kb = BPF_CORE_READ(ctx, anon_rss);
+		present |= TT_OOM_HAS_ANON_RSS;
+	}
+	if (bpf_core_field_exists(ctx->file_rss)) {
+		rec->file_rss_kb = BPF_CORE_READ(ctx, file_rss);
+		present |= TT_OOM_HAS_FILE_RSS;
+	}
+	if (bpf_core_field_exists(ctx->shmem_rss)) {
+		rec->shmem_rss_kb = BPF_CORE_READ(ctx, shmem_rss);
+		present |= TT_OOM_HAS_SHMEM_RSS;
+	}
+	if (bpf_core_field_exists(ctx->pgtables)) {
+		rec->pgtables_kb = BPF_CORE_READ(ctx, pgtables);
+		present |= TT_OOM_HAS_PGTABLES;
+	}
+	if (bpf_core_field_exists(ctx->oom_score_adj)) {
+		rec->oom_score_adj = BPF_CORE_READ(ctx, oom_score_adj);
+		present |= TT_OOM_HAS_SCORE_ADJ;
+	}
+	rec->memcg_id = current_memcg_id();
+	if (rec->memcg_id)
+		present |= TT_OOM_HAS_MEMCG;
+	rec->present = present;
+	tt_submit(rec);
+	return 0;
+}
+
+/* ---- direct reclaim stalls ---- */
+
+static __always_inline int reclaim_begin(__u32 scope, __s32 order)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct reclaim_start start = { .scope = scope, .order = order };
+
+	/* A stall is not a failed operation. */
+	if (tt_cfg.failed_only || !tt_current_wanted())
+		return 0;
+	start.ts = bpf_ktime_get_boot_ns();
+	bpf_map_update_elem(&reclaim_start, &tid, &start, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct reclaim_start *start;
+	struct tt_mem_reclaim *rec;
+	__u64 now, duration;
+	__s32 order;
+
+	start = bpf_map_lookup_elem(&reclaim_start, &tid);
+	if (!start)
+		return 0;
+	if (start->scope != scope) {
+		/* An end without its begin (attached mid-stall): drop it. */
+		bpf_map_delete_elem(&reclaim_start, &tid);
+		return 0;
+	}
+	now = bpf_ktime_get_boot_ns();
+	duration = now - start->ts;
+	order = start->order;
+	bpf_map_delete_elem(&reclaim_start, &tid);
+	if (duration < min_latency_ns)
+		return 0;
+	rec = tt_reserve(TT_MEM_RECLAIM, struct tt_mem_reclaim);
+	if (!rec)
+		return 0;
+	tt_fill_header(&rec->h, TT_MEM_RECLAIM, sizeof(*rec));
+	rec->duration_ns = duration;
+	rec->nr_reclaimed = nr_reclaimed;
+	rec->memcg_id = current_memcg_id();
+	rec->scope = scope;
+	rec->order = order;
+	tt_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin")
+int handle_direct_reclaim_begin(struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template *ctx)
+{
+	return reclaim_begin(TT_RECLAIM_GLOBAL, BPF_CORE_READ(ctx, order));
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_end")
+int handle_direct_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end_template *ctx)
+{
+	return reclaim_end(TT_RECLAIM_GLOBAL, BPF_CORE_READ(ctx, nr_reclaimed));
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_begin")
+int handle_memcg_reclaim_begin(struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template *ctx)
+{
+	return reclaim_begin(TT_RECLAIM_MEMCG, BPF_CORE_READ(ctx, order));
+}
+
+SEC("tracepoint/vmscan/mm_vmscan_memcg_reclaim_end")
+int handle_memcg_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end_template *ctx)
+{
+	return reclaim_end(TT_RECLAIM_MEMCG, BPF_CORE_READ(ctx, nr_reclaimed));
+}
+
+/* ---- large mmap, munmap, brk, mremap ---- */
+
+static __always_inline int alloc_enter(struct alloc_args *args)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	/* Size first: it rejects nearly every call before any other work. */
+	if (args->size < min_size && args->old_size < min_size)
+		return 0;
+	if (!tt_current_wanted())
+		return 0;
+	bpf_map_update_elem(&alloc_pending, &tid, args, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int alloc_exit(__u32 op, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct alloc_args *args;
+	struct tt_mem_alloc *rec;
+	__u64 size, addr, old_addr, old_size;
+	__u32 flags;
+	bool failed;
+
+	args = bpf_map_lookup_elem(&alloc_pending, &tid);
+	if (!args)
+		return 0;
+	if (args->op != op) {
+		bpf_map_delete_elem(&alloc_pending, &tid);
+		return 0;
+	}
+	/* Copied out: the slot is freed before the record is built. */
+	size = args->size;
+	addr = args->addr;
+	old_addr = args->old_addr;
+	old_size = args->old_size;
+	flags = args->flags;
+	if (op == TT_ALLOC_BRK) {
+		/* brk returns the break in effect: the old one when it failed. */
+		__u64 wanted = flags & TT_ALLOC_SHRINK ? addr - size : addr + size;
+
+		failed = (__u64)ret != wanted;
+		ret = failed ? -12 /* ENOMEM */ : 0;
+	} else {
+		failed = ret < 0 && ret >= -TT_MAX_ERRNO;
+	}
+	bpf_map_delete_elem(&alloc_pending, &tid);
+	if (tt_cfg.failed_only && !failed)
+		return 0;
+	rec = tt_reserve(TT_MEM_ALLOC, struct tt_mem_alloc);
+	if (!rec)
+		return 0;
+	tt_fill_header(&rec->h, TT_MEM_ALLOC, sizeof(*rec));
+	rec->size = size;
+	rec->addr = addr;
+	if (!failed && (op == TT_ALLOC_MMAP || op == TT_ALLOC_MREMAP))
+		rec->addr = (__u64)ret;
+	rec->old_addr = old_addr;
+	rec->old_size = old_size;
+	rec->ret = ret;
+	rec->op = op;
+	rec->flags = flags;
+	tt_submit(rec);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mmap")
+int handle_mmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct alloc_args args = {
+		.op = TT_ALLOC_MMAP,
+		.addr = ctx->args[0],
+		.size = ctx->args[1],
+	};
+
+	return alloc_enter(&args);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int handle_mmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return alloc_exit(TT_ALLOC_MMAP, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_munmap")
+int handle_munmap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct alloc_args args = {
+		.op = TT_ALLOC_MUNMAP,
+		.addr = ctx->args[0],
+		.size = ctx->args[1],
+	};
+
+	return alloc_enter(&args);
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int handle_munmap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return alloc_exit(TT_ALLOC_MUNMAP, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_brk")
+int handle_brk_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 new_brk = ctx->args[0];
+	__u64 old_brk;
+	struct alloc_args args = { .op = TT_ALLOC_BRK };
+
+	/* brk(0) only asks where the break is. */
+	if (new_brk == 0)
+		return 0;
+	old_brk = BPF_CORE_READ(task, mm, brk);
+	args.addr = old_brk;
+	if (new_brk >= old_brk) {
+		args.size = new_brk - old_brk;
+	} else {
+		args.size = old_brk - new_brk;
+		args.flags = TT_ALLOC_SHRINK;
+	}
+	return alloc_enter(&args);
+}
+
+SEC("tracepoint/syscalls/sys_exit_brk")
+int handle_brk_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return alloc_exit(TT_ALLOC_BRK, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_mremap")
+int handle_mremap_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct alloc_args args = {
+		.op = TT_ALLOC_MREMAP,
+		.old_addr = ctx->args[0],
+		.addr = ctx->args[0],
+		.old_size = ctx->args[1],
+		.size = ctx->args[2],
+	};
+
+	return alloc_enter(&args);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int handle_mremap_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return alloc_exit(TT_ALLOC_MREMAP, ctx->ret);
+}

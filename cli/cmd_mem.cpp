@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// tapio-trace mem: OOM kills, reclaim stalls, memory pressure, large mappings.
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "parse.h"
+
+namespace tapio::cli {
+
+namespace {
+
+// "10", "10.5", "10%": hundredths of a percent, or nullopt.
+std::optional<uint32_t> parse_percent(std::string_view text)
+{
+    if (!text.empty() && text.back() == '%')
+        text.remove_suffix(1);
+    if (text.empty())
+        return std::nullopt;
+    uint64_t whole = 0, frac = 0;
+    size_t i = 0;
+    for (; i < text.size() && text[i] != '.'; ++i) {
+        if (text[i] < '0' || text[i] > '9' || whole > 1000)
+            return std::nullopt;
+        whole = whole * 10 + static_cast<uint64_t>(text[i] - '0');
+    }
+    int digits = 0;
+    if (i < text.size()) {
+        ++i;
+        if (i == text.size())
+            return std::nullopt;
+        for (; i < text.size(); ++i, ++digits) {
+            if (text[i] < '0' || text[i] > '9' || digits >= 2)
+                return std::nullopt;
+            frac = frac * 10 + static_cast<uint64_t>(text[i] - '0');
+        }
+    }
+    for (; digits < 2; ++digits)
+        frac *= 10;
+    return static_cast<uint32_t>(whole * 100 + frac);
+}
+
+}  // namespace
+
+// Values are checked as they are parsed, so a bad one is a usage error
+// naming its flag.
+void add_mem_flags(CLI::App& sub, MemOptions& mem)
+{
+    sub.add_option_function<std::string>(
+           "--min-latency",
+           [&mem](const std::string& text) {
+               auto d = parse_duration(text);
+               if (!d)
+                   throw CLI::ValidationError("--min-latency",
+                                              fmt::format("'{}' is not a duration (use 0, 500us, 1ms, 10ms)", text));
+               mem.min_latency = *d;
+           },
+           "Shortest direct reclaim stall reported (default 1ms)")
+        ->type_name("DUR");
+    sub.add_option_function<std::string>(
+           "--min-size",
+           [&mem](const std::string& text) {
+               auto s = parse_size(text);
+               if (!s)
+                   throw CLI::ValidationError("--min-size", fmt::format("'{}' is not a size (use 4K, 1M, 64MiB)", text));
+               mem.min_size = *s;
+           },
+           "Smallest mmap/munmap/brk/mremap reported (default 1M)")
+        ->type_name("SIZE");
+    sub.add_option_function<std::string>(
+           "--pressure-threshold",
+           [&mem](const std::string& text) {
+               auto p = parse_percent(text);
+               if (!p || *p == 0 || *p > 10000)
+                   throw CLI::ValidationError(
+                       "--pressure-threshold",
+                       fmt::format("'{}' is not a percentage above 0 and at most 100 (use 10, 12.5, 20%)", text));
+               mem.pressure_threshold = *p;
+           },
+           "A mem.pressure record at once when memory some avg10 crosses PCT (default off)")
+        ->type_name("PCT");
+    sub.add_flag_callback(
+        "--no-pressure", [&mem] { mem.pressure = false; }, "No mem.pressure records");
+}
+
+void register_mem(CLI::App& app, Options& o)
+{
+    CLI::App* sub = app.add_subcommand("mem", "OOM kills, reclaim stalls, memory pressure and large mappings");
+    add_mem_flags(*sub, o.config.mem);
+    sub->callback([&o] {
+        o.command = Command::trace;
+        o.subcommand = "mem";
+        o.config.areas = {Area::mem};
+    });
+}
+
+}  // namespace tapio::cli

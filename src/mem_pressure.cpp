@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include "mem_pressure.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+namespace tapio {
+
+namespace {
+
+// "12.34" -> 1234 (hundredths); the kernel always prints two decimals.
+bool parse_percent(std::string_view text, uint32_t& out)
+{
+    uint64_t whole = 0, frac = 0;
+    size_t i = 0;
+    if (text.empty())
+        return false;
+    for (; i < text.size() && text[i] != '.'; ++i) {
+        if (text[i] < '0' || text[i] > '9' || whole > 100000)
+            return false;
+        whole = whole * 10 + static_cast<uint64_t>(text[i] - '0');
+    }
+    int digits = 0;
+    if (i < text.size()) {
+        for (++i; i < text.size(); ++i, ++digits) {
+            if (text[i] < '0' || text[i] > '9')
+                return false;
+            if (digits < 2)
+                frac = frac * 10 + static_cast<uint64_t>(text[i] - '0');
+        }
+    }
+    for (; digits < 2; ++digits)
+        frac *= 10;
+    out = static_cast<uint32_t>(whole * 100 + frac);
+    return true;
+}
+
+bool parse_u64(std::string_view text, uint64_t& out)
+{
+    if (text.empty())
+        return false;
+    uint64_t v = 0;
+    for (char c : text) {
+        if (c < '0' || c > '9' || v > (UINT64_MAX - 9) / 10)
+            return false;
+        v = v * 10 + static_cast<uint64_t>(c - '0');
+    }
+    out = v;
+    return true;
+}
+
+// "avg10=0.00 avg60=0.00 avg300=0.00 total=0"
+bool parse_line(std::string_view rest, PsiLine& line)
+{
+    int seen = 0;
+    while (!rest.empty()) {
+        size_t space = rest.find(' ');
+        std::string_view word = rest.substr(0, space);
+        rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+        size_t eq = word.find('=');
+        if (eq == std::string_view::npos)
+            continue;
+        std::string_view key = word.substr(0, eq), value = word.substr(eq + 1);
+        bool ok = true;
+        if (key == "avg10") {
+            ok = parse_percent(value, line.avg10);
+            seen |= 1;
+        } else if (key == "avg60") {
+            ok = parse_percent(value, line.avg60);
+            seen |= 2;
+        } else if (key == "avg300") {
+            ok = parse_percent(value, line.avg300);
+            seen |= 4;
+        } else if (key == "total") {
+            ok = parse_u64(value, line.total_us);
+            seen |= 8;
+        }
+        if (!ok)
+            return false;
+    }
+    return seen == 15;
+}
+
+}  // namespace
+
+std::optional<PsiSample> parse_psi(std::string_view text)
+{
+    PsiSample sample;
+    bool has_some = false;
+    while (!text.empty()) {
+        size_t nl = text.find('\n');
+        std::string_view line = text.substr(0, nl);
+        text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+        if (line.rfind("some ", 0) == 0) {
+            if (!parse_line(line.substr(5), sample.some))
+                return std::nullopt;
+            has_some = true;
+        } else if (line.rfind("full ", 0) == 0) {
+            if (!parse_line(line.substr(5), sample.full))
+                return std::nullopt;
+            sample.has_full = true;
+        }
+    }
+    if (!has_some)
+        return std::nullopt;
+    return sample;
+}
+
+PsiFile::PsiFile(std::string path, std::string source) : path_(std::move(path)), source_(std::move(source))
+{
+    fd_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+        int e = errno;
+        if (e == ENOENT && source_ == "system")
+            problem_ = fmt::format("{} is missing: this kernel has no pressure stall information (CONFIG_PSI off)",
+                                   path_);
+        else if (e == ENOENT)
+            problem_ = fmt::format("{} is missing: the directory is not a cgroup v2 directory, or PSI is off", path_);
+        else
+            problem_ = fmt::format("cannot open {}: {}", path_, strerror(e));
+        return;
+    }
+    struct stat st{};
+    if (source_ == "cgroup") {
+        std::string dir = path_.substr(0, path_.rfind('/'));
+        if (stat(dir.c_str(), &st) == 0)
+            cgroup_id = st.st_ino;
+    }
+    read();  // finds "PSI is off" (EOPNOTSUPP) before the first tick
+}
+
+PsiFile::PsiFile(PsiFile&& other) noexcept
+    : above(other.above),
+      cgroup_id(other.cgroup_id),
+      path_(std::move(other.path_)),
+      source_(std::move(other.source_)),
+      problem_(std::move(other.problem_)),
+      fd_(other.fd_)
+{
+    other.fd_ = -1;
+}
+
+PsiFile::~PsiFile()
+{
+    if (fd_ >= 0)
+        close(fd_);
+}
+
+std::optional<PsiSample> PsiFile::read()
+{
+    if (fd_ < 0)
+        return std::nullopt;
+    char buf[512];
+    ssize_t n = pread(fd_, buf, sizeof(buf) - 1, 0);
+    if (n < 0) {
+        int e = errno;
+        if (e == EOPNOTSUPP)
+            problem_ = fmt::format("{}: pressure stall information is turned off (psi=0 on the kernel command line, "
+                                   "or CONFIG_PSI_DEFAULT_DISABLED without psi=1)",
+                                   path_);
+        else
+            problem_ = fmt::format("cannot read {}: {}", path_, strerror(e));
+        close(fd_);
+        fd_ = -1;
+        return std::nullopt;
+    }
+    auto sample = parse_psi(std::string_view(buf, static_cast<size_t>(n)));
+    if (!sample)
+        problem_ = fmt::format("{}: not in the pressure file format", path_);
+    return sample;
+}
+
+}  // namespace tapio

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The mem area's probe set: OOM kills, reclaim stalls and large mappings in
+// the kernel; memory pressure (PSI) read from its files in user space.
+#include <bpf/libbpf.h>
+
+#include <cstdio>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "area_probes.h"
+#include "mem.skel.h"
+#include "mem_pressure.h"
+
+namespace tapio {
+namespace {
+
+// PSI averages are recomputed every 2 s; checking the threshold more often
+// than this only costs reads.
+constexpr uint64_t threshold_check_ns = 250'000'000;
+
+class MemProbes final : public SkeletonProbes<mem_bpf> {
+public:
+    MemProbes() : SkeletonProbes(Area::mem, mem_bpf__open(), mem_bpf__destroy, "mem") {}
+
+    tt_config* common_config() override { return const_cast<tt_config*>(&skel()->rodata->tt_cfg); }
+
+    void configure(const Config& config) override
+    {
+        skel()->rodata->min_latency_ns = static_cast<uint64_t>(config.mem.min_latency.count());
+        skel()->rodata->min_size = config.mem.min_size;
+        open_pressure_files(config);
+    }
+
+    std::vector<HookSpec> hooks(const Config&) const override
+    {
+        return {
+            {"oom:mark_victim", {"handle_mark_victim"}},
+            {"vmscan:mm_vmscan_direct_reclaim_begin", {"handle_direct_reclaim_begin"}},
+            {"vmscan:mm_vmscan_direct_reclaim_end", {"handle_direct_reclaim_end"}},
+            {"vmscan:mm_vmscan_memcg_reclaim_begin", {"handle_memcg_reclaim_begin"}},
+            {"vmscan:mm_vmscan_memcg_reclaim_end", {"handle_memcg_reclaim_end"}},
+            {"syscalls:sys_enter_mmap", {"handle_mmap_enter"}},
+            {"syscalls:sys_exit_mmap", {"handle_mmap_exit"}},
+            {"syscalls:sys_enter_munmap", {"handle_munmap_enter"}},
+            {"syscalls:sys_exit_munmap", {"handle_munmap_exit"}},
+            {"syscalls:sys_enter_brk", {"handle_brk_enter"}},
+            {"syscalls:sys_exit_brk", {"handle_brk_exit"}},
+            {"syscalls:sys_enter_mremap", {"handle_mremap_enter"}},
+            {"syscalls:sys_exit_mremap", {"handle_mremap_exit"}},
+        };
+    }
+
+    // Every sampling interval: one mem.pressure record per pressure file.
+    void tick(const TickContext& ctx, RecordSink& sink) override
+    {
+        if (!ctx.config.mem.pressure)
+            return;
+        for (PsiFile& f : files_) {
+            if (!f.problem().empty()) {
+                report_unavailable(ctx, f, sink);
+                continue;
+            }
+            auto sample = f.read();
+            if (!sample) {
+                report_unavailable(ctx, f, sink);
+                continue;
+            }
+            emit(ctx, f, *sample, "interval", sink);
+        }
+    }
+
+    // At the drain cadence: a record at once when some_avg10 crosses the
+    // threshold, up or down.
+    void poll(const TickContext& ctx, RecordSink& sink) override
+    {
+        uint32_t threshold = ctx.config.mem.pressure_threshold;
+        if (!ctx.config.mem.pressure || threshold == 0 || ctx.now_boot_ns - last_check_ns_ < threshold_check_ns)
+            return;
+        last_check_ns_ = ctx.now_boot_ns;
+        for (PsiFile& f : files_) {
+            if (!f.problem().empty())
+                continue;
+            auto sample = f.read();
+            if (!sample)
+                continue;
+            bool above = sample->some.avg10 >= threshold;
+            if (above == f.above)
+                continue;
+            f.above = above;
+            emit(ctx, f, *sample, above ? "above" : "below", sink);
+        }
+    }
+
+private:
+    void open_pressure_files(const Config& config)
+    {
+        files_.clear();
+        if (!config.mem.pressure)
+            return;
+        files_.emplace_back("/proc/pressure/memory", "system");
+        if (!config.cgroup_path.empty()) {
+            std::string dir = config.cgroup_path;
+            while (dir.size() > 1 && dir.back() == '/')
+                dir.pop_back();
+            files_.emplace_back(dir + "/memory.pressure", "cgroup");
+        }
+        for (const PsiFile& f : files_)
+            if (!f.problem().empty())
+                fmt::print(stderr, "tapio-trace: mem: no memory pressure records for {}: {}\n", f.source(),
+                           f.problem());
+    }
+
+    static Common pressure_common(const TickContext& ctx, const PsiFile& f)
+    {
+        // Not about a task: the common fields say so with zeros, except the
+        // cgroup whose pressure this is.
+        Common c;
+        c.ts_boot_ns = ctx.now_boot_ns;
+        c.cgroup_id = f.cgroup_id;
+        return c;
+    }
+
+    void emit(const TickContext& ctx, const PsiFile& f, const PsiSample& s, std::string_view trigger,
+              RecordSink& sink)
+    {
+        sink.begin("mem.pressure", pressure_common(ctx, f));
+        sink.name("source", f.source());
+        sink.str("path", f.path());
+        sink.name("trigger", trigger);
+        sink.boolean("available", true);
+        sink.decimal("some_avg10", s.some.avg10, 2);
+        sink.decimal("some_avg60", s.some.avg60, 2);
+        sink.decimal("some_avg300", s.some.avg300, 2);
+        sink.u64("some_total_us", s.some.total_us);
+        if (s.has_full) {
+            sink.decimal("full_avg10", s.full.avg10, 2);
+            sink.decimal("full_avg60", s.full.avg60, 2);
+            sink.decimal("full_avg300", s.full.avg300, 2);
+            sink.u64("full_total_us", s.full.total_us);
+        }
+        if (ctx.config.mem.pressure_threshold)
+            sink.decimal("threshold", ctx.config.mem.pressure_threshold, 2);
+        sink.end();
+    }
+
+    // Once per file: PSI is off or the file is unreadable.
+    void report_unavailable(const TickContext& ctx, PsiFile& f, RecordSink& sink)
+    {
+        for (const std::string& reported : reported_)
+            if (reported == f.path())
+                return;
+        reported_.push_back(f.path());
+        sink.begin("mem.pressure", pressure_common(ctx, f));
+        sink.name("source", f.source());
+        sink.str("path", f.path());
+        sink.name("trigger", "interval");
+        sink.boolean("available", false);
+        sink.str("reason", f.problem());
+        sink.end();
+    }
+
+    std::vector<PsiFile> files_;
+    std::vector<std::string> reported_;
+    uint64_t last_check_ns_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<AreaProbes> make_mem_probes() { return std::make_unique<MemProbes>(); }
+
+}  // namespace tapio
