@@ -107,6 +107,8 @@ static __always_inline bool tt_comm_equal(const char *a, const volatile char *b)
  */
 static __always_inline bool tt_identity_wanted(__u32 tgid, __u32 uid, const char *comm)
 {
+	if (tgid == tt_cfg.self_tgid)
+		return false;
 	if (tt_cfg.filter_pids && !bpf_map_lookup_elem(&tt_pids, &tgid))
 		return false;
 	if (tt_cfg.filter_uid && uid != tt_cfg.uid)
@@ -119,12 +121,13 @@ static __always_inline bool tt_identity_wanted(__u32 tgid, __u32 uid, const char
 /* Filters the current task: the common case, cheapest checks first. */
 static __always_inline bool tt_current_wanted(void)
 {
-	if (tt_cfg.filter_pids) {
-		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
-		if (!bpf_map_lookup_elem(&tt_pids, &tgid))
-			return false;
-	}
+	/* Our own reads, writes and mappings would feed back into the trace. */
+	if (tgid == tt_cfg.self_tgid)
+		return false;
+	if (tt_cfg.filter_pids && !bpf_map_lookup_elem(&tt_pids, &tgid))
+		return false;
 	if (tt_cfg.filter_uid && (__u32)bpf_get_current_uid_gid() != tt_cfg.uid)
 		return false;
 	if (tt_cfg.filter_comm) {

@@ -85,7 +85,7 @@ struct tt_config {
 	__u32 filter_cgroup; /* only tasks under the cgroup in tt_cgroup[0] */
 	__u32 failed_only;   /* -x: only failed operations */
 	__u32 sample_every;  /* keep 1 in N; 0 or 1 keeps all */
-	__u32 pad0;
+	__u32 self_tgid;     /* tapio-trace itself: never traced */
 	__u64 rate_per_sec;  /* token bucket refill; 0 = off */
 	__u64 rate_burst;    /* token bucket depth */
 	__u64 wakeup_bytes;  /* force a reader wakeup past this much unread data */

@@ -322,6 +322,7 @@ ProbeManager::PendingArea ProbeManager::prepare_area(Area area)
     cfg.filter_cgroup = config_.cgroup_path.empty() ? 0 : 1;
     cfg.failed_only = config_.failed_only;
     cfg.sample_every = config_.sample;
+    cfg.self_tgid = static_cast<uint32_t>(getpid());
     cfg.rate_per_sec = config_.rate_limit;
     cfg.rate_burst = config_.rate_limit;  // one second's worth
     // Wake the reader early once a quarter of the buffer is waiting.

@@ -157,3 +157,23 @@ TEST_CASE("a kernel without BTF: exit code 4 and a message that says so")
         CHECK(std::string(e.what()).find("BTF") != std::string::npos);
     }
 }
+
+TEST_CASE("tapio-trace never traces itself")
+{
+    // Its own ring-buffer mapping (mem), writes to stdout (file), and its
+    // exit would otherwise feed back into the stream.
+    Tracer t({"all", "--min-size", "4K"});
+    REQUIRE(t.ready());
+    for (int i = 0; i < 20; ++i)
+        wait_pid(spawn({"/bin/true"}));
+    std::this_thread::sleep_for(300ms);
+    t.stop();
+    size_t seen = 0;
+    for (const auto& r : t.all([](const json& r) { return r.contains("pid"); })) {
+        if (r["type"].get<std::string>().rfind("tapio.", 0) == 0)
+            continue;
+        ++seen;
+        CHECK_MESSAGE(r["pid"] != t.pid(), r.dump());
+    }
+    CHECK(seen > 0);
+}
