@@ -60,6 +60,10 @@ int run(int argc, const char* const* argv);
 void add_global_flags(CLI::App& app, Options& options);
 void register_proc(CLI::App& app, Options& options);
 void add_proc_flags(CLI::App& sub, ProcOptions& proc);
+void register_file(CLI::App& app, Options& options);
+void add_file_flags(CLI::App& sub, FileOptions& file);
+// Checks --path; throws usage errors.
+void check_file_options(const FileOptions& file);
 void register_all(CLI::App& app, Options& options);
 void register_doctor(CLI::App& app, Options& options);
 

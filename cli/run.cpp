@@ -27,6 +27,7 @@ std::optional<Invocation> parse(int argc, const char* const* argv)
     app.fallthrough();
     add_global_flags(app, o);
     register_proc(app, o);
+    register_file(app, o);
     register_all(app, o);
     register_doctor(app, o);
     try {

@@ -42,5 +42,6 @@ private:
 
 // Each area's factory, defined in its <area>_probes.cpp.
 std::unique_ptr<AreaProbes> make_proc_probes();
+std::unique_ptr<AreaProbes> make_file_probes();
 
 }  // namespace tapio

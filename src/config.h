@@ -23,7 +23,11 @@ struct ProcOptions {
 };
 
 struct NetOptions {};
-struct FileOptions {};
+struct FileOptions {
+    std::vector<std::string> paths;              // --path prefixes, in the kernel
+    std::chrono::nanoseconds min_latency{0};     // file.slow threshold, 0 = off
+    uint32_t top = 0;                            // file.io rows per interval, 0 = off
+};
 struct MemOptions {};
 
 struct Config {

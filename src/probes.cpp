@@ -55,12 +55,13 @@ std::unique_ptr<AreaProbes> make_area_probes(Area area)
 {
     switch (area) {
     case Area::proc: return make_proc_probes();
+    case Area::file: return make_file_probes();
     default: break;
     }
     throw Error(ExitCode::runtime, fmt::format("the {} area is not built into this tapio-trace", area_name(area)));
 }
 
-bool area_built(Area area) { return area == Area::proc; }
+bool area_built(Area area) { return area == Area::proc || area == Area::file; }
 
 ProbeManager::ProbeManager(const Config& config, HostFeatures& features) : config_(config), features_(features) {}
 

@@ -32,6 +32,7 @@ struct KindInfo {
 
 // Each area's table, defined next to its decoders.
 std::span<const KindInfo> proc_kinds();
+std::span<const KindInfo> file_kinds();
 
 const KindInfo* find_kind(uint16_t kind);
 // "proc.exec", or "unknown" for a kind no area decodes.
