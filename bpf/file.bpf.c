@@ -185,10 +185,16 @@ static __always_inline int fd_path(char *walk, char *dst, int fd, __u32 *path_fl
  * The directory a relative path starts from: the cwd for AT_FDCWD, else the
  * dirfd's file. Sets resolved_flag on success.
  */
-static __always_inline void resolve_dir(char *walk, char *dst, int dirfd, __u32 *path_flags, __u32 resolved_flag,
+static __always_inline void resolve_dir(char *dst, int dirfd, __u32 *path_flags, __u32 resolved_flag,
 					__u32 truncated_flag)
 {
+	struct file_scratch *s = scratch();
+	char *walk;
+
 	dst[0] = '\0';
+	if (!s)
+		return;
+	walk = s->walk;
 	if (dirfd == AT_FDCWD) {
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		struct fs_struct *fs = BPF_CORE_READ(task, fs);
@@ -205,8 +211,8 @@ static __always_inline void resolve_dir(char *walk, char *dst, int dirfd, __u32 
 }
 
 /* Reads a user path; relative ones get their directory resolved too. */
-static __always_inline void read_path(char *walk, char *dir, char *path, const char *upath, int dirfd,
-				      __u32 *path_flags, __u32 resolved_flag, __u32 truncated_flag)
+static __always_inline void read_path(char *dir, char *path, const char *upath, int dirfd, __u32 *path_flags,
+				      __u32 resolved_flag, __u32 truncated_flag)
 {
 	dir[0] = '\0';
 	if (!upath || bpf_probe_read_user_str(path, TT_FILE_PATH_LEN, upath) <= 0) {
@@ -214,7 +220,7 @@ static __always_inline void read_path(char *walk, char *dir, char *path, const c
 		return;
 	}
 	if (path[0] != '/')
-		resolve_dir(walk, dir, dirfd, path_flags, resolved_flag, truncated_flag);
+		resolve_dir(dir, dirfd, path_flags, resolved_flag, truncated_flag);
 }
 
 /* ---- --path ---- */
@@ -431,48 +437,130 @@ int handle_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
 
 /* ---- exit: build the record ---- */
 
-static __always_inline void fill_open(struct tt_file_open *rec, char *walk, struct file_call *call, long ret)
+static __always_inline void fill_open(struct tt_file_open *rec, const struct file_call *call, long ret)
 {
 	tt_fill_header(&rec->h, TT_FILE_OPEN, sizeof(*rec));
 	rec->ret = ret;
 	rec->flags = call->flags;
 	rec->mode = call->mode;
 	rec->path_flags = 0;
-	read_path(walk, rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags, TT_FILE_DIR_RESOLVED,
+	read_path(rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags, TT_FILE_DIR_RESOLVED,
 		  TT_FILE_DIR_TRUNCATED);
 }
 
-static __always_inline int open_exit(long ret)
+static __always_inline void open_emit(const struct file_call *call, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct file_scratch *s = scratch();
-	struct file_call *call;
+	struct file_scratch *s;
 	struct tt_file_open *rec;
 
-	call = bpf_map_lookup_elem(&file_calls, &tid);
-	if (!call || !s)
-		return 0;
-	if (call->kind != TT_FILE_OPEN || (tt_cfg.failed_only && ret >= 0))
-		goto done;
 	if (!prefix_count) {
 		/* The common case: straight into the ring. */
 		rec = tt_reserve(TT_FILE_OPEN, struct tt_file_open);
 		if (rec) {
-			fill_open(rec, s->walk, call, ret);
+			fill_open(rec, call, ret);
 			tt_submit(rec);
 		}
-		goto done;
+		return;
 	}
+	s = scratch();
+	if (!s)
+		return;
 	rec = (struct tt_file_open *)&s->op;
-	fill_open(rec, s->walk, call, ret);
+	fill_open(rec, call, ret);
 	if (!path_wanted(rec->dir, rec->path, rec->path_flags & TT_FILE_DIR_RESOLVED))
-		goto done;
+		return;
 	rec = tt_reserve(TT_FILE_OPEN, struct tt_file_open);
 	if (rec) {
 		bpf_probe_read_kernel(rec, sizeof(*rec), &s->op);
 		tt_submit(rec);
 	}
-done:
+}
+
+#if defined(__TARGET_ARCH_x86)
+/*
+ * x86_64: a syscall's arguments are still in the caller's saved registers
+ * when it returns (only rax, rcx and r11 change), so an open needs no entry
+ * program and no per-thread map at all: the exit reads them back. That
+ * halves what tracing an open costs. Other architectures (arm64 overwrites
+ * x0 with the result) pair entry and exit through file_calls.
+ */
+static __always_inline int open_exit_regs(long ret, __u32 nr_kind)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct file_call call = { .kind = TT_FILE_OPEN };
+
+	if ((tt_cfg.failed_only && ret >= 0) || self() || !tt_current_wanted())
+		return 0;
+	switch (nr_kind) {
+	case 0: /* open(path, flags, mode) */
+		call.dirfd = AT_FDCWD;
+		call.path = (const char *)regs->di;
+		call.flags = regs->si;
+		call.mode = regs->dx;
+		break;
+	case 1: /* openat(dirfd, path, flags, mode) */
+		call.dirfd = regs->di;
+		call.path = (const char *)regs->si;
+		call.flags = regs->dx;
+		call.mode = regs->r10;
+		break;
+	case 2: { /* openat2(dirfd, path, how, size) */
+		struct open_how how = {};
+
+		bpf_probe_read_user(&how, sizeof(how), (void *)regs->dx);
+		call.dirfd = regs->di;
+		call.path = (const char *)regs->si;
+		call.flags = how.flags;
+		call.mode = how.mode;
+		break;
+	}
+	default: /* creat(path, mode) */
+		call.dirfd = AT_FDCWD;
+		call.path = (const char *)regs->di;
+		call.flags = O_CREAT | O_WRONLY | O_TRUNC;
+		call.mode = regs->si;
+		break;
+	}
+	open_emit(&call, ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int handle_open_exit_regs(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit_regs(ctx->ret, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int handle_openat_exit_regs(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit_regs(ctx->ret, 1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int handle_openat2_exit_regs(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit_regs(ctx->ret, 2);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int handle_creat_exit_regs(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit_regs(ctx->ret, 3);
+}
+#endif
+
+/* Portable pairing: arguments saved at entry, record built at exit. */
+static __always_inline int open_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct file_call *call;
+
+	call = bpf_map_lookup_elem(&file_calls, &tid);
+	if (!call)
+		return 0;
+	if (call->kind == TT_FILE_OPEN && !(tt_cfg.failed_only && ret >= 0))
+		open_emit(call, ret);
 	bpf_map_delete_elem(&file_calls, &tid);
 	return 0;
 }
@@ -534,11 +622,11 @@ static __always_inline int op_exit(long ret)
 		if (fd_path(s->walk, rec->path, call->dirfd, &rec->path_flags, TT_FILE_PATH_TRUNCATED))
 			rec->path_flags |= TT_FILE_PATH_FROM_FD;
 	} else {
-		read_path(s->walk, rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags,
+		read_path(rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags,
 			  TT_FILE_DIR_RESOLVED, TT_FILE_DIR_TRUNCATED);
 	}
 	if (kind == TT_FILE_RENAME)
-		read_path(s->walk, rec->new_dir, rec->new_path, call->new_path, call->new_dirfd, &rec->path_flags,
+		read_path(rec->new_dir, rec->new_path, call->new_path, call->new_dirfd, &rec->path_flags,
 			  TT_FILE_NEW_DIR_RESOLVED, TT_FILE_NEW_DIR_TRUNCATED);
 	if (prefix_count && !path_wanted(rec->dir, rec->path, rec->path_flags & TT_FILE_DIR_RESOLVED) &&
 	    !(kind == TT_FILE_RENAME &&

@@ -46,7 +46,16 @@ public:
             specs.push_back({fmt::format("syscalls:sys_exit_{}", syscall),
                              {fmt::format("handle_{}_exit", syscall)}, wanted});
         };
-        for (const char* s : {"open", "openat", "openat2", "creat", "unlink", "unlinkat", "rmdir", "mkdir",
+#if defined(__x86_64__)
+        // Opens: the exit reads the arguments back from the saved registers
+        // (bpf/file.bpf.c), so no entry program and no per-thread map.
+        for (const char* s : {"open", "openat", "openat2", "creat"})
+            specs.push_back({fmt::format("syscalls:sys_exit_{}", s), {fmt::format("handle_{}_exit_regs", s)}});
+#else
+        for (const char* s : {"open", "openat", "openat2", "creat"})
+            pair(s);
+#endif
+        for (const char* s : {"unlink", "unlinkat", "rmdir", "mkdir",
                               "mkdirat", "rename", "renameat", "renameat2", "truncate", "ftruncate", "chmod",
                               "fchmod", "fchmodat", "fchmodat2"})
             pair(s);
