@@ -35,7 +35,8 @@ fi
 dir=$(mktemp -d /tmp/tt-file-bench.$$.XXXX)
 trap 'kill $tracer 2>/dev/null; rm -rf "$dir"' EXIT
 target=$dir/target
-touch "$target"
+warm=$dir/warm
+touch "$target" "$warm"
 tracer=
 
 # Runs the workload pinned; prints its ns per iteration.
@@ -73,14 +74,22 @@ traced_run() {
     bpftrace) wait_for_text "$out" "Attaching" || return 1; sleep 1 ;;
     *) sleep 3 ;;  # opensnoop buffers its header: give it time to attach
     esac
+    # Warm up on another file (not counted): on a loaded machine a tracer's
+    # syscall tracepoints have been seen to start firing a moment late.
+    taskset -c "$workload_cpu" "$workload" 20000 "$warm" >/dev/null
     local ns
     ns=$(run_workload)
     sleep 1  # let the tracer drain
+    local rss
+    # Resident memory apart from the BPF/perf buffers it maps (anon_inode:...;
+    # a BPF ring buffer's data pages are mapped twice).
+    rss=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { buf = ($6 ~ /^anon_inode:/) } /^Rss:/ { if (!buf) sum += $2 } END { print sum }' \
+        "/proc/$tracer/smaps")
     stop_tracer
-    echo "$ns $(grep -c -F "$target" "$out")"
+    echo "$ns $(grep -c -F "$target" "$out") $rss"
 }
 
-declare -A added seen
+declare -A added seen rss
 names="opensnoop bpftrace tapio"
 for round in $(seq "$rounds"); do
     base=$(run_workload)
@@ -91,18 +100,24 @@ for round in $(seq "$rounds"); do
             'tracepoint:syscalls:sys_enter_openat { printf("%d %s %s\n", pid, comm, str(args->filename)); }') ;;
         tapio) r=$(traced_run tapio "$tapio" file --json -v) ;;
         esac
-        read -r ns count <<<"$r"
+        read -r ns count rss_kb <<<"$r"
         added[$name]+="$(awk -v a="$ns" -v b="$base" 'BEGIN { printf "%.0f", a - b }') "
         seen[$name]+="$count "
-        echo "round $round: untraced $base ns/iter, $name $ns ns/iter, saw $count of $iterations" >&2
+        rss[$name]+="$rss_kb "
+        echo "round $round: untraced $base ns/iter, $name $ns ns/iter, saw $count of $iterations, RSS $rss_kb kB" >&2
     done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-printf '\n%-10s %16s %14s %10s\n' tracer "added ns/open" "seen/opens" "lost"
+printf '\n%-10s %14s %14s %14s %8s %12s\n' tracer "added ns/open" "vs opensnoop" "seen/opens" "lost" "RSS w/o bufs"
+base_added=$(echo "${added[opensnoop]}" | median)
 for name in $names; do
     a=$(echo "${added[$name]}" | median)
     s=$(echo "${seen[$name]}" | median)
-    printf '%-10s %16s %14s %10s\n' "$name" "$a" "$s/$iterations" "$((iterations - s))"
+    r=$(echo "${rss[$name]}" | median)
+    ratio=$(awk -v a="$a" -v b="$base_added" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
+    printf '%-10s %14s %14s %14s %8s %9s MB\n' "$name" "$a" "$ratio" "$s/$iterations" "$((iterations - s))" \
+        "$(awk -v k="$r" 'BEGIN { printf "%.1f", k / 1024 }')"
 done
+echo "(median of $rounds rounds; CPU time of the workload thread; tracer on CPU $tracer_cpu, workload on CPU $workload_cpu)"

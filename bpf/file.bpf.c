@@ -437,9 +437,30 @@ int handle_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
 
 /* ---- exit: build the record ---- */
 
+/*
+ * tt_fill_header's fields, read through the BTF task pointer: plain loads
+ * instead of five helper calls, which is measurable at an open's rate.
+ */
+static __always_inline void fill_header_fast(struct tt_header *h, __u32 kind, __u32 size)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = task->tgid;
+	h->tid = task->pid;
+	h->ppid = task->real_parent->tgid;
+	h->uid = task->cred->uid.val;
+	h->kind = kind;
+	h->size = size;
+	h->flags = 0;
+	*(__u64 *)&h->comm[0] = *(__u64 *)&task->comm[0];
+	*(__u64 *)&h->comm[8] = *(__u64 *)&task->comm[8];
+}
+
 static __always_inline void fill_open(struct tt_file_open *rec, const struct file_call *call, long ret)
 {
-	tt_fill_header(&rec->h, TT_FILE_OPEN, sizeof(*rec));
+	fill_header_fast(&rec->h, TT_FILE_OPEN, sizeof(*rec));
 	rec->ret = ret;
 	rec->flags = call->flags;
 	rec->mode = call->mode;
