@@ -97,6 +97,24 @@ static __always_inline bool self(void)
 /* ---- paths resolved in the kernel ---- */
 
 /*
+ * Files of pseudo filesystems (pipes, sockets, anon inodes) have no place in
+ * the tree: their dentry is its own parent. They are named after their
+ * filesystem and inode, "pipefs:[1234]", "sockfs:[5678]", like the kernel's
+ * "pipe:[1234]" in /proc/<pid>/fd.
+ */
+static __always_inline bool pseudo_name(char *dst, struct dentry *dentry)
+{
+	static const char fmt[] = "%s:[%lu]";
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	__u64 args[2];
+
+	args[0] = (__u64)BPF_CORE_READ(inode, i_sb, s_type, name);
+	args[1] = BPF_CORE_READ(inode, i_ino);
+	bpf_snprintf(dst, TT_FILE_PATH_LEN, fmt, args, sizeof(args));
+	return true;
+}
+
+/*
  * Writes the path of (dentry, vfsmnt) into dst (TT_FILE_PATH_LEN bytes),
  * walking d_parent and crossing mounts up to the root of the mount tree.
  * The components are written backwards into walk[0, TT_FILE_PATH_LEN), so
@@ -118,6 +136,8 @@ static __always_inline bool walk_path(char *walk, char *dst, struct dentry *dent
 		const unsigned char *name;
 		__u32 len;
 
+		if (dentry == parent && dentry != mnt_root && off == TT_FILE_PATH_LEN - 1)
+			return pseudo_name(dst, dentry); /* a pipe, socket, anon inode */
 		if (dentry == mnt_root || dentry == parent) {
 			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
 

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 #include "area_probes.h"
@@ -118,7 +119,10 @@ private:
             sink.str("path", kernel_string(r.stat.path, sizeof(r.stat.path)));
             if (r.stat.path_flags & TT_FILE_PATH_TRUNCATED)
                 sink.boolean("path_truncated", true);
-            sink.u64("dev", r.key.dev);
+            // The kernel's dev_t: 12 bits of major above 20 bits of minor.
+            char dev[32];
+            int n = snprintf(dev, sizeof(dev), "%u:%u", r.key.dev >> 20, r.key.dev & 0xfffff);
+            sink.name("dev", std::string_view(dev, n > 0 ? static_cast<size_t>(n) : 0));
             sink.u64("inode", r.key.ino);
             sink.u64("interval_ns", ctx.interval_ns);
             sink.u64("reads", r.stat.reads);
