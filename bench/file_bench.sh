@@ -35,8 +35,7 @@ fi
 dir=$(mktemp -d /tmp/tt-file-bench.$$.XXXX)
 trap 'kill $tracer 2>/dev/null; rm -rf "$dir"' EXIT
 target=$dir/target
-warm=$dir/warm
-touch "$target" "$warm"
+touch "$target"
 tracer=
 
 # Runs the workload pinned; prints its ns per iteration.
@@ -70,13 +69,10 @@ traced_run() {
     taskset -c "$tracer_cpu" "$@" >"$out" 2>"$err" &
     tracer=$!
     case $name in
-    tapio) wait_for_text "$err" "ready" || return 1 ;;
+    tapio) wait_for_text "$err" "^tapio-trace: ready:" || return 1 ;;
     bpftrace) wait_for_text "$out" "Attaching" || return 1; sleep 1 ;;
     *) sleep 3 ;;  # opensnoop buffers its header: give it time to attach
     esac
-    # Warm up on another file (not counted): on a loaded machine a tracer's
-    # syscall tracepoints have been seen to start firing a moment late.
-    taskset -c "$workload_cpu" "$workload" 20000 "$warm" >/dev/null
     local ns
     ns=$(run_workload)
     sleep 1  # let the tracer drain

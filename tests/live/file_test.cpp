@@ -39,25 +39,6 @@ private:
 
 std::string self_pid() { return std::to_string(getpid()); }
 
-bool is_settle(const json& r) { return r.value("path", "").find("tt-settle-") != std::string::npos; }
-
-// On this kernel a freshly attached syscall tracepoint has been seen to stay
-// silent for up to about a second after the attach returned (rarely, and
-// only while other tracers come and go). Fail opens of a marker path under
-// base until the tracer reports one, so the test's own operations are not
-// lost to that. The markers fail (ENOENT), so -x keeps them too; tests skip
-// them with is_settle().
-void settle(Tracer& t, const std::string& base)
-{
-    for (int i = 0; i < 100; ++i) {
-        std::string marker = base + "tt-settle-" + std::to_string(i);
-        open(marker.c_str(), O_RDONLY);
-        if (t.wait_for([&](const json& r) { return r.value("path", "") == marker; }, 100ms))
-            return;
-    }
-    FAIL("the tracer never reported an open");
-}
-
 // The records of one type from this process whose path (or new_path) is p.
 std::vector<json> records_for(const Tracer& t, const char* type, const std::string& p)
 {
@@ -73,7 +54,6 @@ TEST_CASE("file: create, write, rename, chmod, truncate, unlink, mkdir, rmdir an
     TempDir dir;
     Tracer t({"file", "-p", self_pid()});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
-    settle(t, dir / "");
 
     std::string a = dir / "a", b = dir / "b", d = dir / "d", missing = dir / "missing";
     int fd = open(a.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0640);
@@ -174,7 +154,6 @@ TEST_CASE("file: relative paths resolve against the cwd; failures carry the errn
     TempDir dir;
     Tracer t({"file", "-p", self_pid()});
     REQUIRE(t.ready());
-    settle(t, dir / "");
     char old_cwd[4096];
     REQUIRE(getcwd(old_cwd, sizeof(old_cwd)));
     REQUIRE(chdir(dir.path().c_str()) == 0);
@@ -219,7 +198,6 @@ TEST_CASE("file -x: only the failed operations")
     TempDir dir;
     Tracer t({"file", "-x", "-p", self_pid()});
     REQUIRE(t.ready());
-    settle(t, dir / "");
     std::string ok = dir / "ok", missing = dir / "missing";
     int fd = open(ok.c_str(), O_WRONLY | O_CREAT, 0600);
     REQUIRE(fd >= 0);
@@ -244,7 +222,6 @@ TEST_CASE("file --path: only paths under the prefix, relative ones by their reso
     std::string prefix = dir / "keep";
     Tracer t({"file", "--path", prefix, "-p", self_pid()});
     REQUIRE(t.ready());
-    settle(t, prefix);
     std::string keep = dir / "keep-1", drop = dir / "drop-1", last = dir / "keep-last";
     for (const std::string& p : {keep, drop}) {
         int fd = open(p.c_str(), O_WRONLY | O_CREAT, 0600);
@@ -266,7 +243,7 @@ TEST_CASE("file --path: only paths under the prefix, relative ones by their reso
     CHECK(records_for(t, "file.mkdir", "keep-rel").size() == 1);
     CHECK(records_for(t, "file.mkdir", "drop-rel").empty());
     CHECK(records_for(t, "file.rename", drop).size() == 1);
-    auto all = t.all([](const json& r) { return r.value("type", "").rfind("file.", 0) == 0 && !is_settle(r); });
+    auto all = t.all([](const json& r) { return r.value("type", "").rfind("file.", 0) == 0; });
     CHECK(all.size() == 4);  // keep-1, keep-rel, the rename to keep-2, keep-last
     for (const auto& r : all) {
         std::string full = r.value("full_path", r.value("path", ""));
@@ -282,7 +259,6 @@ TEST_CASE("file.slow: a write blocked on a FIFO whose reader waits")
     REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
     Tracer t({"file", "--min-latency", "100ms", "-p", self_pid()});
     REQUIRE(t.ready());
-    settle(t, dir / "");
 
     constexpr size_t size = 256 * 1024;  // far more than the pipe holds
     pid_t reader = fork();
@@ -320,7 +296,6 @@ TEST_CASE("file.io --top: the bytes of a known writer and reader go to the right
     TempDir dir;
     Tracer t({"file", "--top", "5", "--sampling-interval", "200ms", "-p", self_pid()});
     REQUIRE(t.ready());
-    settle(t, dir / "");
     std::string known = dir / "known", other = dir / "other";
     int fd = open(known.c_str(), O_RDWR | O_CREAT, 0600);
     REQUIRE(fd >= 0);
