@@ -45,6 +45,14 @@ enum tt_kind {
 	TT_MEM_OOM_KILL = 48,
 	TT_MEM_RECLAIM = 49,
 	TT_MEM_ALLOC = 50,
+	TT_FILE_OPEN = 32,
+	TT_FILE_UNLINK = 33,
+	TT_FILE_RENAME = 34,
+	TT_FILE_MKDIR = 35,
+	TT_FILE_RMDIR = 36,
+	TT_FILE_TRUNCATE = 37,
+	TT_FILE_CHMOD = 38,
+	TT_FILE_SLOW = 39,
 
 	TT_KIND_MAX = 64,
 };
@@ -299,6 +307,96 @@ struct tt_mem_alloc {
 	__u32 flags;    /* TT_ALLOC_* */
 };
 
+/*
+ * file: paths are kept in 256-byte fields, which covers nearly every real
+ * path while keeping an open record under 600 bytes. A path resolved in the
+ * kernel (a relative path's directory, the file behind an fd) is walked up
+ * its dentries for at most TT_FILE_WALK_DEPTH steps; what does not fit is
+ * cut at the front and flagged.
+ */
+#define TT_FILE_PATH_LEN 256
+#define TT_FILE_WALK_DEPTH 32
+#define TT_FILE_MAX_PREFIXES 4
+#define TT_FILE_PREFIX_LEN 64
+
+/* path_flags of file records. */
+#define TT_FILE_DIR_RESOLVED 0x1      /* dir holds the directory a relative path starts from */
+#define TT_FILE_DIR_TRUNCATED 0x2     /* dir lost leading components */
+#define TT_FILE_NEW_DIR_RESOLVED 0x4  /* the same for new_dir (rename) */
+#define TT_FILE_NEW_DIR_TRUNCATED 0x8
+#define TT_FILE_PATH_FROM_FD 0x10     /* path was resolved from an fd (ftruncate, fchmod) */
+#define TT_FILE_PATH_TRUNCATED 0x20   /* a resolved path lost leading components */
+
+/* file.open: open, openat, openat2, creat. */
+struct tt_file_open {
+	struct tt_header h;
+	__s32 ret;   /* fd, or -errno */
+	__u32 flags; /* open flags (creat: O_CREAT|O_WRONLY|O_TRUNC) */
+	__u32 mode;
+	__u32 path_flags;
+	char dir[TT_FILE_PATH_LEN];  /* when TT_FILE_DIR_RESOLVED */
+	char path[TT_FILE_PATH_LEN]; /* as the process passed it */
+};
+
+/* file.unlink, rename, mkdir, rmdir, truncate, chmod. */
+struct tt_file_op {
+	struct tt_header h;
+	__s32 ret;
+	__u32 mode;  /* mkdir, chmod */
+	__u32 flags; /* unlinkat, renameat2, fchmodat2 flags */
+	__u32 path_flags;
+	__u64 length; /* truncate */
+	char dir[TT_FILE_PATH_LEN];
+	char path[TT_FILE_PATH_LEN];
+	char new_dir[TT_FILE_PATH_LEN];
+	char new_path[TT_FILE_PATH_LEN]; /* rename */
+};
+
+/* The I/O calls file.slow and file.io watch. */
+enum tt_file_io_op {
+	TT_IO_READ = 0,
+	TT_IO_WRITE = 1,
+	TT_IO_PREAD = 2,
+	TT_IO_PWRITE = 3,
+	TT_IO_READV = 4,
+	TT_IO_WRITEV = 5,
+	TT_IO_FSYNC = 6,
+	TT_IO_FDATASYNC = 7,
+	TT_IO_OPS = 8,
+};
+
+/* file.slow: one I/O call slower than --min-latency. */
+struct tt_file_slow {
+	struct tt_header h;
+	__s64 ret; /* bytes, or -errno */
+	__u64 latency_ns;
+	__u32 op;  /* enum tt_file_io_op */
+	__s32 fd;
+	__u32 path_flags;
+	__u32 pad0;
+	char path[TT_FILE_PATH_LEN]; /* the file behind fd, resolved in the kernel */
+};
+
+/* Key and value of the per-process, per-file I/O summary map (--top). */
+struct tt_file_io_key {
+	__u32 pid;
+	__u32 dev;
+	__u64 ino;
+};
+
+#define TT_FILE_IO_IGNORED 0x1 /* the file does not match --path: counted nowhere */
+struct tt_file_io_stat {
+	__u64 reads;
+	__u64 writes;
+	__u64 bytes_read;
+	__u64 bytes_written;
+	__u64 latency_ns;
+	__u32 flags;
+	__u32 path_flags;
+	char comm[TT_COMM_LEN];
+	char path[TT_FILE_PATH_LEN];
+};
+
 #ifdef __cplusplus
 #define TT_ASSERT_SIZE(type, size) static_assert(sizeof(type) == (size), #type " layout changed")
 #else
@@ -321,5 +419,10 @@ TT_ASSERT_SIZE(struct tt_net_state, 104);
 TT_ASSERT_SIZE(struct tt_mem_oom_kill, 56 + 80);
 TT_ASSERT_SIZE(struct tt_mem_reclaim, 56 + 32);
 TT_ASSERT_SIZE(struct tt_mem_alloc, 56 + 48);
+TT_ASSERT_SIZE(struct tt_file_open, 56 + 16 + 2 * TT_FILE_PATH_LEN);
+TT_ASSERT_SIZE(struct tt_file_op, 56 + 24 + 4 * TT_FILE_PATH_LEN);
+TT_ASSERT_SIZE(struct tt_file_slow, 56 + 32 + TT_FILE_PATH_LEN);
+TT_ASSERT_SIZE(struct tt_file_io_key, 16);
+TT_ASSERT_SIZE(struct tt_file_io_stat, 40 + 8 + TT_COMM_LEN + TT_FILE_PATH_LEN);
 
 #endif /* TAPIO_BPF_EVENTS_H */

@@ -66,7 +66,11 @@ void add_proc_flags(CLI::App& sub, ProcOptions& proc);
 void register_net(CLI::App& app, Options& options);
 void add_net_flags(CLI::App& sub, NetOptions& net);
 void register_mem(CLI::App& app, Options& options);
-void add_mem_flags(CLI::App& sub, MemOptions& mem);
+void add_mem_flags(CLI::App& sub, MemOptions& mem, bool with_min_latency = true);
+void register_file(CLI::App& app, Options& options);
+void add_file_flags(CLI::App& sub, FileOptions& file, bool with_min_latency = true);
+// Checks --path; throws usage errors.
+void check_file_options(const FileOptions& file);
 void register_all(CLI::App& app, Options& options);
 void register_doctor(CLI::App& app, Options& options);
 

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // tapio-trace all: every area in one stream.
+#include <fmt/format.h>
+
 #include "cli.h"
+#include "errors.h"
+#include "parse.h"
 
 namespace tapio::cli {
 
@@ -13,10 +17,26 @@ void register_all(CLI::App& app, Options& o)
     sub->add_flag("--no-mem", o.no_mem, "Leave out the mem area");
     add_proc_flags(*sub, o.config.proc);
     add_net_flags(*sub, o.config.net);
-    add_mem_flags(*sub, o.config.mem);
+    add_file_flags(*sub, o.config.file, false);
+    add_mem_flags(*sub, o.config.mem, false);
+    // file and mem both take --min-latency; in all, one value serves both
+    // (file.slow threshold, shortest reclaim stall), and 0 leaves file.slow off.
+    sub->add_option_function<std::string>(
+           "--min-latency",
+           [&o](const std::string& text) {
+               auto d = parse_duration(text);
+               if (!d)
+                   throw Error(ExitCode::usage,
+                               fmt::format("--min-latency: '{}' is not a duration (use 100us, 10ms, 1s)", text));
+               o.config.file.min_latency = *d;
+               o.config.mem.min_latency = *d;
+           },
+           "file.slow threshold and shortest reclaim stall reported (file: off, mem: 1ms by default)")
+        ->type_name("DUR");
     sub->callback([&o] {
         o.command = Command::trace;
         o.subcommand = "all";
+        check_file_options(o.config.file);
     });
 }
 

@@ -43,9 +43,10 @@ std::optional<uint32_t> parse_percent(std::string_view text)
 
 // Values are checked as they are parsed, so a bad one is a usage error
 // naming its flag.
-void add_mem_flags(CLI::App& sub, MemOptions& mem)
+void add_mem_flags(CLI::App& sub, MemOptions& mem, bool with_min_latency)
 {
-    sub.add_option_function<std::string>(
+    if (with_min_latency)
+        sub.add_option_function<std::string>(
            "--min-latency",
            [&mem](const std::string& text) {
                auto d = parse_duration(text);

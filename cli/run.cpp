@@ -28,6 +28,7 @@ std::unique_ptr<CLI::App> build_app(Options& o)
     add_global_flags(*app, o);
     register_proc(*app, o);
     register_net(*app, o);
+    register_file(*app, o);
     register_mem(*app, o);
     register_all(*app, o);
     register_doctor(*app, o);

@@ -44,5 +44,6 @@ private:
 std::unique_ptr<AreaProbes> make_proc_probes();
 std::unique_ptr<AreaProbes> make_net_probes();
 std::unique_ptr<AreaProbes> make_mem_probes();
+std::unique_ptr<AreaProbes> make_file_probes();
 
 }  // namespace tapio

@@ -59,13 +59,14 @@ std::unique_ptr<AreaProbes> make_area_probes(Area area)
     switch (area) {
     case Area::proc: return make_proc_probes();
     case Area::net: return make_net_probes();
+    case Area::file: return make_file_probes();
     case Area::mem: return make_mem_probes();
     default: break;
     }
     throw Error(ExitCode::runtime, fmt::format("the {} area is not built into this tapio-trace", area_name(area)));
 }
 
-bool area_built(Area area) { return area == Area::proc || area == Area::net || area == Area::mem; }
+bool area_built(Area area) { return area == Area::proc || area == Area::net || area == Area::file || area == Area::mem; }
 
 namespace {
 

@@ -35,7 +35,7 @@ struct KindTable {
     std::array<const KindInfo*, TT_KIND_MAX> by_kind{};
     KindTable()
     {
-        for (auto table : {proc_kinds(), net_kinds(), mem_kinds()})
+        for (auto table : {proc_kinds(), net_kinds(), file_kinds(), mem_kinds()})
             for (const KindInfo& info : table)
                 if (info.kind < TT_KIND_MAX)
                     by_kind[info.kind] = &info;

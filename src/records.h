@@ -34,6 +34,7 @@ struct KindInfo {
 std::span<const KindInfo> proc_kinds();
 std::span<const KindInfo> net_kinds();
 std::span<const KindInfo> mem_kinds();
+std::span<const KindInfo> file_kinds();
 
 const KindInfo* find_kind(uint16_t kind);
 // "proc.exec", or "unknown" for a kind no area decodes.

@@ -1,0 +1,889 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * file: opens, namespace changes (unlink, rename, mkdir, rmdir, truncate,
+ * chmod), slow I/O calls and per-file I/O totals, from the syscalls:
+ * tracepoints only.
+ *
+ * Opens are the hot path (hundreds of thousands a second), so an open costs
+ * one small hash update at entry (the arguments, no strings) and, at exit,
+ * one ring buffer slot that the path is read straight into. Every filter
+ * runs before the slot is reserved. Relative paths are resolved in the
+ * kernel against the cwd or the dirfd by walking dentries (bounded), and
+ * only for relative paths: resolving later from /proc/<pid>/cwd would race
+ * with the process and cost user space a syscall per event.
+ */
+#include "common.bpf.h"
+
+#define AT_FDCWD -100
+#define AT_REMOVEDIR 0x200
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_TRUNC 01000
+
+/* --path prefixes, compared before reserving; prefix_count 0 keeps all. */
+const volatile __u32 prefix_count = 0;
+const volatile __u32 prefix_len[TT_FILE_MAX_PREFIXES] = {};
+const volatile char prefixes[TT_FILE_MAX_PREFIXES][TT_FILE_PREFIX_LEN] = {};
+/* --min-latency in ns; 0: no file.slow. */
+const volatile __u64 min_latency_ns = 0;
+/* --top: aggregate I/O per process and file. */
+const volatile bool io_top = false;
+
+/* A syscall in flight, by thread id: its arguments, read again at exit. */
+struct file_call {
+	__u64 ts;
+	const char *path;
+	const char *new_path;
+	__u64 length;
+	__s32 dirfd; /* or the fd of fd-based calls */
+	__s32 new_dirfd;
+	__u32 kind; /* enum tt_kind, or TT_KIND_NONE for I/O calls */
+	__u32 flags;
+	__u32 mode;
+	__u32 op; /* enum tt_file_io_op */
+	__u32 by_fd;
+	__u32 pad0;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct file_call);
+} file_calls SEC(".maps");
+
+/* Records are built here instead of in the ring when --path must see them first. */
+struct file_scratch {
+	struct tt_file_op op; /* the largest record; the others are built in its place */
+	char walk[2 * TT_FILE_PATH_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct file_scratch);
+} file_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct tt_file_io_key);
+	__type(value, struct tt_file_io_stat);
+} file_io SEC(".maps");
+
+/* Zero value for new file_io entries: too large for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tt_file_io_stat);
+} file_io_scratch SEC(".maps");
+
+static __always_inline struct file_scratch *scratch(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&file_scratch, &zero);
+}
+
+/* ---- paths resolved in the kernel ---- */
+
+/*
+ * Files of pseudo filesystems (pipes, sockets, anon inodes) have no place in
+ * the tree: their dentry is its own parent. They are named after their
+ * filesystem and inode, "pipefs:[1234]", "sockfs:[5678]", like the kernel's
+ * "pipe:[1234]" in /proc/<pid>/fd.
+ */
+static __always_inline bool pseudo_name(char *dst, struct dentry *dentry)
+{
+	static const char fmt[] = "%s:[%lu]";
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	__u64 args[2];
+
+	args[0] = (__u64)BPF_CORE_READ(inode, i_sb, s_type, name);
+	args[1] = BPF_CORE_READ(inode, i_ino);
+	bpf_snprintf(dst, TT_FILE_PATH_LEN, fmt, args, sizeof(args));
+	return true;
+}
+
+/*
+ * Writes the path of (dentry, vfsmnt) into dst (TT_FILE_PATH_LEN bytes),
+ * walking d_parent and crossing mounts up to the root of the mount tree.
+ * The components are written backwards into walk[0, TT_FILE_PATH_LEN), so
+ * the path ends at walk[TT_FILE_PATH_LEN - 1] and every read stays inside
+ * the 2 * TT_FILE_PATH_LEN buffer whatever the verifier assumes about
+ * the offset. Returns false when the path was cut at the front.
+ */
+static __always_inline bool walk_path(char *walk, char *dst, struct dentry *dentry, struct vfsmount *vfsmnt)
+{
+	struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
+	__u32 off = TT_FILE_PATH_LEN - 1;
+	bool complete = false;
+	__u32 n;
+
+	walk[TT_FILE_PATH_LEN - 1] = '\0';
+	for (int i = 0; i < TT_FILE_WALK_DEPTH; i++) {
+		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		const unsigned char *name;
+		__u32 len;
+
+		if (dentry == parent && dentry != mnt_root && off == TT_FILE_PATH_LEN - 1)
+			return pseudo_name(dst, dentry); /* a pipe, socket, anon inode */
+		if (dentry == mnt_root || dentry == parent) {
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+			if (dentry != mnt_root || up == mnt) {
+				complete = true; /* the root of the mount tree */
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+			continue;
+		}
+		name = BPF_CORE_READ(dentry, d_name.name);
+		len = BPF_CORE_READ(dentry, d_name.len);
+		if (len + 1 > off)
+			break; /* does not fit: keep the tail */
+		off -= len;
+		off &= TT_FILE_PATH_LEN - 1;
+		bpf_probe_read_kernel(&walk[off], len & (TT_FILE_PATH_LEN - 1), name);
+		off -= 1;
+		off &= TT_FILE_PATH_LEN - 1;
+		walk[off] = '/';
+		dentry = parent;
+	}
+	if (off == TT_FILE_PATH_LEN - 1) {
+		/* The root itself. */
+		off -= 1;
+		walk[off] = '/';
+	}
+	n = TT_FILE_PATH_LEN - off;
+	if (n > TT_FILE_PATH_LEN)
+		n = TT_FILE_PATH_LEN;
+	bpf_probe_read_kernel(dst, n, &walk[off & (TT_FILE_PATH_LEN - 1)]);
+	return complete;
+}
+
+/* The open file behind fd in the current task's table, or NULL. */
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+
+	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* Path of the file behind fd into dst; 0 if none, else 1 plus truncation. */
+static __always_inline int fd_path(char *walk, char *dst, int fd, __u32 *path_flags, __u32 truncated_flag)
+{
+	struct file *file = fd_file(fd);
+
+	if (!file)
+		return 0;
+	if (!walk_path(walk, dst, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+		*path_flags |= truncated_flag;
+	return 1;
+}
+
+/*
+ * The directory a relative path starts from: the cwd for AT_FDCWD, else the
+ * dirfd's file. Sets resolved_flag on success.
+ */
+static __always_inline void resolve_dir(char *dst, int dirfd, __u32 *path_flags, __u32 resolved_flag,
+					__u32 truncated_flag)
+{
+	struct file_scratch *s = scratch();
+	char *walk;
+
+	dst[0] = '\0';
+	if (!s)
+		return;
+	walk = s->walk;
+	if (dirfd == AT_FDCWD) {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		struct fs_struct *fs = BPF_CORE_READ(task, fs);
+
+		if (!fs)
+			return;
+		if (!walk_path(walk, dst, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt)))
+			*path_flags |= truncated_flag;
+		*path_flags |= resolved_flag;
+		return;
+	}
+	if (fd_path(walk, dst, dirfd, path_flags, truncated_flag))
+		*path_flags |= resolved_flag;
+}
+
+/* Reads a user path; relative ones get their directory resolved too. */
+static __always_inline void read_path(char *dir, char *path, const char *upath, int dirfd, __u32 *path_flags,
+				      __u32 resolved_flag, __u32 truncated_flag)
+{
+	dir[0] = '\0';
+	if (!upath || bpf_probe_read_user_str(path, TT_FILE_PATH_LEN, upath) <= 0) {
+		path[0] = '\0';
+		return;
+	}
+	if (path[0] != '/')
+		resolve_dir(dir, dirfd, path_flags, resolved_flag, truncated_flag);
+}
+
+/* ---- --path ---- */
+
+/* Whether dir + "/" + path (or path alone when absolute) starts with prefix i. */
+static __always_inline bool prefix_matches(__u32 i, const char *dir, const char *path, bool resolved)
+{
+	__u32 plen = prefix_len[i & (TT_FILE_MAX_PREFIXES - 1)];
+	__u32 dlen = 0;
+
+	if (path[0] != '/' && resolved) {
+		/* The resolved directory first; "/" alone adds nothing before the '/'. */
+		for (int j = 0; j < TT_FILE_PREFIX_LEN; j++) {
+			if (dir[j] == '\0')
+				break;
+			dlen++;
+		}
+		if (dlen == 1)
+			dlen = 0;
+	}
+	for (__u32 j = 0; j < TT_FILE_PREFIX_LEN; j++) {
+		char c;
+
+		if (j >= plen)
+			return true;
+		if (path[0] == '/' || !resolved)
+			c = path[j & (TT_FILE_PATH_LEN - 1)];
+		else if (j < dlen)
+			c = dir[j & (TT_FILE_PATH_LEN - 1)];
+		else if (j == dlen)
+			c = '/';
+		else
+			c = path[(j - dlen - 1) & (TT_FILE_PATH_LEN - 1)];
+		if (c != prefixes[i & (TT_FILE_MAX_PREFIXES - 1)][j])
+			return false;
+	}
+	return true;
+}
+
+static __always_inline bool path_wanted(const char *dir, const char *path, bool resolved)
+{
+	for (__u32 i = 0; i < TT_FILE_MAX_PREFIXES; i++) {
+		if (i >= prefix_count)
+			break;
+		if (prefix_matches(i, dir, path, resolved))
+			return true;
+	}
+	return false;
+}
+
+/* ---- entry: remember the arguments ---- */
+
+static __always_inline int call_enter(struct file_call *call)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!tt_current_wanted())
+		return 0;
+	bpf_map_update_elem(&file_calls, &tid, call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int open_enter(int dirfd, const char *path, __u32 flags, __u32 mode)
+{
+	struct file_call call = {
+		.path = path, .dirfd = dirfd, .kind = TT_FILE_OPEN, .flags = flags, .mode = mode,
+	};
+
+	return call_enter(&call);
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int handle_open_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter(AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int handle_openat2_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct open_how how = {};
+
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return open_enter(ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
+}
+
+SEC("tracepoint/syscalls/sys_enter_creat")
+int handle_creat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return open_enter(AT_FDCWD, (const char *)ctx->args[0], O_CREAT | O_WRONLY | O_TRUNC, ctx->args[1]);
+}
+
+static __always_inline int op_enter(__u32 kind, int dirfd, const char *path, __u32 mode, __u32 flags)
+{
+	struct file_call call = {
+		.path = path, .dirfd = dirfd, .kind = kind, .mode = mode, .flags = flags,
+	};
+
+	return call_enter(&call);
+}
+
+SEC("tracepoint/syscalls/sys_enter_unlink")
+int handle_unlink_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_enter(TT_FILE_UNLINK, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_unlinkat")
+int handle_unlinkat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 flags = ctx->args[2];
+
+	return op_enter(flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK, ctx->args[0],
+			(const char *)ctx->args[1], 0, flags);
+}
+
+SEC("tracepoint/syscalls/sys_enter_rmdir")
+int handle_rmdir_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_enter(TT_FILE_RMDIR, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_mkdir")
+int handle_mkdir_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_enter(TT_FILE_MKDIR, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_mkdirat")
+int handle_mkdirat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_enter(TT_FILE_MKDIR, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_chmod")
+int handle_chmod_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_enter(TT_FILE_CHMOD, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fchmodat")
+int handle_fchmodat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_enter(TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fchmodat2")
+int handle_fchmodat2_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return op_enter(TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_fchmod")
+int handle_fchmod_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct file_call call = { .dirfd = ctx->args[0], .kind = TT_FILE_CHMOD, .mode = ctx->args[1], .by_fd = 1 };
+
+	return call_enter(&call);
+}
+
+SEC("tracepoint/syscalls/sys_enter_truncate")
+int handle_truncate_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct file_call call = {
+		.path = (const char *)ctx->args[0], .dirfd = AT_FDCWD, .kind = TT_FILE_TRUNCATE, .length = ctx->args[1],
+	};
+
+	return call_enter(&call);
+}
+
+SEC("tracepoint/syscalls/sys_enter_ftruncate")
+int handle_ftruncate_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	struct file_call call = { .dirfd = ctx->args[0], .kind = TT_FILE_TRUNCATE, .length = ctx->args[1], .by_fd = 1 };
+
+	return call_enter(&call);
+}
+
+static __always_inline int rename_enter(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+					__u32 flags)
+{
+	struct file_call call = {
+		.path = oldpath, .new_path = newpath, .dirfd = olddirfd, .new_dirfd = newdirfd,
+		.kind = TT_FILE_RENAME, .flags = flags,
+	};
+
+	return call_enter(&call);
+}
+
+SEC("tracepoint/syscalls/sys_enter_rename")
+int handle_rename_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return rename_enter(AT_FDCWD, (const char *)ctx->args[0], AT_FDCWD, (const char *)ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_renameat")
+int handle_renameat_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return rename_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_renameat2")
+int handle_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return rename_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3],
+			    ctx->args[4]);
+}
+
+/* ---- exit: build the record ---- */
+
+/*
+ * tt_fill_header's fields, read through the BTF task pointer: plain loads
+ * instead of five helper calls, which is measurable at an open's rate.
+ */
+static __always_inline void fill_header_fast(struct tt_header *h, __u32 kind, __u32 size)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	h->ts_ns = bpf_ktime_get_boot_ns();
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->pid = task->tgid;
+	h->tid = task->pid;
+	h->ppid = task->real_parent->tgid;
+	h->uid = task->cred->uid.val;
+	h->kind = kind;
+	h->size = size;
+	h->flags = 0;
+	*(__u64 *)&h->comm[0] = *(__u64 *)&task->comm[0];
+	*(__u64 *)&h->comm[8] = *(__u64 *)&task->comm[8];
+}
+
+static __always_inline void fill_open(struct tt_file_open *rec, const struct file_call *call, long ret)
+{
+	fill_header_fast(&rec->h, TT_FILE_OPEN, sizeof(*rec));
+	rec->ret = ret;
+	rec->flags = call->flags;
+	rec->mode = call->mode;
+	rec->path_flags = 0;
+	read_path(rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags, TT_FILE_DIR_RESOLVED,
+		  TT_FILE_DIR_TRUNCATED);
+}
+
+static __always_inline void open_emit(const struct file_call *call, long ret)
+{
+	struct file_scratch *s;
+	struct tt_file_open *rec;
+
+	if (!prefix_count) {
+		/* The common case: straight into the ring. */
+		rec = tt_reserve(TT_FILE_OPEN, struct tt_file_open);
+		if (rec) {
+			fill_open(rec, call, ret);
+			tt_submit(rec);
+		}
+		return;
+	}
+	s = scratch();
+	if (!s)
+		return;
+	rec = (struct tt_file_open *)&s->op;
+	fill_open(rec, call, ret);
+	if (!path_wanted(rec->dir, rec->path, rec->path_flags & TT_FILE_DIR_RESOLVED))
+		return;
+	rec = tt_reserve(TT_FILE_OPEN, struct tt_file_open);
+	if (rec) {
+		bpf_probe_read_kernel(rec, sizeof(*rec), &s->op);
+		tt_submit(rec);
+	}
+}
+
+#if defined(__TARGET_ARCH_x86)
+/*
+ * x86_64: a syscall's arguments are still in the caller's saved registers
+ * when it returns (only rax, rcx and r11 change), so an open needs no entry
+ * program and no per-thread map at all: the exit reads them back. That
+ * halves what tracing an open costs. Other architectures (arm64 overwrites
+ * x0 with the result) pair entry and exit through file_calls.
+ */
+static __always_inline int open_exit_regs(long ret, __u32 nr_kind)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	struct file_call call = { .kind = TT_FILE_OPEN };
+
+	if ((tt_cfg.failed_only && ret >= 0) || !tt_current_wanted())
+		return 0;
+	switch (nr_kind) {
+	case 0: /* open(path, flags, mode) */
+		call.dirfd = AT_FDCWD;
+		call.path = (const char *)regs->di;
+		call.flags = regs->si;
+		call.mode = regs->dx;
+		break;
+	case 1: /* openat(dirfd, path, flags, mode) */
+		call.dirfd = regs->di;
+		call.path = (const char *)regs->si;
+		call.flags = regs->dx;
+		call.mode = regs->r10;
+		break;
+	case 2: { /* openat2(dirfd, path, how, size) */
+		struct open_how how = {};
+
+		bpf_probe_read_user(&how, sizeof(how), (void *)regs->dx);
+		call.dirfd = regs->di;
+		call.path = (const char *)regs->si;
+		call.flags = how.flags;
+		call.mode = how.mode;
+		break;
+	}
+	default: /* creat(path, mode) */
+		call.dirfd = AT_FDCWD;
+		call.path = (const char *)regs->di;
+		call.flags = O_CREAT | O_WRONLY | O_TRUNC;
+		call.mode = regs->si;
+		break;
+	}
+	open_emit(&call, ret);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int handle_open_exit_regs(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit_regs(ctx->ret, 0);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int handle_openat_exit_regs(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit_regs(ctx->ret, 1);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int handle_openat2_exit_regs(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit_regs(ctx->ret, 2);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int handle_creat_exit_regs(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit_regs(ctx->ret, 3);
+}
+#endif
+
+/* Portable pairing: arguments saved at entry, record built at exit. */
+static __always_inline int open_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct file_call *call;
+
+	call = bpf_map_lookup_elem(&file_calls, &tid);
+	if (!call)
+		return 0;
+	if (call->kind == TT_FILE_OPEN && !(tt_cfg.failed_only && ret >= 0))
+		open_emit(call, ret);
+	bpf_map_delete_elem(&file_calls, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int handle_open_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int handle_creat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return open_exit(ctx->ret);
+}
+
+/*
+ * The other operations are rare: always built in the scratch record, so
+ * --path can look at them before anything is reserved.
+ */
+static __always_inline int op_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct file_scratch *s = scratch();
+	struct file_call *call;
+	struct tt_file_op *rec;
+	__u32 kind;
+
+	call = bpf_map_lookup_elem(&file_calls, &tid);
+	if (!call || !s)
+		return 0;
+	kind = call->kind;
+	if (kind < TT_FILE_UNLINK || kind > TT_FILE_CHMOD || (tt_cfg.failed_only && ret >= 0))
+		goto done;
+	rec = &s->op;
+	tt_fill_header(&rec->h, kind, sizeof(*rec));
+	rec->ret = ret;
+	rec->mode = call->mode;
+	rec->flags = call->flags;
+	rec->path_flags = 0;
+	rec->length = call->length;
+	rec->new_dir[0] = '\0';
+	rec->new_path[0] = '\0';
+	if (call->by_fd) {
+		rec->dir[0] = '\0';
+		rec->path[0] = '\0';
+		if (fd_path(s->walk, rec->path, call->dirfd, &rec->path_flags, TT_FILE_PATH_TRUNCATED))
+			rec->path_flags |= TT_FILE_PATH_FROM_FD;
+	} else {
+		read_path(rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags,
+			  TT_FILE_DIR_RESOLVED, TT_FILE_DIR_TRUNCATED);
+	}
+	if (kind == TT_FILE_RENAME)
+		read_path(rec->new_dir, rec->new_path, call->new_path, call->new_dirfd, &rec->path_flags,
+			  TT_FILE_NEW_DIR_RESOLVED, TT_FILE_NEW_DIR_TRUNCATED);
+	if (prefix_count && !path_wanted(rec->dir, rec->path, rec->path_flags & TT_FILE_DIR_RESOLVED) &&
+	    !(kind == TT_FILE_RENAME &&
+	      path_wanted(rec->new_dir, rec->new_path, rec->path_flags & TT_FILE_NEW_DIR_RESOLVED)))
+		goto done;
+	if (!tt_admit(kind))
+		goto done;
+	rec = tt_reserve_raw(kind, sizeof(*rec));
+	if (rec) {
+		bpf_probe_read_kernel(rec, sizeof(*rec), &s->op);
+		tt_submit(rec);
+	}
+done:
+	bpf_map_delete_elem(&file_calls, &tid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlink")
+int handle_unlink_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_unlinkat")
+int handle_unlinkat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rmdir")
+int handle_rmdir_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdir")
+int handle_mkdir_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_mkdirat")
+int handle_mkdirat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_chmod")
+int handle_chmod_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchmodat")
+int handle_fchmodat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchmodat2")
+int handle_fchmodat2_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_fchmod")
+int handle_fchmod_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_truncate")
+int handle_truncate_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_ftruncate")
+int handle_ftruncate_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rename")
+int handle_rename_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat")
+int handle_renameat_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_renameat2")
+int handle_renameat2_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return op_exit(ctx->ret);
+}
+
+/* ---- I/O calls: file.slow and file.io ---- */
+
+static __always_inline int io_enter(__u32 op, int fd)
+{
+	struct file_call call = { .dirfd = fd, .op = op };
+
+	call.ts = bpf_ktime_get_ns();
+	return call_enter(&call);
+}
+
+/* Adds one call to the (process, file) totals; a new file gets its path once. */
+static __always_inline void io_account(struct file *file, __u32 op, long ret, __u64 latency)
+{
+	struct tt_file_io_key key = {};
+	struct tt_file_io_stat *stat;
+	struct file_scratch *s;
+	__u32 zero = 0;
+
+	key.pid = bpf_get_current_pid_tgid() >> 32;
+	key.dev = BPF_CORE_READ(file, f_inode, i_sb, s_dev);
+	key.ino = BPF_CORE_READ(file, f_inode, i_ino);
+	stat = bpf_map_lookup_elem(&file_io, &key);
+	if (!stat) {
+		stat = bpf_map_lookup_elem(&file_io_scratch, &zero);
+		s = scratch();
+		if (!stat || !s)
+			return;
+		__builtin_memset(stat, 0, sizeof(*stat) - TT_FILE_PATH_LEN);
+		bpf_get_current_comm(stat->comm, sizeof(stat->comm));
+		if (!walk_path(s->walk, stat->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+			stat->path_flags |= TT_FILE_PATH_TRUNCATED;
+		if (prefix_count && !path_wanted("", stat->path, false))
+			stat->flags |= TT_FILE_IO_IGNORED;
+		bpf_map_update_elem(&file_io, &key, stat, BPF_NOEXIST);
+		stat = bpf_map_lookup_elem(&file_io, &key);
+		if (!stat)
+			return;
+	}
+	if (stat->flags & TT_FILE_IO_IGNORED)
+		return;
+	__sync_fetch_and_add(&stat->latency_ns, latency);
+	if (op == TT_IO_READ || op == TT_IO_PREAD || op == TT_IO_READV) {
+		__sync_fetch_and_add(&stat->reads, 1);
+		if (ret > 0)
+			__sync_fetch_and_add(&stat->bytes_read, ret);
+	} else {
+		/* Writes, and the syncs that push them out. */
+		__sync_fetch_and_add(&stat->writes, 1);
+		if (ret > 0 && op != TT_IO_FSYNC && op != TT_IO_FDATASYNC)
+			__sync_fetch_and_add(&stat->bytes_written, ret);
+	}
+}
+
+static __always_inline void io_slow(struct file *file, struct file_call *call, long ret, __u64 latency)
+{
+	struct file_scratch *s = scratch();
+	struct tt_file_slow *rec;
+
+	if (!s || (tt_cfg.failed_only && ret >= 0))
+		return;
+	rec = (struct tt_file_slow *)&s->op;
+	tt_fill_header(&rec->h, TT_FILE_SLOW, sizeof(*rec));
+	rec->ret = ret;
+	rec->latency_ns = latency;
+	rec->op = call->op;
+	rec->fd = call->dirfd;
+	rec->path_flags = 0;
+	rec->pad0 = 0;
+	rec->path[0] = '\0';
+	if (file && !walk_path(s->walk, rec->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+		rec->path_flags |= TT_FILE_PATH_TRUNCATED;
+	if (prefix_count && !path_wanted("", rec->path, false))
+		return;
+	rec = tt_reserve(TT_FILE_SLOW, struct tt_file_slow);
+	if (rec) {
+		bpf_probe_read_kernel(rec, sizeof(*rec), &s->op);
+		tt_submit(rec);
+	}
+}
+
+static __always_inline int io_exit(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct file_call *call;
+	struct file *file;
+	__u64 latency;
+
+	call = bpf_map_lookup_elem(&file_calls, &tid);
+	if (!call)
+		return 0;
+	if (call->kind != TT_KIND_NONE)
+		goto done;
+	latency = bpf_ktime_get_ns() - call->ts;
+	if (!io_top && latency < min_latency_ns)
+		goto done;
+	file = fd_file(call->dirfd);
+	if (io_top && file)
+		io_account(file, call->op, ret, latency);
+	if (min_latency_ns && latency >= min_latency_ns)
+		io_slow(file, call, ret, latency);
+done:
+	bpf_map_delete_elem(&file_calls, &tid);
+	return 0;
+}
+
+#define TT_IO_HOOKS(name, op)                                                                   \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                             \
+	int handle_##name##_enter(struct trace_event_raw_sys_enter *ctx)                        \
+	{                                                                                       \
+		return io_enter(op, ctx->args[0]);                                              \
+	}                                                                                       \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                              \
+	int handle_##name##_exit(struct trace_event_raw_sys_exit *ctx)                          \
+	{                                                                                       \
+		return io_exit(ctx->ret);                                                       \
+	}
+
+TT_IO_HOOKS(read, TT_IO_READ)
+TT_IO_HOOKS(write, TT_IO_WRITE)
+TT_IO_HOOKS(pread64, TT_IO_PREAD)
+TT_IO_HOOKS(pwrite64, TT_IO_PWRITE)
+TT_IO_HOOKS(readv, TT_IO_READV)
+TT_IO_HOOKS(writev, TT_IO_WRITEV)
+TT_IO_HOOKS(fsync, TT_IO_FSYNC)
+TT_IO_HOOKS(fdatasync, TT_IO_FDATASYNC)

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The file area's probe set: opens, namespace changes, slow I/O, and the
+// per-process, per-file I/O summary (--top).
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "area_probes.h"
+#include "escape.h"
+#include "file.skel.h"
+
+namespace tapio {
+namespace {
+
+class FileProbes final : public SkeletonProbes<file_bpf> {
+public:
+    FileProbes() : SkeletonProbes(Area::file, file_bpf__open(), file_bpf__destroy, "file") {}
+
+    tt_config* common_config() override { return const_cast<tt_config*>(&skel()->rodata->tt_cfg); }
+
+    void configure(const Config& config) override
+    {
+        auto* ro = skel()->rodata;
+        const auto& paths = config.file.paths;
+        size_t n = std::min<size_t>(paths.size(), TT_FILE_MAX_PREFIXES);
+        ro->prefix_count = static_cast<uint32_t>(n);
+        for (size_t i = 0; i < n; ++i) {
+            size_t len = std::min<size_t>(paths[i].size(), TT_FILE_PREFIX_LEN);
+            ro->prefix_len[i] = static_cast<uint32_t>(len);
+            memcpy(const_cast<char*>(ro->prefixes[i]), paths[i].data(), len);
+        }
+        ro->min_latency_ns = static_cast<uint64_t>(config.file.min_latency.count());
+        ro->io_top = config.file.top > 0;
+    }
+
+    std::vector<HookSpec> hooks(const Config& config) const override
+    {
+        std::vector<HookSpec> specs;
+        auto pair = [&](const char* syscall, bool wanted = true) {
+            specs.push_back({fmt::format("syscalls:sys_enter_{}", syscall),
+                             {fmt::format("handle_{}_enter", syscall)}, wanted});
+            specs.push_back({fmt::format("syscalls:sys_exit_{}", syscall),
+                             {fmt::format("handle_{}_exit", syscall)}, wanted});
+        };
+#if defined(__x86_64__)
+        // Opens: the exit reads the arguments back from the saved registers
+        // (bpf/file.bpf.c), so no entry program and no per-thread map.
+        for (const char* s : {"open", "openat", "openat2", "creat"})
+            specs.push_back({fmt::format("syscalls:sys_exit_{}", s), {fmt::format("handle_{}_exit_regs", s)}});
+#else
+        for (const char* s : {"open", "openat", "openat2", "creat"})
+            pair(s);
+#endif
+        for (const char* s : {"unlink", "unlinkat", "rmdir", "mkdir",
+                              "mkdirat", "rename", "renameat", "renameat2", "truncate", "ftruncate", "chmod",
+                              "fchmod", "fchmodat", "fchmodat2"})
+            pair(s);
+        // Reads and writes are the busiest syscalls of all: only when asked.
+        bool io = config.file.min_latency.count() > 0 || config.file.top > 0;
+        for (const char* s : {"read", "write", "pread64", "pwrite64", "readv", "writev", "fsync", "fdatasync"})
+            pair(s, io);
+        return specs;
+    }
+
+    void tick(const TickContext& ctx, RecordSink& sink) override
+    {
+        if (ctx.config.file.top > 0)
+            emit_io_summary(ctx, sink);
+    }
+
+private:
+    struct Row {
+        tt_file_io_key key;
+        tt_file_io_stat stat;
+    };
+
+    // Drains the in-kernel (process, file) totals and writes the busiest
+    // files by bytes moved, one file.io record each.
+    void emit_io_summary(const TickContext& ctx, RecordSink& sink)
+    {
+        int fd = bpf_map__fd(skel()->maps.file_io);
+        tt_file_io_key key{}, next{};
+        bool first = true;
+        rows_.clear();
+        while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
+            first = false;
+            key = next;
+            Row row{next, {}};
+            if (bpf_map_lookup_and_delete_elem(fd, &next, &row.stat) != 0) {
+                if (bpf_map_lookup_elem(fd, &next, &row.stat) != 0)
+                    continue;
+                bpf_map_delete_elem(fd, &next);
+                first = true;  // the key we walk from is gone: restart
+            }
+            if (!(row.stat.flags & TT_FILE_IO_IGNORED))
+                rows_.push_back(row);
+        }
+        auto bytes = [](const Row& r) { return r.stat.bytes_read + r.stat.bytes_written; };
+        size_t n = std::min<size_t>(rows_.size(), ctx.config.file.top);
+        std::partial_sort(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(n), rows_.end(),
+                          [&](const Row& a, const Row& b) {
+                              if (bytes(a) != bytes(b))
+                                  return bytes(a) > bytes(b);
+                              return a.stat.reads + a.stat.writes > b.stat.reads + b.stat.writes;
+                          });
+        for (size_t i = 0; i < n; ++i) {
+            const Row& r = rows_[i];
+            Common c;
+            c.ts_boot_ns = ctx.now_boot_ns;
+            c.pid = r.key.pid;
+            c.tid = r.key.pid;
+            c.comm = kernel_string(r.stat.comm, sizeof(r.stat.comm));
+            sink.begin("file.io", c);
+            sink.str("path", kernel_string(r.stat.path, sizeof(r.stat.path)));
+            if (r.stat.path_flags & TT_FILE_PATH_TRUNCATED)
+                sink.boolean("path_truncated", true);
+            // The kernel's dev_t: 12 bits of major above 20 bits of minor.
+            char dev[32];
+            int n = snprintf(dev, sizeof(dev), "%u:%u", r.key.dev >> 20, r.key.dev & 0xfffff);
+            sink.name("dev", std::string_view(dev, n > 0 ? static_cast<size_t>(n) : 0));
+            sink.u64("inode", r.key.ino);
+            sink.u64("interval_ns", ctx.interval_ns);
+            sink.u64("reads", r.stat.reads);
+            sink.u64("writes", r.stat.writes);
+            sink.u64("bytes_read", r.stat.bytes_read);
+            sink.u64("bytes_written", r.stat.bytes_written);
+            sink.u64("latency_ns", r.stat.latency_ns);
+            sink.end();
+        }
+    }
+
+    std::vector<Row> rows_;
+};
+
+}  // namespace
+
+std::unique_ptr<AreaProbes> make_file_probes() { return std::make_unique<FileProbes>(); }
+
+}  // namespace tapio

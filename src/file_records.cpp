@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Decoders of the file area's records. Everything is formatted into stack
+// buffers: nothing here allocates.
+#include <array>
+#include <cstdio>
+#include <cstring>
+
+#include "escape.h"
+#include "file_records.h"
+#include "names.h"
+#include "records.h"
+
+namespace tapio {
+
+namespace {
+
+struct Appender {
+    char* out;
+    size_t cap;
+    size_t len = 0;
+    void add(std::string_view s)
+    {
+        size_t n = std::min(s.size(), cap - 1 - len);
+        memcpy(out + len, s.data(), n);
+        len += n;
+        out[len] = '\0';
+    }
+    void sep()
+    {
+        if (len)
+            add("|");
+    }
+};
+
+}  // namespace
+
+std::string_view open_flags_text(uint32_t flags, std::span<char> buf)
+{
+    Appender a{buf.data(), buf.size()};
+    buf[0] = '\0';
+    switch (flags & 03) {
+    case 0: a.add("O_RDONLY"); break;
+    case 1: a.add("O_WRONLY"); break;
+    case 2: a.add("O_RDWR"); break;
+    default: a.add("O_ACCMODE"); break;
+    }
+    uint32_t rest = flags & ~03u;
+    // Composite flags first, so their parts are not listed twice.
+    static constexpr std::pair<uint32_t, const char*> composite[] = {
+        {020200000, "O_TMPFILE"},  // __O_TMPFILE | O_DIRECTORY
+        {04010000, "O_SYNC"},      // __O_SYNC | O_DSYNC
+    };
+    for (auto [bits, name] : composite) {
+        if ((rest & bits) == bits) {
+            a.sep();
+            a.add(name);
+            rest &= ~bits;
+        }
+    }
+    static constexpr std::pair<uint32_t, const char*> single[] = {
+        {0100, "O_CREAT"},         {0200, "O_EXCL"},         {0400, "O_NOCTTY"},    {01000, "O_TRUNC"},
+        {02000, "O_APPEND"},       {04000, "O_NONBLOCK"},    {010000, "O_DSYNC"},   {020000, "O_ASYNC"},
+        {040000, "O_DIRECT"},      {0100000, "O_LARGEFILE"}, {0200000, "O_DIRECTORY"},
+        {0400000, "O_NOFOLLOW"},   {01000000, "O_NOATIME"},  {02000000, "O_CLOEXEC"},
+        {010000000, "O_PATH"},
+    };
+    for (auto [bits, name] : single) {
+        if (rest & bits) {
+            a.sep();
+            a.add(name);
+            rest &= ~bits;
+        }
+    }
+    if (rest) {
+        char hex[16];
+        snprintf(hex, sizeof(hex), "0x%x", rest);
+        a.sep();
+        a.add(hex);
+    }
+    return {buf.data(), a.len};
+}
+
+std::string_view rename_flags_text(uint32_t flags, std::span<char> buf)
+{
+    Appender a{buf.data(), buf.size()};
+    buf[0] = '\0';
+    static constexpr std::pair<uint32_t, const char*> names[] = {
+        {1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"}, {4, "RENAME_WHITEOUT"}};
+    for (auto [bits, name] : names) {
+        if (flags & bits) {
+            a.sep();
+            a.add(name);
+            flags &= ~bits;
+        }
+    }
+    if (flags) {
+        char hex[16];
+        snprintf(hex, sizeof(hex), "0x%x", flags);
+        a.sep();
+        a.add(hex);
+    }
+    return {buf.data(), a.len};
+}
+
+std::string_view mode_text(uint32_t mode, std::span<char> buf)
+{
+    int n = snprintf(buf.data(), buf.size(), "%04o", mode & 07777);
+    return {buf.data(), n < 0 ? 0 : std::min<size_t>(static_cast<size_t>(n), buf.size() - 1)};
+}
+
+std::string_view join_path(std::string_view dir, std::string_view path, std::span<char> buf)
+{
+    while (path.size() >= 2 && path.substr(0, 2) == "./")
+        path.remove_prefix(2);
+    if (path == ".")
+        path = {};
+    if (dir == "/")
+        dir = {};
+    Appender a{buf.data(), buf.size()};
+    a.add(dir);
+    if (!path.empty() || dir.empty())
+        a.add("/");
+    a.add(path);
+    return {buf.data(), a.len};
+}
+
+namespace {
+
+// path, and full_path when the kernel resolved the directory of a relative one.
+void path_fields(RecordSink& sink, std::string_view path_key, std::string_view full_key, const char* dir,
+                 const char* path, bool resolved, bool truncated, std::string_view truncated_key)
+{
+    std::string_view p = kernel_string(path, TT_FILE_PATH_LEN);
+    sink.str(path_key, p);
+    if (resolved && !p.empty() && p[0] != '/') {
+        char buf[2 * TT_FILE_PATH_LEN + 2];
+        sink.str(full_key, join_path(kernel_string(dir, TT_FILE_PATH_LEN), p, buf));
+        if (truncated)
+            sink.boolean(truncated_key, true);
+    }
+}
+
+void describe_open(const void* data, const DecodeOptions&, RecordSink& sink)
+{
+    const auto& r = *static_cast<const tt_file_open*>(data);
+    path_fields(sink, "path", "full_path", r.dir, r.path, r.path_flags & TT_FILE_DIR_RESOLVED,
+                r.path_flags & TT_FILE_DIR_TRUNCATED, "full_path_truncated");
+    char flags[256];
+    sink.name("flags", open_flags_text(r.flags, flags));
+    // The mode only means something when a file may be created.
+    if ((r.flags & 0100) || (r.flags & 020000000) == 020000000) {
+        char mode[16];
+        sink.name("mode", mode_text(r.mode, mode));
+    }
+    if (r.ret >= 0)
+        sink.i64("fd", r.ret);
+    else
+        error_field(sink, r.ret);
+}
+
+void op_path(const tt_file_op& r, RecordSink& sink)
+{
+    if (r.path_flags & TT_FILE_PATH_FROM_FD) {
+        sink.str("path", kernel_string(r.path, sizeof(r.path)));
+        if (r.path_flags & TT_FILE_PATH_TRUNCATED)
+            sink.boolean("path_truncated", true);
+        return;
+    }
+    path_fields(sink, "path", "full_path", r.dir, r.path, r.path_flags & TT_FILE_DIR_RESOLVED,
+                r.path_flags & TT_FILE_DIR_TRUNCATED, "full_path_truncated");
+}
+
+void describe_op(const void* data, const DecodeOptions&, RecordSink& sink)
+{
+    const auto& r = *static_cast<const tt_file_op*>(data);
+    op_path(r, sink);
+    error_field(sink, r.ret);
+}
+
+void describe_mode_op(const void* data, const DecodeOptions&, RecordSink& sink)
+{
+    const auto& r = *static_cast<const tt_file_op*>(data);
+    op_path(r, sink);
+    char mode[16];
+    sink.name("mode", mode_text(r.mode, mode));
+    error_field(sink, r.ret);
+}
+
+void describe_rename(const void* data, const DecodeOptions&, RecordSink& sink)
+{
+    const auto& r = *static_cast<const tt_file_op*>(data);
+    op_path(r, sink);
+    path_fields(sink, "new_path", "new_full_path", r.new_dir, r.new_path, r.path_flags & TT_FILE_NEW_DIR_RESOLVED,
+                r.path_flags & TT_FILE_NEW_DIR_TRUNCATED, "new_full_path_truncated");
+    if (r.flags) {
+        char flags[128];
+        sink.name("flags", rename_flags_text(r.flags, flags));
+    }
+    error_field(sink, r.ret);
+}
+
+void describe_truncate(const void* data, const DecodeOptions&, RecordSink& sink)
+{
+    const auto& r = *static_cast<const tt_file_op*>(data);
+    op_path(r, sink);
+    sink.u64("length", r.length);
+    error_field(sink, r.ret);
+}
+
+void describe_slow(const void* data, const DecodeOptions&, RecordSink& sink)
+{
+    const auto& r = *static_cast<const tt_file_slow*>(data);
+    sink.name("op", io_op_name(r.op));
+    sink.i64("fd", r.fd);
+    sink.str("path", kernel_string(r.path, sizeof(r.path)));
+    if (r.path_flags & TT_FILE_PATH_TRUNCATED)
+        sink.boolean("path_truncated", true);
+    if (r.ret >= 0)
+        sink.u64("bytes", static_cast<uint64_t>(r.ret));
+    else
+        error_field(sink, r.ret);
+    sink.u64("latency_ns", r.latency_ns);
+}
+
+constexpr std::array<KindInfo, 8> table = {{
+    {TT_FILE_OPEN, "file.open", Area::file, sizeof(tt_file_open), describe_open},
+    {TT_FILE_UNLINK, "file.unlink", Area::file, sizeof(tt_file_op), describe_op},
+    {TT_FILE_RENAME, "file.rename", Area::file, sizeof(tt_file_op), describe_rename},
+    {TT_FILE_MKDIR, "file.mkdir", Area::file, sizeof(tt_file_op), describe_mode_op},
+    {TT_FILE_RMDIR, "file.rmdir", Area::file, sizeof(tt_file_op), describe_op},
+    {TT_FILE_TRUNCATE, "file.truncate", Area::file, sizeof(tt_file_op), describe_truncate},
+    {TT_FILE_CHMOD, "file.chmod", Area::file, sizeof(tt_file_op), describe_mode_op},
+    {TT_FILE_SLOW, "file.slow", Area::file, sizeof(tt_file_slow), describe_slow},
+}};
+
+}  // namespace
+
+std::string_view io_op_name(uint32_t op)
+{
+    static constexpr std::string_view names[TT_IO_OPS] = {"read",  "write",  "pread64", "pwrite64",
+                                                          "readv", "writev", "fsync",   "fdatasync"};
+    return op < TT_IO_OPS ? names[op] : std::string_view("unknown");
+}
+
+std::span<const KindInfo> file_kinds() { return table; }
+
+}  // namespace tapio

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The file area's decoders and formatting helpers, on hand-built records.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+
+#include "file_records.h"
+#include "records.h"
+#include "writer.h"
+
+using nlohmann::json;
+using namespace tapio;
+
+namespace {
+
+template <typename T>
+T make(uint16_t kind)
+{
+    T rec;
+    std::memset(&rec, 0, sizeof(rec));
+    rec.h.kind = kind;
+    rec.h.size = sizeof(T);
+    rec.h.pid = 100;
+    rec.h.tid = 100;
+    std::strcpy(rec.h.comm, "worker");
+    return rec;
+}
+
+template <typename T>
+json decode(const T& rec)
+{
+    Output out(-1);
+    JsonWriter w(out, WallClock(0));
+    REQUIRE(decode_record(&rec, sizeof(rec), DecodeOptions{}, w));
+    return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+}
+
+std::string flags(uint32_t f)
+{
+    char buf[256];
+    return std::string(open_flags_text(f, buf));
+}
+
+}  // namespace
+
+TEST_CASE("file: open flags as text")
+{
+    CHECK(flags(O_RDONLY) == "O_RDONLY");
+    CHECK(flags(O_WRONLY | O_CREAT | O_CLOEXEC) == "O_WRONLY|O_CREAT|O_CLOEXEC");
+    CHECK(flags(O_RDWR | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK) == "O_RDWR|O_EXCL|O_TRUNC|O_APPEND|O_NONBLOCK");
+    CHECK(flags(O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_PATH) == "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH");
+    CHECK(flags(O_WRONLY | O_SYNC) == "O_WRONLY|O_SYNC");
+    CHECK(flags(O_WRONLY | O_DSYNC) == "O_WRONLY|O_DSYNC");
+    CHECK(flags(O_RDWR | O_TMPFILE) == "O_RDWR|O_TMPFILE");
+    CHECK(flags(O_RDONLY | 0x80000000u) == "O_RDONLY|0x80000000");
+}
+
+TEST_CASE("file: mode, rename flags, joined paths, op names")
+{
+    char buf[600];
+    CHECK(mode_text(0644, buf) == "0644");
+    CHECK(mode_text(04755, buf) == "4755");
+    CHECK(mode_text(0100644, buf) == "0644");  // file type bits dropped
+    CHECK(rename_flags_text(1, buf) == "RENAME_NOREPLACE");
+    CHECK(rename_flags_text(2 | 8, buf) == "RENAME_EXCHANGE|0x8");
+    CHECK(join_path("/tmp/x", "a", buf) == "/tmp/x/a");
+    CHECK(join_path("/tmp/x", "./a", buf) == "/tmp/x/a");
+    CHECK(join_path("/", "a", buf) == "/a");
+    CHECK(join_path("/tmp", ".", buf) == "/tmp");
+    CHECK(join_path("/", ".", buf) == "/");
+    CHECK(io_op_name(TT_IO_PWRITE) == "pwrite64");
+    CHECK(io_op_name(TT_IO_FDATASYNC) == "fdatasync");
+    CHECK(io_op_name(99) == "unknown");
+}
+
+TEST_CASE("file.open: absolute, relative with its resolved directory, failed")
+{
+    auto rec = make<tt_file_open>(TT_FILE_OPEN);
+    std::strcpy(rec.path, "/etc/passwd");
+    rec.flags = O_RDONLY | O_CLOEXEC;
+    rec.mode = 0777;  // garbage without O_CREAT: not shown
+    rec.ret = 3;
+    json j = decode(rec);
+    CHECK(j["type"] == "file.open");
+    CHECK(j["path"] == "/etc/passwd");
+    CHECK_FALSE(j.contains("full_path"));
+    CHECK(j["flags"] == "O_RDONLY|O_CLOEXEC");
+    CHECK_FALSE(j.contains("mode"));
+    CHECK(j["fd"] == 3);
+    CHECK_FALSE(j.contains("error"));
+
+    std::strcpy(rec.path, "data/x.log");
+    std::strcpy(rec.dir, "/var/lib");
+    rec.path_flags = TT_FILE_DIR_RESOLVED;
+    rec.flags = O_WRONLY | O_CREAT | O_APPEND;
+    rec.mode = 0600;
+    rec.ret = -13;
+    j = decode(rec);
+    CHECK(j["path"] == "data/x.log");
+    CHECK(j["full_path"] == "/var/lib/data/x.log");
+    CHECK(j["flags"] == "O_WRONLY|O_CREAT|O_APPEND");
+    CHECK(j["mode"] == "0600");
+    CHECK(j["error"] == "EACCES");
+    CHECK_FALSE(j.contains("fd"));
+    CHECK_FALSE(j.contains("full_path_truncated"));
+
+    rec.path_flags = 0;  // directory not resolved: no full_path
+    CHECK_FALSE(decode(rec).contains("full_path"));
+}
+
+TEST_CASE("file ops: rename, chmod, truncate by fd, rmdir; file.slow")
+{
+    auto rec = make<tt_file_op>(TT_FILE_RENAME);
+    std::strcpy(rec.path, "a");
+    std::strcpy(rec.dir, "/");
+    std::strcpy(rec.new_path, "/tmp/b");
+    rec.path_flags = TT_FILE_DIR_RESOLVED;
+    rec.flags = 1;
+    rec.ret = -17;
+    json j = decode(rec);
+    CHECK(j["type"] == "file.rename");
+    CHECK(j["path"] == "a");
+    CHECK(j["full_path"] == "/a");
+    CHECK(j["new_path"] == "/tmp/b");
+    CHECK_FALSE(j.contains("new_full_path"));
+    CHECK(j["flags"] == "RENAME_NOREPLACE");
+    CHECK(j["error"] == "EEXIST");
+
+    auto chmod = make<tt_file_op>(TT_FILE_CHMOD);
+    std::strcpy(chmod.path, "/srv/f");
+    chmod.mode = 0640;
+    j = decode(chmod);
+    CHECK(j["type"] == "file.chmod");
+    CHECK(j["mode"] == "0640");
+    CHECK_FALSE(j.contains("error"));
+
+    auto trunc = make<tt_file_op>(TT_FILE_TRUNCATE);
+    std::strcpy(trunc.path, "/srv/log");
+    trunc.path_flags = TT_FILE_PATH_FROM_FD | TT_FILE_PATH_TRUNCATED;
+    trunc.length = 4096;
+    j = decode(trunc);
+    CHECK(j["type"] == "file.truncate");
+    CHECK(j["path"] == "/srv/log");
+    CHECK(j["path_truncated"] == true);
+    CHECK(j["length"] == 4096);
+
+    auto rmdir = make<tt_file_op>(TT_FILE_RMDIR);
+    std::strcpy(rmdir.path, "/x");
+    rmdir.ret = -39;
+    j = decode(rmdir);
+    CHECK(j["type"] == "file.rmdir");
+    CHECK(j["error"] == "ENOTEMPTY");
+
+    auto slow = make<tt_file_slow>(TT_FILE_SLOW);
+    slow.op = TT_IO_FSYNC;
+    slow.fd = 7;
+    slow.ret = 0;
+    slow.latency_ns = 25000000;
+    std::strcpy(slow.path, "/var/db/wal");
+    j = decode(slow);
+    CHECK(j["type"] == "file.slow");
+    CHECK(j["op"] == "fsync");
+    CHECK(j["fd"] == 7);
+    CHECK(j["path"] == "/var/db/wal");
+    CHECK(j["bytes"] == 0);
+    CHECK(j["latency_ns"] == 25000000);
+    slow.ret = -5;
+    j = decode(slow);
+    CHECK(j["error"] == "EIO");
+    CHECK_FALSE(j.contains("bytes"));
+}
