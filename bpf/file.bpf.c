@@ -53,9 +53,21 @@ struct {
 } file_calls SEC(".maps");
 
 /* Records are built here instead of in the ring when --path must see them first. */
+/* Where a dentry walk is: kept in the scratch map, not on the stack (see walk_path). */
+struct walk_state {
+	__u64 dentry;
+	__u64 vfsmnt;
+	__u64 mnt;
+	__u32 off;
+	__u32 result; /* enum walk_result */
+};
+
+enum walk_result { WALK_RUNNING, WALK_COMPLETE, WALK_CUT, WALK_PSEUDO };
+
 struct file_scratch {
 	struct tt_file_op op; /* the largest record; the others are built in its place */
 	char walk[2 * TT_FILE_PATH_LEN];
+	struct walk_state ws;
 };
 
 struct {
@@ -108,63 +120,106 @@ static __always_inline bool pseudo_name(char *dst, struct dentry *dentry)
 }
 
 /*
- * Writes the path of (dentry, vfsmnt) into dst (TT_FILE_PATH_LEN bytes),
- * walking d_parent and crossing mounts up to the root of the mount tree.
- * The components are written backwards into walk[0, TT_FILE_PATH_LEN), so
- * the path ends at walk[TT_FILE_PATH_LEN - 1] and every read stays inside
- * the 2 * TT_FILE_PATH_LEN buffer whatever the verifier assumes about
- * the offset. Returns false when the path was cut at the front.
+ * One step of a path walk: prepends the current dentry's name to s->walk, or
+ * crosses to the mount below, or ends the walk. Returns 1 to stop.
+ *
+ * The walk's state lives in the scratch map value, not on the stack: the
+ * verifier then sees the same state on every step and checks this callback
+ * once, instead of once per step of an unrolled loop. That is the
+ * difference between a file area that loads in a few milliseconds and one
+ * that takes over a second.
  */
-static __always_inline bool walk_path(char *walk, char *dst, struct dentry *dentry, struct vfsmount *vfsmnt)
+static int walk_step(__u32 i, struct file_scratch **ctx)
 {
-	struct mount *mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt);
-	__u32 off = TT_FILE_PATH_LEN - 1;
-	bool complete = false;
-	__u32 n;
+	struct file_scratch *s = *ctx;
+	struct walk_state *ws = &s->ws;
+	struct dentry *dentry = (struct dentry *)ws->dentry;
+	struct vfsmount *vfsmnt = (struct vfsmount *)ws->vfsmnt;
+	struct mount *mnt = (struct mount *)ws->mnt;
+	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	const unsigned char *name;
+	__u32 off = ws->off, len;
 
-	walk[TT_FILE_PATH_LEN - 1] = '\0';
-	for (int i = 0; i < TT_FILE_WALK_DEPTH; i++) {
-		struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		const unsigned char *name;
-		__u32 len;
-
-		if (dentry == parent && dentry != mnt_root && off == TT_FILE_PATH_LEN - 1)
-			return pseudo_name(dst, dentry); /* a pipe, socket, anon inode */
-		if (dentry == mnt_root || dentry == parent) {
-			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-			if (dentry != mnt_root || up == mnt) {
-				complete = true; /* the root of the mount tree */
-				break;
-			}
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = up;
-			vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
-			continue;
-		}
-		name = BPF_CORE_READ(dentry, d_name.name);
-		len = BPF_CORE_READ(dentry, d_name.len);
-		if (len + 1 > off)
-			break; /* does not fit: keep the tail */
-		off -= len;
-		off &= TT_FILE_PATH_LEN - 1;
-		bpf_probe_read_kernel(&walk[off], len & (TT_FILE_PATH_LEN - 1), name);
-		off -= 1;
-		off &= TT_FILE_PATH_LEN - 1;
-		walk[off] = '/';
-		dentry = parent;
+	if (dentry == parent && dentry != mnt_root && off == TT_FILE_PATH_LEN - 1) {
+		ws->result = WALK_PSEUDO; /* a pipe, socket, anon inode */
+		return 1;
 	}
+	if (dentry == mnt_root || dentry == parent) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (dentry != mnt_root || up == mnt) {
+			ws->result = WALK_COMPLETE; /* the root of the mount tree */
+			return 1;
+		}
+		ws->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		ws->mnt = (__u64)up;
+		ws->vfsmnt = (__u64)((void *)up + bpf_core_field_offset(struct mount, mnt));
+		return 0;
+	}
+	name = BPF_CORE_READ(dentry, d_name.name);
+	len = BPF_CORE_READ(dentry, d_name.len);
+	if (len + 1 > off) {
+		ws->result = WALK_CUT; /* does not fit: keep the tail */
+		return 1;
+	}
+	off -= len;
+	off &= TT_FILE_PATH_LEN - 1;
+	bpf_probe_read_kernel(&s->walk[off], len & (TT_FILE_PATH_LEN - 1), name);
+	off -= 1;
+	off &= TT_FILE_PATH_LEN - 1;
+	s->walk[off] = '/';
+	ws->off = off;
+	ws->dentry = (__u64)parent;
+	return 0;
+}
+
+/*
+ * Writes the path of (dentry, vfsmnt) into dst (TT_FILE_PATH_LEN bytes),
+ * walking d_parent and crossing mounts up to the root of the mount tree, at
+ * most TT_FILE_WALK_DEPTH steps. The components are written backwards into
+ * s->walk[0, TT_FILE_PATH_LEN), so the path ends at walk[TT_FILE_PATH_LEN - 1]
+ * and every read stays inside the 2 * TT_FILE_PATH_LEN buffer whatever the
+ * verifier assumes about the offset. Returns false when the path was cut at
+ * the front.
+ */
+static __always_inline bool walk_path(char *dst, struct dentry *dentry, struct vfsmount *vfsmnt)
+{
+	struct file_scratch *s = scratch();
+	struct walk_state *ws;
+	__u32 off, n;
+
+	if (!s) {
+		dst[0] = '\0';
+		return false;
+	}
+	ws = &s->ws;
+	ws->dentry = (__u64)dentry;
+	ws->vfsmnt = (__u64)vfsmnt;
+	ws->mnt = (__u64)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+	ws->off = TT_FILE_PATH_LEN - 1;
+	ws->result = WALK_RUNNING;
+	s->walk[TT_FILE_PATH_LEN - 1] = '\0';
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		bpf_loop(TT_FILE_WALK_DEPTH, walk_step, &s, 0);
+	} else {
+		for (__u32 i = 0; i < TT_FILE_WALK_DEPTH; i++)
+			if (walk_step(i, &s))
+				break;
+	}
+	if (ws->result == WALK_PSEUDO)
+		return pseudo_name(dst, (struct dentry *)ws->dentry);
+	off = ws->off & (TT_FILE_PATH_LEN - 1);
 	if (off == TT_FILE_PATH_LEN - 1) {
 		/* The root itself. */
 		off -= 1;
-		walk[off] = '/';
+		s->walk[off] = '/';
 	}
 	n = TT_FILE_PATH_LEN - off;
 	if (n > TT_FILE_PATH_LEN)
 		n = TT_FILE_PATH_LEN;
-	bpf_probe_read_kernel(dst, n, &walk[off & (TT_FILE_PATH_LEN - 1)]);
-	return complete;
+	bpf_probe_read_kernel(dst, n, &s->walk[off & (TT_FILE_PATH_LEN - 1)]);
+	return ws->result == WALK_COMPLETE;
 }
 
 /* The open file behind fd in the current task's table, or NULL. */
@@ -183,13 +238,13 @@ static __always_inline struct file *fd_file(int fd)
 }
 
 /* Path of the file behind fd into dst; 0 if none, else 1 plus truncation. */
-static __always_inline int fd_path(char *walk, char *dst, int fd, __u32 *path_flags, __u32 truncated_flag)
+static __always_inline int fd_path(char *dst, int fd, __u32 *path_flags, __u32 truncated_flag)
 {
 	struct file *file = fd_file(fd);
 
 	if (!file)
 		return 0;
-	if (!walk_path(walk, dst, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+	if (!walk_path(dst, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
 		*path_flags |= truncated_flag;
 	return 1;
 }
@@ -201,25 +256,19 @@ static __always_inline int fd_path(char *walk, char *dst, int fd, __u32 *path_fl
 static __always_inline void resolve_dir(char *dst, int dirfd, __u32 *path_flags, __u32 resolved_flag,
 					__u32 truncated_flag)
 {
-	struct file_scratch *s = scratch();
-	char *walk;
-
 	dst[0] = '\0';
-	if (!s)
-		return;
-	walk = s->walk;
 	if (dirfd == AT_FDCWD) {
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		struct fs_struct *fs = BPF_CORE_READ(task, fs);
 
 		if (!fs)
 			return;
-		if (!walk_path(walk, dst, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt)))
+		if (!walk_path(dst, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt)))
 			*path_flags |= truncated_flag;
 		*path_flags |= resolved_flag;
 		return;
 	}
-	if (fd_path(walk, dst, dirfd, path_flags, truncated_flag))
+	if (fd_path(dst, dirfd, path_flags, truncated_flag))
 		*path_flags |= resolved_flag;
 }
 
@@ -653,7 +702,7 @@ static __always_inline int op_exit(long ret)
 	if (call->by_fd) {
 		rec->dir[0] = '\0';
 		rec->path[0] = '\0';
-		if (fd_path(s->walk, rec->path, call->dirfd, &rec->path_flags, TT_FILE_PATH_TRUNCATED))
+		if (fd_path(rec->path, call->dirfd, &rec->path_flags, TT_FILE_PATH_TRUNCATED))
 			rec->path_flags |= TT_FILE_PATH_FROM_FD;
 	} else {
 		read_path(rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags,
@@ -791,7 +840,7 @@ static __always_inline void io_account(struct file *file, __u32 op, long ret, __
 			return;
 		__builtin_memset(stat, 0, sizeof(*stat) - TT_FILE_PATH_LEN);
 		bpf_get_current_comm(stat->comm, sizeof(stat->comm));
-		if (!walk_path(s->walk, stat->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+		if (!walk_path(stat->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
 			stat->path_flags |= TT_FILE_PATH_TRUNCATED;
 		if (prefix_count && !path_wanted("", stat->path, false))
 			stat->flags |= TT_FILE_IO_IGNORED;
@@ -831,7 +880,7 @@ static __always_inline void io_slow(struct file *file, struct file_call *call, l
 	rec->path_flags = 0;
 	rec->pad0 = 0;
 	rec->path[0] = '\0';
-	if (file && !walk_path(s->walk, rec->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+	if (file && !walk_path(rec->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
 		rec->path_flags |= TT_FILE_PATH_TRUNCATED;
 	if (prefix_count && !path_wanted("", rec->path, false))
 		return;
