@@ -40,29 +40,38 @@ public:
     std::vector<HookSpec> hooks(const Config& config) const override
     {
         std::vector<HookSpec> specs;
-        auto pair = [&](const char* syscall, bool wanted = true) {
+        // Exits of a family share one program (see bpf/file.bpf.c), attached
+        // to each exit tracepoint by name.
+        auto exit_hook = [&](const char* syscall, const char* program, bool wanted = true) {
+            specs.push_back({fmt::format("syscalls:sys_exit_{}", syscall), {program}, wanted,
+                             fmt::format("syscalls/sys_exit_{}", syscall)});
+        };
+        auto enter_hook = [&](const char* syscall, bool wanted = true) {
             specs.push_back({fmt::format("syscalls:sys_enter_{}", syscall),
                              {fmt::format("handle_{}_enter", syscall)}, wanted});
-            specs.push_back({fmt::format("syscalls:sys_exit_{}", syscall),
-                             {fmt::format("handle_{}_exit", syscall)}, wanted});
         };
 #if defined(__x86_64__)
         // Opens: the exit reads the arguments back from the saved registers
         // (bpf/file.bpf.c), so no entry program and no per-thread map.
         for (const char* s : {"open", "openat", "openat2", "creat"})
-            specs.push_back({fmt::format("syscalls:sys_exit_{}", s), {fmt::format("handle_{}_exit_regs", s)}});
+            exit_hook(s, "handle_open_exit_regs");
 #else
-        for (const char* s : {"open", "openat", "openat2", "creat"})
-            pair(s);
+        for (const char* s : {"open", "openat", "openat2", "creat"}) {
+            enter_hook(s);
+            specs.push_back({fmt::format("syscalls:sys_exit_{}", s), {fmt::format("handle_{}_exit", s)}});
+        }
 #endif
-        for (const char* s : {"unlink", "unlinkat", "rmdir", "mkdir",
-                              "mkdirat", "rename", "renameat", "renameat2", "truncate", "ftruncate", "chmod",
-                              "fchmod", "fchmodat", "fchmodat2"})
-            pair(s);
+        for (const char* s : {"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "rename", "renameat", "renameat2",
+                              "truncate", "ftruncate", "chmod", "fchmod", "fchmodat", "fchmodat2"}) {
+            enter_hook(s);
+            exit_hook(s, "handle_op_exit");
+        }
         // Reads and writes are the busiest syscalls of all: only when asked.
         bool io = config.file.min_latency.count() > 0 || config.file.top > 0;
-        for (const char* s : {"read", "write", "pread64", "pwrite64", "readv", "writev", "fsync", "fdatasync"})
-            pair(s, io);
+        for (const char* s : {"read", "write", "pread64", "pwrite64", "readv", "writev", "fsync", "fdatasync"}) {
+            enter_hook(s, io);
+            exit_hook(s, "handle_io_exit", io);
+        }
         return specs;
     }
 

@@ -205,6 +205,7 @@ void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& 
         HookStatus st;
         st.area = area_name(probes.area());
         st.hook = spec.hook;
+        st.tracepoint = spec.tracepoint;
         if (!spec.wanted && !config_.all_hooks) {
             st.state = HookState::disabled;
             st.reason = "not requested";
@@ -219,7 +220,8 @@ void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& 
                 reasons.push_back(name + ": no such program");
                 continue;
             }
-            HookTarget target = parse_section(bpf_program__section_name(p));
+            HookTarget target = spec.tracepoint.empty() ? parse_section(bpf_program__section_name(p))
+                                                        : parse_section("tracepoint/" + spec.tracepoint);
             if (auto why = target_unavailable(target, features_)) {
                 reasons.push_back(fmt::format("{}: {}", hook_kind_name(target.kind), *why));
                 continue;
@@ -362,7 +364,14 @@ void ProbeManager::attach_area(PendingArea& p)
         if (st.state != HookState::attached)
             continue;
         bpf_program* prog = bpf_object__find_program_by_name(obj, st.program.c_str());
-        bpf_link* link = bpf_program__attach(prog);
+        bpf_link* link;
+        if (st.tracepoint.empty()) {
+            link = bpf_program__attach(prog);
+        } else {
+            size_t slash = st.tracepoint.find('/');
+            link = bpf_program__attach_tracepoint(prog, st.tracepoint.substr(0, slash).c_str(),
+                                                  st.tracepoint.substr(slash + 1).c_str());
+        }
         if (!link || libbpf_get_error(link)) {
             int e = errno;
             st.state = HookState::failed;
