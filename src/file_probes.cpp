@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "area_probes.h"
+#include "map_drain.h"
 #include "escape.h"
 #include "file.skel.h"
 
@@ -91,23 +92,12 @@ private:
     // files by bytes moved, one file.io record each.
     void emit_io_summary(const TickContext& ctx, RecordSink& sink)
     {
-        int fd = bpf_map__fd(skel()->maps.file_io);
-        tt_file_io_key key{}, next{};
-        bool first = true;
         rows_.clear();
-        while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
-            first = false;
-            key = next;
-            Row row{next, {}};
-            if (bpf_map_lookup_and_delete_elem(fd, &next, &row.stat) != 0) {
-                if (bpf_map_lookup_elem(fd, &next, &row.stat) != 0)
-                    continue;
-                bpf_map_delete_elem(fd, &next);
-                first = true;  // the key we walk from is gone: restart
-            }
-            if (!(row.stat.flags & TT_FILE_IO_IGNORED))
-                rows_.push_back(row);
-        }
+        drain_hash_map<tt_file_io_key, tt_file_io_stat>(
+            bpf_map__fd(skel()->maps.file_io), [&](const tt_file_io_key& key, const tt_file_io_stat& stat) {
+                if (!(stat.flags & TT_FILE_IO_IGNORED))
+                    rows_.push_back(Row{key, stat});
+            });
         auto bytes = [](const Row& r) { return r.stat.bytes_read + r.stat.bytes_written; };
         size_t n = std::min<size_t>(rows_.size(), ctx.config.file.top);
         std::partial_sort(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(n), rows_.end(),

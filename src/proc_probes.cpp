@@ -10,6 +10,7 @@
 
 #include "area_probes.h"
 #include "escape.h"
+#include "map_drain.h"
 #include "names.h"
 #include "proc.skel.h"
 
@@ -66,22 +67,10 @@ private:
     // proc.syscalls record per process, its busiest syscalls first.
     void emit_syscall_summary(const TickContext& ctx, RecordSink& sink)
     {
-        int fd = bpf_map__fd(skel()->maps.syscall_stats);
-        tt_syscall_key key{}, next{};
-        bool first = true;
         by_pid_.clear();
-        while (bpf_map_get_next_key(fd, first ? nullptr : &key, &next) == 0) {
-            first = false;
-            key = next;
-            tt_syscall_stat stat{};
-            if (bpf_map_lookup_and_delete_elem(fd, &next, &stat) != 0) {
-                if (bpf_map_lookup_elem(fd, &next, &stat) != 0)
-                    continue;
-                bpf_map_delete_elem(fd, &next);
-                first = true;  // the key we walk from is gone: restart
-            }
-            by_pid_[next.pid].push_back({next.nr, stat});
-        }
+        drain_hash_map<tt_syscall_key, tt_syscall_stat>(
+            bpf_map__fd(skel()->maps.syscall_stats),
+            [&](const tt_syscall_key& key, const tt_syscall_stat& stat) { by_pid_[key.pid].push_back({key.nr, stat}); });
         for (auto& [pid, rows] : by_pid_) {
             std::sort(rows.begin(), rows.end(),
                       [](const Row& a, const Row& b) { return a.stat.count > b.stat.count; });

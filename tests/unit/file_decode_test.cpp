@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The file area's decoders and formatting helpers, on hand-built records.
 #include <doctest/doctest.h>
+
+#include "fixtures.h"
 #include <fcntl.h>
 #include <nlohmann/json.hpp>
 
@@ -18,23 +20,13 @@ namespace {
 template <typename T>
 T make(uint16_t kind)
 {
-    T rec;
-    std::memset(&rec, 0, sizeof(rec));
-    rec.h.kind = kind;
-    rec.h.size = sizeof(T);
-    rec.h.pid = 100;
-    rec.h.tid = 100;
-    std::strcpy(rec.h.comm, "worker");
-    return rec;
+    return fixtures::make_record<T>(kind, 100, "worker");
 }
 
 template <typename T>
 json decode(const T& rec)
 {
-    Output out(-1);
-    JsonWriter w(out, WallClock(0));
-    REQUIRE(decode_record(&rec, sizeof(rec), DecodeOptions{}, w));
-    return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+    return fixtures::decode_json(rec);
 }
 
 std::string flags(uint32_t f)

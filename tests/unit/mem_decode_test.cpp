@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The mem area: decoding of hand-built records, PSI parsing, its flags.
 #include <doctest/doctest.h>
+
+#include "fixtures.h"
 #include <nlohmann/json.hpp>
 
 #include <cstring>
@@ -22,36 +24,16 @@ namespace {
 template <typename T>
 T make(uint16_t kind)
 {
-    T rec;
-    std::memset(&rec, 0, sizeof(rec));
-    rec.h.kind = kind;
-    rec.h.size = sizeof(T);
-    rec.h.ts_ns = 5;
-    rec.h.pid = 100;
-    rec.h.tid = 101;
-    rec.h.ppid = 1;
-    rec.h.cgroup_id = 9;
-    std::strcpy(rec.h.comm, "hog");
-    return rec;
+    return fixtures::make_record<T>(kind, 100, "hog");
 }
 
 template <typename T>
 json decode(const T& rec)
 {
-    Output out(-1);
-    JsonWriter w(out, WallClock(0));
-    REQUIRE(decode_record(&rec, sizeof(rec), DecodeOptions{}, w));
-    return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+    return fixtures::decode_json(rec);
 }
 
-std::optional<cli::Invocation> parse(std::vector<std::string> args)
-{
-    args.insert(args.begin(), "tapio-trace");
-    std::vector<const char*> argv;
-    for (auto& a : args)
-        argv.push_back(a.c_str());
-    return cli::parse(static_cast<int>(argv.size()), argv.data());
-}
+auto parse(std::vector<std::string> args) { return fixtures::parse_args(std::move(args)); }
 
 std::string usage_error(std::vector<std::string> args)
 {
