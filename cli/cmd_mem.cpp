@@ -47,22 +47,23 @@ void add_mem_flags(CLI::App& sub, MemOptions& mem, bool with_min_latency)
 {
     if (with_min_latency)
         sub.add_option_function<std::string>(
-           "--min-latency",
-           [&mem](const std::string& text) {
-               auto d = parse_duration(text);
-               if (!d)
-                   throw CLI::ValidationError("--min-latency",
-                                              fmt::format("'{}' is not a duration (use 0, 500us, 1ms, 10ms)", text));
-               mem.min_latency = *d;
-           },
-           "Shortest direct reclaim stall reported (default 1ms)")
-        ->type_name("DUR");
+               "--min-latency",
+               [&mem](const std::string& text) {
+                   auto d = parse_duration(text);
+                   if (!d)
+                       throw CLI::ValidationError(
+                           "--min-latency", fmt::format("'{}' is not a duration (use 0, 500us, 1ms, 10ms)", text));
+                   mem.min_latency = *d;
+               },
+               "Shortest direct reclaim stall reported (default 1ms)")
+            ->type_name("DUR");
     sub.add_option_function<std::string>(
            "--min-size",
            [&mem](const std::string& text) {
                auto s = parse_size(text);
                if (!s)
-                   throw CLI::ValidationError("--min-size", fmt::format("'{}' is not a size (use 4K, 1M, 64MiB)", text));
+                   throw CLI::ValidationError("--min-size",
+                                              fmt::format("'{}' is not a size (use 4K, 1M, 64MiB)", text));
                mem.min_size = *s;
            },
            "Smallest mmap/munmap/brk/mremap reported (default 1M)")

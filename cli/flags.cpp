@@ -19,9 +19,7 @@ void add_global_flags(CLI::App& app, Options& o)
         ->type_name("PID")
         ->check(CLI::NonNegativeNumber);
     app.add_option("--comm", o.comm, "Only tasks whose command name is NAME")->type_name("NAME");
-    app.add_option("-u,--uid", o.uid, "Only tasks running as UID")
-        ->type_name("UID")
-        ->check(CLI::NonNegativeNumber);
+    app.add_option("-u,--uid", o.uid, "Only tasks running as UID")->type_name("UID")->check(CLI::NonNegativeNumber);
     app.add_option("--cgroup", o.cgroup, "Only tasks in this cgroup v2 directory and below")->type_name("PATH");
     app.add_flag("-x,--failed", o.failed_only, "Only failed operations");
     app.add_option("-d,--duration", o.duration, "Stop after DUR (500ms, 10s, 2m)")->type_name("DUR");
@@ -41,7 +39,10 @@ void add_global_flags(CLI::App& app, Options& o)
 
 namespace {
 
-[[noreturn]] void usage(const std::string& what) { throw Error(ExitCode::usage, what); }
+[[noreturn]] void usage(const std::string& what)
+{
+    throw Error(ExitCode::usage, what);
+}
 
 }  // namespace
 

@@ -20,8 +20,8 @@ namespace tapio::cli {
 
 std::unique_ptr<CLI::App> build_app(Options& o)
 {
-    auto app = std::make_unique<CLI::App>(
-        "tapio-trace: eBPF tracing for incidents: processes, network, files, memory", "tapio-trace");
+    auto app = std::make_unique<CLI::App>("tapio-trace: eBPF tracing for incidents: processes, network, files, memory",
+                                          "tapio-trace");
     app->set_version_flag("--version", std::string("tapio-trace ") + TAPIO_VERSION);
     app->require_subcommand(1);
     app->fallthrough();
@@ -73,7 +73,7 @@ void on_stop_signal(int)
 
 void install_signal_handlers()
 {
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = 0;  // no SA_RESTART: epoll_wait must return EINTR
@@ -83,7 +83,10 @@ void install_signal_handlers()
     signal(SIGPIPE, SIG_IGN);
 }
 
-int libbpf_quiet(enum libbpf_print_level, const char*, va_list) { return 0; }
+int libbpf_quiet(enum libbpf_print_level, const char*, va_list)
+{
+    return 0;
+}
 
 int libbpf_verbose(enum libbpf_print_level level, const char* format, va_list args)
 {
@@ -92,7 +95,10 @@ int libbpf_verbose(enum libbpf_print_level level, const char* format, va_list ar
     return vfprintf(stderr, format, args);
 }
 
-bool output_closed(void* ctx) { return static_cast<Output*>(ctx)->closed(); }
+bool output_closed(void* ctx)
+{
+    return static_cast<Output*>(ctx)->closed();
+}
 
 void report_hooks(const Health& h)
 {
@@ -138,8 +144,8 @@ int run_trace(const Invocation& inv)
         for (const HookStatus& s : h.hooks)
             attached += s.state == HookState::attached;
         for (const AreaTiming& t : h.timings)
-            fmt::print(stderr, "tapio-trace: {}: open {:.1f} ms, load {:.1f} ms, attach {:.1f} ms\n",
-                       area_name(t.area), t.open_ms, t.load_ms, t.attach_ms);
+            fmt::print(stderr, "tapio-trace: {}: open {:.1f} ms, load {:.1f} ms, attach {:.1f} ms\n", area_name(t.area),
+                       t.open_ms, t.load_ms, t.attach_ms);
         fmt::print(stderr, "tapio-trace: ready: {} hooks attached in {:.1f} ms\n", attached, ms);
     }
 

@@ -15,7 +15,10 @@ int64_t read_ns(clockid_t id)
 
 }  // namespace
 
-uint64_t boot_time_ns() { return static_cast<uint64_t>(read_ns(CLOCK_BOOTTIME)); }
+uint64_t boot_time_ns()
+{
+    return static_cast<uint64_t>(read_ns(CLOCK_BOOTTIME));
+}
 
 WallClock WallClock::now()
 {

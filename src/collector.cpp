@@ -22,10 +22,10 @@ namespace tapio {
 const char* state_name(State state)
 {
     switch (state) {
-    case State::created: return "created";
-    case State::running: return "running";
-    case State::stopped: return "stopped";
-    case State::failed: return "failed";
+        case State::created: return "created";
+        case State::running: return "running";
+        case State::stopped: return "stopped";
+        case State::failed: return "failed";
     }
     return "?";
 }
@@ -74,8 +74,7 @@ std::optional<std::string> missing_privileges()
         missing = "CAP_BPF";
     if (!has(cap_perfmon))
         missing += missing.empty() ? "CAP_PERFMON" : ", CAP_PERFMON";
-    return fmt::format("not privileged enough: needs CAP_BPF and CAP_PERFMON, or root (missing {}); try sudo",
-                       missing);
+    return fmt::format("not privileged enough: needs CAP_BPF and CAP_PERFMON, or root (missing {}); try sudo", missing);
 }
 
 Collector::Collector(Config config, HostFeatures* features) : config_(std::move(config)), features_(features)

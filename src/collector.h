@@ -37,11 +37,11 @@ struct DropCounts {
 
 struct Health {
     State state = State::created;
-    uint64_t events = 0;        // records written to the sink
-    uint64_t decode_errors = 0; // records that did not match bpf/events.h
+    uint64_t events = 0;         // records written to the sink
+    uint64_t decode_errors = 0;  // records that did not match bpf/events.h
     DropCounts drops;
     std::vector<HookStatus> hooks;
-    std::vector<Area> areas;    // areas running
+    std::vector<Area> areas;  // areas running
     std::vector<AreaTiming> timings;
 };
 

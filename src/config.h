@@ -32,15 +32,15 @@ struct NetOptions {
     bool states = false;  // net.state records
 };
 struct FileOptions {
-    std::vector<std::string> paths;              // --path prefixes, in the kernel
-    std::chrono::nanoseconds min_latency{0};     // file.slow threshold, 0 = off
-    uint32_t top = 0;                            // file.io rows per interval, 0 = off
+    std::vector<std::string> paths;           // --path prefixes, in the kernel
+    std::chrono::nanoseconds min_latency{0};  // file.slow threshold, 0 = off
+    uint32_t top = 0;                         // file.io rows per interval, 0 = off
 };
 struct MemOptions {
     std::chrono::nanoseconds min_latency = std::chrono::milliseconds(1);  // shortest reclaim stall reported
-    uint64_t min_size = 1u << 20;    // smallest mmap/munmap/brk/mremap reported, bytes
-    uint32_t pressure_threshold = 0; // some_avg10 crossing, hundredths of a percent; 0 = off
-    bool pressure = true;            // periodic mem.pressure records
+    uint64_t min_size = 1u << 20;     // smallest mmap/munmap/brk/mremap reported, bytes
+    uint32_t pressure_threshold = 0;  // some_avg10 crossing, hundredths of a percent; 0 = off
+    bool pressure = true;             // periodic mem.pressure records
 };
 
 struct Config {

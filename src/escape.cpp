@@ -39,7 +39,10 @@ size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp)
     return len;
 }
 
-inline bool plain_json(uint8_t c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; }
+inline bool plain_json(uint8_t c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
 
 void append_u00(fmt::memory_buffer& out, uint8_t c)
 {
@@ -66,14 +69,14 @@ void append_json_escaped(fmt::memory_buffer& out, std::string_view s)
         uint8_t c = static_cast<uint8_t>(s[i]);
         if (c < 0x80) {
             switch (c) {
-            case '"': out.append(std::string_view("\\\"")); break;
-            case '\\': out.append(std::string_view("\\\\")); break;
-            case '\n': out.append(std::string_view("\\n")); break;
-            case '\t': out.append(std::string_view("\\t")); break;
-            case '\r': out.append(std::string_view("\\r")); break;
-            case '\b': out.append(std::string_view("\\b")); break;
-            case '\f': out.append(std::string_view("\\f")); break;
-            default: append_u00(out, c); break;  // other C0 controls and DEL
+                case '"': out.append(std::string_view("\\\"")); break;
+                case '\\': out.append(std::string_view("\\\\")); break;
+                case '\n': out.append(std::string_view("\\n")); break;
+                case '\t': out.append(std::string_view("\\t")); break;
+                case '\r': out.append(std::string_view("\\r")); break;
+                case '\b': out.append(std::string_view("\\b")); break;
+                case '\f': out.append(std::string_view("\\f")); break;
+                default: append_u00(out, c); break;  // other C0 controls and DEL
             }
             ++i;
             continue;
@@ -110,13 +113,13 @@ void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool q
         }
         if (c < 0x80) {
             switch (c) {
-            case '\n': out.append(std::string_view("\\n")); break;
-            case '\t': out.append(std::string_view("\\t")); break;
-            case '\r': out.append(std::string_view("\\r")); break;
-            default: {
-                const char esc[4] = {'\\', 'x', hex_digits[c >> 4], hex_digits[c & 0xf]};
-                out.append(esc, esc + 4);
-            }
+                case '\n': out.append(std::string_view("\\n")); break;
+                case '\t': out.append(std::string_view("\\t")); break;
+                case '\r': out.append(std::string_view("\\r")); break;
+                default: {
+                    const char esc[4] = {'\\', 'x', hex_digits[c >> 4], hex_digits[c & 0xf]};
+                    out.append(esc, esc + 4);
+                }
             }
             ++i;
             continue;

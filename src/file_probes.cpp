@@ -44,12 +44,14 @@ public:
         // Exits of a family share one program (see bpf/file.bpf.c), attached
         // to each exit tracepoint by name.
         auto exit_hook = [&](const char* syscall, const char* program, bool wanted = true) {
-            specs.push_back({fmt::format("syscalls:sys_exit_{}", syscall), {program}, wanted,
+            specs.push_back({fmt::format("syscalls:sys_exit_{}", syscall),
+                             {program},
+                             wanted,
                              fmt::format("syscalls/sys_exit_{}", syscall)});
         };
         auto enter_hook = [&](const char* syscall, bool wanted = true) {
-            specs.push_back({fmt::format("syscalls:sys_enter_{}", syscall),
-                             {fmt::format("handle_{}_enter", syscall)}, wanted});
+            specs.push_back(
+                {fmt::format("syscalls:sys_enter_{}", syscall), {fmt::format("handle_{}_enter", syscall)}, wanted});
         };
 #if defined(__x86_64__)
         // Opens: the exit reads the arguments back from the saved registers
@@ -93,11 +95,11 @@ private:
     void emit_io_summary(const TickContext& ctx, RecordSink& sink)
     {
         rows_.clear();
-        drain_hash_map<tt_file_io_key, tt_file_io_stat>(
-            bpf_map__fd(skel()->maps.file_io), [&](const tt_file_io_key& key, const tt_file_io_stat& stat) {
-                if (!(stat.flags & TT_FILE_IO_IGNORED))
-                    rows_.push_back(Row{key, stat});
-            });
+        drain_hash_map<tt_file_io_key, tt_file_io_stat>(bpf_map__fd(skel()->maps.file_io),
+                                                        [&](const tt_file_io_key& key, const tt_file_io_stat& stat) {
+                                                            if (!(stat.flags & TT_FILE_IO_IGNORED))
+                                                                rows_.push_back(Row{key, stat});
+                                                        });
         auto bytes = [](const Row& r) { return r.stat.bytes_read + r.stat.bytes_written; };
         size_t n = std::min<size_t>(rows_.size(), ctx.config.file.top);
         std::partial_sort(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(n), rows_.end(),
@@ -137,6 +139,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<AreaProbes> make_file_probes() { return std::make_unique<FileProbes>(); }
+std::unique_ptr<AreaProbes> make_file_probes()
+{
+    return std::make_unique<FileProbes>();
+}
 
 }  // namespace tapio

@@ -39,10 +39,10 @@ std::string_view open_flags_text(uint32_t flags, std::span<char> buf)
     Appender a{buf.data(), buf.size()};
     buf[0] = '\0';
     switch (flags & 03) {
-    case 0: a.add("O_RDONLY"); break;
-    case 1: a.add("O_WRONLY"); break;
-    case 2: a.add("O_RDWR"); break;
-    default: a.add("O_ACCMODE"); break;
+        case 0: a.add("O_RDONLY"); break;
+        case 1: a.add("O_WRONLY"); break;
+        case 2: a.add("O_RDWR"); break;
+        default: a.add("O_ACCMODE"); break;
     }
     uint32_t rest = flags & ~03u;
     // Composite flags first, so their parts are not listed twice.
@@ -58,11 +58,10 @@ std::string_view open_flags_text(uint32_t flags, std::span<char> buf)
         }
     }
     static constexpr std::pair<uint32_t, const char*> single[] = {
-        {0100, "O_CREAT"},         {0200, "O_EXCL"},         {0400, "O_NOCTTY"},    {01000, "O_TRUNC"},
-        {02000, "O_APPEND"},       {04000, "O_NONBLOCK"},    {010000, "O_DSYNC"},   {020000, "O_ASYNC"},
-        {040000, "O_DIRECT"},      {0100000, "O_LARGEFILE"}, {0200000, "O_DIRECTORY"},
-        {0400000, "O_NOFOLLOW"},   {01000000, "O_NOATIME"},  {02000000, "O_CLOEXEC"},
-        {010000000, "O_PATH"},
+        {0100, "O_CREAT"},       {0200, "O_EXCL"},         {0400, "O_NOCTTY"},       {01000, "O_TRUNC"},
+        {02000, "O_APPEND"},     {04000, "O_NONBLOCK"},    {010000, "O_DSYNC"},      {020000, "O_ASYNC"},
+        {040000, "O_DIRECT"},    {0100000, "O_LARGEFILE"}, {0200000, "O_DIRECTORY"}, {0400000, "O_NOFOLLOW"},
+        {01000000, "O_NOATIME"}, {02000000, "O_CLOEXEC"},  {010000000, "O_PATH"},
     };
     for (auto [bits, name] : single) {
         if (rest & bits) {
@@ -242,6 +241,9 @@ std::string_view io_op_name(uint32_t op)
     return op < TT_IO_OPS ? names[op] : std::string_view("unknown");
 }
 
-std::span<const KindInfo> file_kinds() { return table; }
+std::span<const KindInfo> file_kinds()
+{
+    return table;
+}
 
 }  // namespace tapio

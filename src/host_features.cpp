@@ -31,7 +31,10 @@ struct btf* SystemFeatures::vmlinux_btf()
     return btf_;
 }
 
-bool SystemFeatures::has_vmlinux_btf() { return access("/sys/kernel/btf/vmlinux", R_OK) == 0; }
+bool SystemFeatures::has_vmlinux_btf()
+{
+    return access("/sys/kernel/btf/vmlinux", R_OK) == 0;
+}
 
 bool SystemFeatures::btf_has_type(std::string_view name)
 {
@@ -44,7 +47,7 @@ bool SystemFeatures::btf_has_type(std::string_view name)
 
 static bool is_dir(const std::string& path)
 {
-    struct stat st{};
+    struct stat st {};
     return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
@@ -112,7 +115,8 @@ bool SystemFeatures::tracing_loadable(bpf_attach_type type, std::string_view btf
                 {BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0},
                 {BPF_JMP | BPF_EXIT, 0, 0, 0, 0},
             };
-            LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type, .attach_btf_id = static_cast<__u32>(id));
+            LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type,
+                        .attach_btf_id = static_cast<__u32>(id));
             int fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "tt_probe", "GPL", insns, 2, &opts);
             if (fd >= 0) {
                 ok = true;
@@ -127,12 +131,12 @@ bool SystemFeatures::tracing_loadable(bpf_attach_type type, std::string_view btf
 const char* hook_kind_name(HookKind kind)
 {
     switch (kind) {
-    case HookKind::tracepoint: return "tracepoint";
-    case HookKind::raw_tracepoint: return "raw_tracepoint";
-    case HookKind::btf_tracepoint: return "tp_btf";
-    case HookKind::fentry: return "fentry";
-    case HookKind::fexit: return "fexit";
-    case HookKind::other: return "other";
+        case HookKind::tracepoint: return "tracepoint";
+        case HookKind::raw_tracepoint: return "raw_tracepoint";
+        case HookKind::btf_tracepoint: return "tp_btf";
+        case HookKind::fentry: return "fentry";
+        case HookKind::fexit: return "fexit";
+        case HookKind::other: return "other";
     }
     return "other";
 }
@@ -171,37 +175,37 @@ HookTarget parse_section(std::string_view section)
 std::optional<std::string> target_unavailable(const HookTarget& t, HostFeatures& f)
 {
     switch (t.kind) {
-    case HookKind::tracepoint:
-        if (auto problem = f.tracefs_problem())
-            return problem;
-        if (!f.tracepoint_exists(t.category, t.name))
-            return fmt::format("tracepoint {}:{} not found in tracefs", t.category, t.name);
-        return std::nullopt;
-    case HookKind::btf_tracepoint:
-        if (!f.has_vmlinux_btf())
-            return std::string("kernel has no BTF (/sys/kernel/btf/vmlinux)");
-        if (!f.btf_has_type("btf_trace_" + t.name))
-            return fmt::format("raw tracepoint {} not in kernel BTF", t.name);
-        if (!f.tracing_loadable(BPF_TRACE_RAW_TP, "btf_trace_" + t.name))
-            return std::string("the kernel refuses to load BTF-typed tracepoint programs");
-        return std::nullopt;
-    case HookKind::raw_tracepoint:
-        // A missing raw tracepoint only fails at attach, which degrades that
-        // one hook; looking it up in BTF first would cost start-up a full
-        // parse of the kernel's BTF.
-        if (!f.prog_type_supported(BPF_PROG_TYPE_RAW_TRACEPOINT))
-            return std::string("raw tracepoint programs are not supported by this kernel");
-        return std::nullopt;
-    case HookKind::fentry:
-    case HookKind::fexit:
-        if (!f.has_vmlinux_btf())
-            return std::string("kernel has no BTF (/sys/kernel/btf/vmlinux)");
-        if (!f.btf_has_type(t.name))
-            return fmt::format("kernel function {} not in BTF", t.name);
-        if (!f.tracing_loadable(t.kind == HookKind::fentry ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT, t.name))
-            return std::string("the kernel refuses to load fentry/fexit programs");
-        return std::nullopt;
-    case HookKind::other: return std::nullopt;
+        case HookKind::tracepoint:
+            if (auto problem = f.tracefs_problem())
+                return problem;
+            if (!f.tracepoint_exists(t.category, t.name))
+                return fmt::format("tracepoint {}:{} not found in tracefs", t.category, t.name);
+            return std::nullopt;
+        case HookKind::btf_tracepoint:
+            if (!f.has_vmlinux_btf())
+                return std::string("kernel has no BTF (/sys/kernel/btf/vmlinux)");
+            if (!f.btf_has_type("btf_trace_" + t.name))
+                return fmt::format("raw tracepoint {} not in kernel BTF", t.name);
+            if (!f.tracing_loadable(BPF_TRACE_RAW_TP, "btf_trace_" + t.name))
+                return std::string("the kernel refuses to load BTF-typed tracepoint programs");
+            return std::nullopt;
+        case HookKind::raw_tracepoint:
+            // A missing raw tracepoint only fails at attach, which degrades that
+            // one hook; looking it up in BTF first would cost start-up a full
+            // parse of the kernel's BTF.
+            if (!f.prog_type_supported(BPF_PROG_TYPE_RAW_TRACEPOINT))
+                return std::string("raw tracepoint programs are not supported by this kernel");
+            return std::nullopt;
+        case HookKind::fentry:
+        case HookKind::fexit:
+            if (!f.has_vmlinux_btf())
+                return std::string("kernel has no BTF (/sys/kernel/btf/vmlinux)");
+            if (!f.btf_has_type(t.name))
+                return fmt::format("kernel function {} not in BTF", t.name);
+            if (!f.tracing_loadable(t.kind == HookKind::fentry ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT, t.name))
+                return std::string("the kernel refuses to load fentry/fexit programs");
+            return std::nullopt;
+        case HookKind::other: return std::nullopt;
     }
     return std::nullopt;
 }

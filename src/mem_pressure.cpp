@@ -117,15 +117,15 @@ PsiFile::PsiFile(std::string path, std::string source) : path_(std::move(path)),
     if (fd_ < 0) {
         int e = errno;
         if (e == ENOENT && source_ == "system")
-            problem_ = fmt::format("{} is missing: this kernel has no pressure stall information (CONFIG_PSI off)",
-                                   path_);
+            problem_ =
+                fmt::format("{} is missing: this kernel has no pressure stall information (CONFIG_PSI off)", path_);
         else if (e == ENOENT)
             problem_ = fmt::format("{} is missing: the directory is not a cgroup v2 directory, or PSI is off", path_);
         else
             problem_ = fmt::format("cannot open {}: {}", path_, strerror(e));
         return;
     }
-    struct stat st{};
+    struct stat st {};
     if (source_ == "cgroup") {
         std::string dir = path_.substr(0, path_.rfind('/'));
         if (stat(dir.c_str(), &st) == 0)
@@ -160,9 +160,10 @@ std::optional<PsiSample> PsiFile::read()
     if (n < 0) {
         int e = errno;
         if (e == EOPNOTSUPP)
-            problem_ = fmt::format("{}: pressure stall information is turned off (psi=0 on the kernel command line, "
-                                   "or CONFIG_PSI_DEFAULT_DISABLED without psi=1)",
-                                   path_);
+            problem_ = fmt::format(
+                "{}: pressure stall information is turned off (psi=0 on the kernel command line, "
+                "or CONFIG_PSI_DEFAULT_DISABLED without psi=1)",
+                path_);
         else
             problem_ = fmt::format("cannot read {}: {}", path_, strerror(e));
         close(fd_);

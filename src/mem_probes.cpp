@@ -121,8 +121,7 @@ private:
         return c;
     }
 
-    void emit(const TickContext& ctx, const PsiFile& f, const PsiSample& s, std::string_view trigger,
-              RecordSink& sink)
+    void emit(const TickContext& ctx, const PsiFile& f, const PsiSample& s, std::string_view trigger, RecordSink& sink)
     {
         sink.begin("mem.pressure", pressure_common(ctx, f));
         sink.name("source", f.source());
@@ -167,6 +166,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<AreaProbes> make_mem_probes() { return std::make_unique<MemProbes>(); }
+std::unique_ptr<AreaProbes> make_mem_probes()
+{
+    return std::make_unique<MemProbes>();
+}
 
 }  // namespace tapio

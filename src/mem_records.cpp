@@ -175,10 +175,10 @@ constexpr std::array<KindInfo, 3> table = {{
 std::string_view alloc_op_name(uint32_t op)
 {
     switch (op) {
-    case TT_ALLOC_MMAP: return "mmap";
-    case TT_ALLOC_MUNMAP: return "munmap";
-    case TT_ALLOC_BRK: return "brk";
-    case TT_ALLOC_MREMAP: return "mremap";
+        case TT_ALLOC_MMAP: return "mmap";
+        case TT_ALLOC_MUNMAP: return "munmap";
+        case TT_ALLOC_BRK: return "brk";
+        case TT_ALLOC_MREMAP: return "mremap";
     }
     return "unknown";
 }
@@ -194,17 +194,20 @@ std::string_view memcg_path(uint64_t id)
     }
     std::string path;
     if (!paths.root.empty()) {
-        struct stat st{};
+        struct stat st {};
         if (stat(paths.root.c_str(), &st) == 0 && st.st_ino == id) {
             path = "/";
         } else if (std::string found; find_inode(paths.root, id, 0, found)) {
-            path = found.substr(paths.root.size());
+            path.assign(found, paths.root.size(), std::string::npos);
         }
     }
     // Rare (a new cgroup in an OOM or reclaim record): the only allocation.
     return paths.cache.emplace(id, std::move(path)).first->second;
 }
 
-std::span<const KindInfo> mem_kinds() { return table; }
+std::span<const KindInfo> mem_kinds()
+{
+    return table;
+}
 
 }  // namespace tapio

@@ -13,8 +13,8 @@ std::string_view tcp_state_name(int state)
 {
     // include/net/tcp_states.h
     static constexpr std::string_view names[] = {
-        "",           "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1",    "FIN_WAIT2",     "TIME_WAIT",
-        "CLOSE",      "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",      "NEW_SYN_RECV",  "BOUND_INACTIVE",
+        "",      "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",    "TIME_WAIT",
+        "CLOSE", "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "NEW_SYN_RECV", "BOUND_INACTIVE",
     };
     if (state <= 0 || state >= static_cast<int>(std::size(names)))
         return {};
@@ -62,12 +62,12 @@ std::string_view drop_reason_name(uint32_t reason)
 std::string_view ip_protocol_name(uint16_t protocol)
 {
     switch (protocol) {
-    case 1: return "icmp";
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 58: return "icmpv6";
-    case 132: return "sctp";
-    default: return {};
+        case 1: return "icmp";
+        case 6: return "tcp";
+        case 17: return "udp";
+        case 58: return "icmpv6";
+        case 132: return "sctp";
+        default: return {};
     }
 }
 

@@ -46,6 +46,9 @@ public:
 
 }  // namespace
 
-std::unique_ptr<AreaProbes> make_net_probes() { return std::make_unique<NetProbes>(); }
+std::unique_ptr<AreaProbes> make_net_probes()
+{
+    return std::make_unique<NetProbes>();
+}
 
 }  // namespace tapio

@@ -43,20 +43,20 @@ void state_field(RecordSink& sink, std::string_view key, int state)
 std::string_view role_name(uint16_t role)
 {
     switch (role) {
-    case TT_NET_ROLE_CLIENT: return "client";
-    case TT_NET_ROLE_SERVER: return "server";
-    default: return {};
+        case TT_NET_ROLE_CLIENT: return "client";
+        case TT_NET_ROLE_SERVER: return "server";
+        default: return {};
     }
 }
 
 std::string_view closed_by_name(uint16_t closed_by)
 {
     switch (closed_by) {
-    case TT_NET_CLOSED_BY_LOCAL: return "local";
-    case TT_NET_CLOSED_BY_REMOTE: return "remote";
-    case TT_NET_CLOSED_BY_RESET_RECEIVED: return "reset_received";
-    case TT_NET_CLOSED_BY_RESET_SENT: return "reset_sent";
-    default: return {};
+        case TT_NET_CLOSED_BY_LOCAL: return "local";
+        case TT_NET_CLOSED_BY_REMOTE: return "remote";
+        case TT_NET_CLOSED_BY_RESET_RECEIVED: return "reset_received";
+        case TT_NET_CLOSED_BY_RESET_SENT: return "reset_sent";
+        default: return {};
     }
 }
 
@@ -149,6 +149,9 @@ constexpr std::array<KindInfo, 7> table = {{
 
 }  // namespace
 
-std::span<const KindInfo> net_kinds() { return table; }
+std::span<const KindInfo> net_kinds()
+{
+    return table;
+}
 
 }  // namespace tapio

@@ -33,7 +33,10 @@ std::optional<std::pair<uint64_t, std::string_view>> number_and_unit(std::string
     return std::make_pair(*value, text.substr(digits));
 }
 
-bool mul_overflows(uint64_t a, uint64_t b, uint64_t& out) { return __builtin_mul_overflow(a, b, &out); }
+bool mul_overflows(uint64_t a, uint64_t b, uint64_t& out)
+{
+    return __builtin_mul_overflow(a, b, &out);
+}
 
 }  // namespace
 

@@ -26,15 +26,18 @@ namespace tapio {
 const char* hook_state_name(HookState state)
 {
     switch (state) {
-    case HookState::attached: return "attached";
-    case HookState::disabled: return "disabled";
-    case HookState::unavailable: return "unavailable";
-    case HookState::failed: return "failed";
+        case HookState::attached: return "attached";
+        case HookState::disabled: return "disabled";
+        case HookState::unavailable: return "unavailable";
+        case HookState::failed: return "failed";
     }
     return "?";
 }
 
-void LinkDeleter::operator()(bpf_link* link) const { bpf_link__destroy(link); }
+void LinkDeleter::operator()(bpf_link* link) const
+{
+    bpf_link__destroy(link);
+}
 
 namespace {
 
@@ -50,23 +53,29 @@ bool is_shared_map(const char* name)
     return false;
 }
 
-std::string errno_text(int err) { return strerror(err < 0 ? -err : err); }
+std::string errno_text(int err)
+{
+    return strerror(err < 0 ? -err : err);
+}
 
 }  // namespace
 
 std::unique_ptr<AreaProbes> make_area_probes(Area area)
 {
     switch (area) {
-    case Area::proc: return make_proc_probes();
-    case Area::net: return make_net_probes();
-    case Area::file: return make_file_probes();
-    case Area::mem: return make_mem_probes();
-    default: break;
+        case Area::proc: return make_proc_probes();
+        case Area::net: return make_net_probes();
+        case Area::file: return make_file_probes();
+        case Area::mem: return make_mem_probes();
+        default: break;
     }
     throw Error(ExitCode::runtime, fmt::format("the {} area is not built into this tapio-trace", area_name(area)));
 }
 
-bool area_built(Area area) { return area == Area::proc || area == Area::net || area == Area::file || area == Area::mem; }
+bool area_built(Area area)
+{
+    return area == Area::proc || area == Area::net || area == Area::file || area == Area::mem;
+}
 
 namespace {
 
@@ -186,9 +195,9 @@ void ProbeManager::create_shared_maps()
     int err = shared_bpf__load(skel);
     if (err) {
         if (err == -EPERM || err == -EACCES)
-            throw Error(ExitCode::privilege,
-                        fmt::format("cannot create BPF maps: {} (needs CAP_BPF and CAP_PERFMON, or root)",
-                                    errno_text(err)));
+            throw Error(
+                ExitCode::privilege,
+                fmt::format("cannot create BPF maps: {} (needs CAP_BPF and CAP_PERFMON, or root)", errno_text(err)));
         throw Error(ExitCode::runtime, fmt::format("cannot create BPF maps: {}", errno_text(err)));
     }
     remember_shared_maps(skel->obj);
@@ -346,9 +355,9 @@ void ProbeManager::load_area(PendingArea& p)
     if (!err)
         return;
     if (err == -EPERM || err == -EACCES)
-        p.error = std::make_exception_ptr(
-            Error(ExitCode::privilege, fmt::format("cannot load {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)",
-                                                   area_name(p.area), errno_text(err))));
+        p.error = std::make_exception_ptr(Error(
+            ExitCode::privilege, fmt::format("cannot load {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)",
+                                             area_name(p.area), errno_text(err))));
     else
         p.error = std::make_exception_ptr(
             Error(ExitCode::runtime, fmt::format("cannot load {} programs: {} (run with -v for the verifier log)",

@@ -45,7 +45,7 @@ struct HookStatus {
     std::string program;  // the program used (or the best candidate)
     std::string how;      // "tracepoint", "raw_tracepoint", "tp_btf", "fentry"
     HookState state = HookState::unavailable;
-    std::string reason;   // why not attached
+    std::string reason;      // why not attached
     std::string tracepoint;  // explicit "category/name" target, see HookSpec
 };
 

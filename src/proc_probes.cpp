@@ -68,12 +68,12 @@ private:
     void emit_syscall_summary(const TickContext& ctx, RecordSink& sink)
     {
         by_pid_.clear();
-        drain_hash_map<tt_syscall_key, tt_syscall_stat>(
-            bpf_map__fd(skel()->maps.syscall_stats),
-            [&](const tt_syscall_key& key, const tt_syscall_stat& stat) { by_pid_[key.pid].push_back({key.nr, stat}); });
+        drain_hash_map<tt_syscall_key, tt_syscall_stat>(bpf_map__fd(skel()->maps.syscall_stats),
+                                                        [&](const tt_syscall_key& key, const tt_syscall_stat& stat) {
+                                                            by_pid_[key.pid].push_back({key.nr, stat});
+                                                        });
         for (auto& [pid, rows] : by_pid_) {
-            std::sort(rows.begin(), rows.end(),
-                      [](const Row& a, const Row& b) { return a.stat.count > b.stat.count; });
+            std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.stat.count > b.stat.count; });
             Common c;
             c.ts_boot_ns = ctx.now_boot_ns;
             c.pid = pid;
@@ -111,6 +111,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<AreaProbes> make_proc_probes() { return std::make_unique<ProcProbes>(); }
+std::unique_ptr<AreaProbes> make_proc_probes()
+{
+    return std::make_unique<ProcProbes>();
+}
 
 }  // namespace tapio

@@ -86,6 +86,9 @@ constexpr std::array<KindInfo, 4> table = {{
 
 }  // namespace
 
-std::span<const KindInfo> proc_kinds() { return table; }
+std::span<const KindInfo> proc_kinds()
+{
+    return table;
+}
 
 }  // namespace tapio

@@ -13,10 +13,10 @@ static_assert(sizeof(tt_header) == 56, "tt_header layout differs between BPF and
 const char* area_name(Area area)
 {
     switch (area) {
-    case Area::proc: return "proc";
-    case Area::net: return "net";
-    case Area::file: return "file";
-    case Area::mem: return "mem";
+        case Area::proc: return "proc";
+        case Area::net: return "net";
+        case Area::file: return "file";
+        case Area::mem: return "mem";
     }
     return "?";
 }
@@ -50,7 +50,10 @@ const KindTable& kinds()
 
 }  // namespace
 
-const KindInfo* find_kind(uint16_t kind) { return kind < TT_KIND_MAX ? kinds().by_kind[kind] : nullptr; }
+const KindInfo* find_kind(uint16_t kind)
+{
+    return kind < TT_KIND_MAX ? kinds().by_kind[kind] : nullptr;
+}
 
 std::string_view kind_type(uint16_t kind)
 {

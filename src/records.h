@@ -26,8 +26,8 @@ struct KindInfo {
     uint16_t kind;
     std::string_view type;  // "proc.exec"
     Area area;
-    size_t size;            // the record's exact size
-    DescribeFn describe;    // the fields after the common ones
+    size_t size;          // the record's exact size
+    DescribeFn describe;  // the fields after the common ones
 };
 
 // Each area's table, defined next to its decoders.

@@ -69,7 +69,10 @@ void append_digits(char* at, unsigned value, int width)
     }
 }
 
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 }  // namespace
 
@@ -227,7 +230,10 @@ void JsonWriter::begin_array(std::string_view k)
         first_[++depth_] = true;
 }
 
-void JsonWriter::element(std::string_view v) { str({}, v); }
+void JsonWriter::element(std::string_view v)
+{
+    str({}, v);
+}
 
 void JsonWriter::end_array()
 {
@@ -251,7 +257,10 @@ void JsonWriter::end_object()
         --depth_;
 }
 
-void JsonWriter::end() { put(out_.buffer(), "}\n"); }
+void JsonWriter::end()
+{
+    put(out_.buffer(), "}\n");
+}
 
 // ---- table ----
 // TIME  TYPE  PID  COMM  DETAILS, where DETAILS is key=value pairs.
@@ -272,8 +281,7 @@ void TableWriter::begin(std::string_view type, const Common& c)
 {
     auto& b = out_.buffer();
     if (!header_written_) {
-        fmt::format_to(fmt::appender(b), "{:<12} {:<16} {:>7} {:<16} {}\n", "TIME", "TYPE", "PID", "COMM",
-                       "DETAILS");
+        fmt::format_to(fmt::appender(b), "{:<12} {:<16} {:>7} {:<16} {}\n", "TIME", "TYPE", "PID", "COMM", "DETAILS");
         header_written_ = true;
     }
     depth_ = 0;
@@ -341,7 +349,10 @@ void TableWriter::begin_array(std::string_view k)
         first_[++depth_] = true;
 }
 
-void TableWriter::element(std::string_view v) { str({}, v); }
+void TableWriter::element(std::string_view v)
+{
+    str({}, v);
+}
 
 void TableWriter::end_array()
 {
@@ -365,6 +376,9 @@ void TableWriter::end_object()
         --depth_;
 }
 
-void TableWriter::end() { out_.buffer().push_back('\n'); }
+void TableWriter::end()
+{
+    out_.buffer().push_back('\n');
+}
 
 }  // namespace tapio

@@ -18,7 +18,10 @@ using namespace live;
 
 namespace {
 
-bool is_type(const json& r, const char* type) { return r.value("type", "") == type; }
+bool is_type(const json& r, const char* type)
+{
+    return r.value("type", "") == type;
+}
 
 // A fresh directory under /tmp, removed (with what is left in it) at the end.
 class TempDir {
@@ -37,7 +40,10 @@ private:
     std::string path_;
 };
 
-std::string self_pid() { return std::to_string(getpid()); }
+std::string self_pid()
+{
+    return std::to_string(getpid());
+}
 
 // The records of one type from this process whose path (or new_path) is p.
 std::vector<json> records_for(const Tracer& t, const char* type, const std::string& p)
@@ -177,7 +183,7 @@ TEST_CASE("file: relative paths resolve against the cwd; failures carry the errn
 
     auto made = records_for(t, "file.open", "./made");
     REQUIRE(made.size() == 1);
-    CHECK(made[0]["full_path"] == dir / "made");  // "./" dropped
+    CHECK(made[0]["full_path"] == dir / "made");            // "./" dropped
     CHECK(made[0]["flags"] == "O_WRONLY|O_CREAT|O_TRUNC");  // creat()
     CHECK(made[0]["mode"] == "0644");
     CHECK(made[0]["fd"] == fd);

@@ -12,7 +12,10 @@
 
 namespace live {
 
-std::string binary() { return TAPIO_BINARY; }
+std::string binary()
+{
+    return TAPIO_BINARY;
+}
 
 std::string unique(const std::string& prefix)
 {
@@ -65,7 +68,10 @@ pid_t spawn(const std::vector<std::string>& argv)
     return pid;
 }
 
-Exit run(const std::vector<std::string>& argv) { return wait_pid(spawn(argv)); }
+Exit run(const std::vector<std::string>& argv)
+{
+    return wait_pid(spawn(argv));
+}
 
 static std::string read_all(int fd)
 {

@@ -21,7 +21,7 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 struct Exit {
-    int code = -1;    // exit status, or -1 when killed by a signal
+    int code = -1;  // exit status, or -1 when killed by a signal
     int signal = 0;
 };
 

@@ -22,7 +22,10 @@ using namespace live;
 
 namespace {
 
-bool is_type(const json& r, const char* type) { return r.value("type", "") == type; }
+bool is_type(const json& r, const char* type)
+{
+    return r.value("type", "") == type;
+}
 
 bool write_file(const std::string& path, const std::string& text)
 {
@@ -137,8 +140,8 @@ TEST_CASE("mem.oom_kill: a child over its memory cgroup's limit, exactly once")
             _exit(2);
         // Touch every page until the kernel kills us.
         for (;;) {
-            char* p = static_cast<char*>(mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                                              -1, 0));
+            char* p =
+                static_cast<char*>(mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
             if (p == MAP_FAILED)
                 _exit(5);
             std::memset(p, 1, 1 << 20);
@@ -317,7 +320,7 @@ TEST_CASE("mem.reclaim: a child squeezed in a small memory cgroup stalls in memc
 TEST_CASE("mem.pressure: records at the interval with the kernel's values, system and cgroup")
 {
     V2Dir dir(unique("tt-test-psi"));
-    struct stat st{};
+    struct stat st {};
     REQUIRE(stat(dir.path().c_str(), &st) == 0);
     uint64_t before = psi_some_total();
     Tracer t({"mem", "--sampling-interval", "200ms", "--cgroup", dir.path(), "--min-size", "1G"});

@@ -25,7 +25,10 @@ namespace {
 constexpr size_t request_size = 12345;
 constexpr size_t response_size = 54321;
 
-bool is_type(const json& r, const char* type) { return r.value("type", "") == type; }
+bool is_type(const json& r, const char* type)
+{
+    return r.value("type", "") == type;
+}
 
 struct Endpoint {
     int family = AF_INET;
@@ -164,7 +167,10 @@ private:
     bool reaped_ = false;
 };
 
-void report(int fd, long value) { (void)!write(fd, &value, sizeof(value)); }
+void report(int fd, long value)
+{
+    (void)!write(fd, &value, sizeof(value));
+}
 
 // Server body: accept one connection, read the request, answer, close.
 std::function<int(int)> server(int listen_fd)
@@ -567,9 +573,11 @@ TEST_CASE("net: --states reports every transition of a connection by name")
         seen.emplace_back(r["old_state"], r["new_state"]);
     }
     // The server closes first: the client goes through CLOSE_WAIT and LAST_ACK.
-    std::vector<std::pair<std::string, std::string>> expected = {
-        {"CLOSE", "SYN_SENT"},         {"SYN_SENT", "ESTABLISHED"}, {"ESTABLISHED", "CLOSE_WAIT"},
-        {"CLOSE_WAIT", "LAST_ACK"},    {"LAST_ACK", "CLOSE"}};
+    std::vector<std::pair<std::string, std::string>> expected = {{"CLOSE", "SYN_SENT"},
+                                                                 {"SYN_SENT", "ESTABLISHED"},
+                                                                 {"ESTABLISHED", "CLOSE_WAIT"},
+                                                                 {"CLOSE_WAIT", "LAST_ACK"},
+                                                                 {"LAST_ACK", "CLOSE"}};
     CHECK(seen == expected);
 }
 

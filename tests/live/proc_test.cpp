@@ -19,7 +19,10 @@ using namespace live;
 
 namespace {
 
-bool is_type(const json& r, const char* type) { return r.value("type", "") == type; }
+bool is_type(const json& r, const char* type)
+{
+    return r.value("type", "") == type;
+}
 
 // Sums one reason's count for one record type over all tapio.dropped records.
 uint64_t dropped(const Tracer& t, const char* reason, const char* type)
@@ -48,9 +51,8 @@ TEST_CASE("proc.exec: the exact record of a marker command")
     std::string marker = unique("tt-exec-marker");
     pid_t child = spawn({"/bin/echo", marker, "two words", ""});
     wait_pid(child);
-    auto r = t.wait_for([&](const json& r) {
-        return is_type(r, "proc.exec") && r["args"].size() > 1 && r["args"][1] == marker;
-    });
+    auto r = t.wait_for(
+        [&](const json& r) { return is_type(r, "proc.exec") && r["args"].size() > 1 && r["args"][1] == marker; });
     REQUIRE(r);
     check_common(*r);
     CHECK((*r)["pid"] == child);
@@ -370,18 +372,21 @@ TEST_CASE("an unprivileged run exits 3 and names the missing capabilities")
 
 TEST_CASE("hostile arguments: JSON stays valid, the table never carries raw control bytes")
 {
-    const std::string nasty = "esc\x1b[31mred\x1b[0m\ttab\nnl\"quote\\back\xff\xfe" "end";
+    const std::string nasty =
+        "esc\x1b[31mred\x1b[0m\ttab\nnl\"quote\\back\xff\xfe"
+        "end";
     std::string marker = unique("tt-hostile");
     {
         Tracer t({"proc"});
         REQUIRE(t.ready());
         wait_pid(spawn({"/bin/echo", marker, nasty}));
-        auto r = t.wait_for([&](const json& r) {
-            return is_type(r, "proc.exec") && r["args"].size() > 2 && r["args"][1] == marker;
-        });
+        auto r = t.wait_for(
+            [&](const json& r) { return is_type(r, "proc.exec") && r["args"].size() > 2 && r["args"][1] == marker; });
         REQUIRE(r);
         // Everything but the invalid bytes comes back exactly; they become U+FFFD.
-        CHECK((*r)["args"][2] == "esc\x1b[31mred\x1b[0m\ttab\nnl\"quote\\back\xef\xbf\xbd\xef\xbf\xbd" "end");
+        CHECK((*r)["args"][2] ==
+              "esc\x1b[31mred\x1b[0m\ttab\nnl\"quote\\back\xef\xbf\xbd\xef\xbf\xbd"
+              "end");
         t.stop();
         for (const auto& line : t.stdout_lines())
             CHECK(line.find('\x1b') == std::string::npos);
@@ -427,7 +432,9 @@ TEST_CASE("--uid, --comm and --cgroup filter in the kernel")
         REQUIRE(t.ready());
         run_marker_as(0);
         run_marker_as(65534);
-        REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "proc.exec") && r["args"].dump().find(marker) != std::string::npos; }));
+        REQUIRE(t.wait_for([&](const json& r) {
+            return is_type(r, "proc.exec") && r["args"].dump().find(marker) != std::string::npos;
+        }));
         t.stop();
         for (const auto& r : t.all([](const json& r) { return r.value("type", "").rfind("proc.", 0) == 0; }))
             CHECK(r["uid"] == 65534);
@@ -444,8 +451,8 @@ TEST_CASE("--uid, --comm and --cgroup filter in the kernel")
     }
     {
         // cgroup v2: where the unified hierarchy is mounted on this host.
-        std::string root = access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ? "/sys/fs/cgroup/unified"
-                                                                                      : "/sys/fs/cgroup";
+        std::string root =
+            access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0 ? "/sys/fs/cgroup/unified" : "/sys/fs/cgroup";
         std::string dir = root + "/" + unique("tt-cg");
         REQUIRE(mkdir(dir.c_str(), 0755) == 0);
         int go[2];

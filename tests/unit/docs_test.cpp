@@ -86,6 +86,7 @@ TEST_CASE("every flag and subcommand is in the README, the man page and the comp
             CHECK_MESSAGE(found, (std::string(doc) + " does not mention " + flag));
         }
         for (const auto& sub : subcommands)
-            CHECK_MESSAGE(text.find(sub) != std::string::npos, (std::string(doc) + " does not mention subcommand " + sub));
+            CHECK_MESSAGE(text.find(sub) != std::string::npos,
+                          (std::string(doc) + " does not mention subcommand " + sub));
     }
 }

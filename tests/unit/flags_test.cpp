@@ -12,8 +12,14 @@ using namespace tapio;
 
 namespace {
 
-auto parse(std::vector<std::string> args) { return fixtures::parse_args(std::move(args)); }
-auto failure(std::vector<std::string> args) { return fixtures::parse_failure(std::move(args)); }
+auto parse(std::vector<std::string> args)
+{
+    return fixtures::parse_args(std::move(args));
+}
+auto failure(std::vector<std::string> args)
+{
+    return fixtures::parse_failure(std::move(args));
+}
 
 }  // namespace
 
@@ -26,8 +32,8 @@ TEST_CASE("global flags before or after the subcommand")
     CHECK(a->options.config.rate_limit == 50);
     CHECK(a->options.config.areas == std::vector<Area>{Area::proc});
 
-    auto b = parse({"proc", "-o", "json", "-d", "500ms", "-n", "3", "--sample", "4", "--ring-buffer-size", "4M",
-                    "-u", "1000", "--comm", "bash", "-x", "--sampling-interval", "2s"});
+    auto b = parse({"proc", "-o", "json", "-d", "500ms", "-n", "3", "--sample", "4", "--ring-buffer-size", "4M", "-u",
+                    "1000", "--comm", "bash", "-x", "--sampling-interval", "2s"});
     REQUIRE(b);
     CHECK(b->options.output == "json");
     CHECK(b->duration == std::chrono::milliseconds(500));

@@ -33,7 +33,10 @@ json decode(const T& rec)
     return fixtures::decode_json(rec);
 }
 
-auto parse(std::vector<std::string> args) { return fixtures::parse_args(std::move(args)); }
+auto parse(std::vector<std::string> args)
+{
+    return fixtures::parse_args(std::move(args));
+}
 
 std::string usage_error(std::vector<std::string> args)
 {
@@ -60,8 +63,8 @@ TEST_CASE("mem.oom_kill: every field the kernel gave, and only those")
     rec.shmem_rss_kb = 4;
     rec.pgtables_kb = 184;
     rec.oom_score_adj = -500;
-    rec.present = TT_OOM_HAS_COMM | TT_OOM_HAS_UID | TT_OOM_HAS_TOTAL_VM | TT_OOM_HAS_ANON_RSS |
-                  TT_OOM_HAS_FILE_RSS | TT_OOM_HAS_SHMEM_RSS | TT_OOM_HAS_PGTABLES | TT_OOM_HAS_SCORE_ADJ;
+    rec.present = TT_OOM_HAS_COMM | TT_OOM_HAS_UID | TT_OOM_HAS_TOTAL_VM | TT_OOM_HAS_ANON_RSS | TT_OOM_HAS_FILE_RSS |
+                  TT_OOM_HAS_SHMEM_RSS | TT_OOM_HAS_PGTABLES | TT_OOM_HAS_SCORE_ADJ;
     json j = decode(rec);
     CHECK(j["type"] == "mem.oom_kill");
     CHECK(j["pid"] == 100);
@@ -158,8 +161,9 @@ TEST_CASE("mem.alloc: mmap, a failed mmap, brk shrinking, mremap")
 
 TEST_CASE("PSI: the kernel's pressure file format")
 {
-    auto s = parse_psi("some avg10=12.34 avg60=0.50 avg300=100.00 total=72458\n"
-                       "full avg10=0.01 avg60=0.00 avg300=0.00 total=7432\n");
+    auto s = parse_psi(
+        "some avg10=12.34 avg60=0.50 avg300=100.00 total=72458\n"
+        "full avg10=0.01 avg60=0.00 avg300=0.00 total=7432\n");
     REQUIRE(s);
     CHECK(s->some.avg10 == 1234);
     CHECK(s->some.avg60 == 50);
@@ -205,8 +209,8 @@ TEST_CASE("mem flags: values, defaults and clear errors")
     CHECK(d->options.config.mem.pressure_threshold == 0);
     CHECK(d->options.config.mem.pressure);
 
-    auto a = parse({"mem", "--min-latency", "250us", "--min-size", "64M", "--pressure-threshold", "12.5%",
-                    "--no-pressure"});
+    auto a =
+        parse({"mem", "--min-latency", "250us", "--min-size", "64M", "--pressure-threshold", "12.5%", "--no-pressure"});
     REQUIRE(a);
     CHECK(a->options.config.mem.min_latency == std::chrono::microseconds(250));
     CHECK(a->options.config.mem.min_size == 64u << 20);

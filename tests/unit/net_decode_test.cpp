@@ -58,8 +58,14 @@ std::string table(const T& rec)
     return fixtures::decode_table(rec);
 }
 
-auto parse(std::vector<std::string> args) { return fixtures::parse_args(std::move(args)); }
-auto failure(std::vector<std::string> args) { return fixtures::parse_failure(std::move(args)); }
+auto parse(std::vector<std::string> args)
+{
+    return fixtures::parse_args(std::move(args));
+}
+auto failure(std::vector<std::string> args)
+{
+    return fixtures::parse_failure(std::move(args));
+}
 
 }  // namespace
 

@@ -136,7 +136,9 @@ TEST_CASE("JSON writer: hostile strings stay valid JSON")
 TEST_CASE("terminal escaping never passes control bytes")
 {
     fmt::memory_buffer b;
-    append_terminal_escaped(b, "a\x1b[31mb\nc\\d\xff\xc2\x9b" "e é");
+    append_terminal_escaped(b,
+                            "a\x1b[31mb\nc\\d\xff\xc2\x9b"
+                            "e é");
     std::string s(b.data(), b.size());
     CHECK(s == "a\\x1b[31mb\\nc\\\\d\\xff\\u{9b}e é");
     b.clear();
