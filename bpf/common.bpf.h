@@ -63,9 +63,8 @@ struct {
 /*
  * Rate limiter state: the theoretical arrival time of the next event (GCRA,
  * the token bucket expressed as a single timestamp), shared by all CPUs.
- * Tracing programs may not take bpf_spin_lock, so it is updated with atomic
- * adds; two CPUs racing on an idle-bucket reset can at worst admit one extra
- * event.
+ * Tracing programs may not take bpf_spin_lock, so it is advanced with
+ * compare-and-swap (BPF_CMPXCHG, Linux 5.12+).
  */
 struct tt_rate_state {
 	__u64 tat;
@@ -83,8 +82,9 @@ static __always_inline void tt_count(__u32 kind, __u32 reason)
 	__u32 key = kind * TT_DROP_REASONS + reason;
 	__u64 *value = bpf_map_lookup_elem(&tt_stats, &key);
 
+	/* Per-CPU, but a softirq program can interrupt one of the same kind. */
 	if (value)
-		*value += 1; /* per-CPU slot: no atomic needed */
+		__sync_fetch_and_add(value, 1);
 }
 
 static __always_inline bool tt_comm_equal(const char *a, const volatile char *b)
@@ -160,7 +160,7 @@ static __always_inline bool tt_rate_allows(void)
 {
 	__u32 zero = 0;
 	struct tt_rate_state *state;
-	__u64 now, tat, interval, tolerance;
+	__u64 now, interval, tolerance;
 
 	if (!tt_cfg.rate_per_sec)
 		return true;
@@ -170,16 +170,21 @@ static __always_inline bool tt_rate_allows(void)
 	now = bpf_ktime_get_boot_ns();
 	interval = 1000000000ULL / tt_cfg.rate_per_sec;
 	tolerance = interval * (tt_cfg.rate_burst > 0 ? tt_cfg.rate_burst - 1 : 0);
-	tat = state->tat;
-	if (tat < now) {
-		/* Idle bucket: it is full again. */
-		state->tat = now;
-		tat = now;
+	/*
+	 * Take one emission interval: move tat from what we read to
+	 * max(tat, now) + interval, unless another CPU moved it first. A few
+	 * tries; under that much contention the event counts as limited.
+	 */
+	for (int i = 0; i < 4; i++) {
+		__u64 tat = state->tat;
+		__u64 base = tat > now ? tat : now;
+
+		if (base - now > tolerance)
+			return false;
+		if (__sync_val_compare_and_swap(&state->tat, tat, base + interval) == tat)
+			return true;
 	}
-	if (tat - now > tolerance)
-		return false;
-	__sync_fetch_and_add(&state->tat, interval);
-	return true;
+	return false;
 }
 
 /*

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The global flags, accepted before or after the subcommand, and the checks
 // that turn them into a tapio::Config.
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "cli.h"
@@ -39,6 +41,9 @@ void add_global_flags(CLI::App& app, Options& o)
 
 namespace {
 
+// Size of the in-kernel pid filter (tt_pids in bpf/common.bpf.h).
+constexpr size_t max_pids = 1024;
+
 [[noreturn]] void usage(const std::string& what)
 {
     throw Error(ExitCode::usage, what);
@@ -59,6 +64,8 @@ Invocation finish(Options o)
     for (uint32_t pid : o.pids)
         if (pid == 0)
             usage("--pid: 0 is not a process id");
+    if (o.pids.size() > max_pids)
+        usage(fmt::format("--pid: at most {} processes", max_pids));
     c.pids = o.pids;
     if (o.comm.size() > 15)
         usage(fmt::format("--comm: '{}' is longer than the 15 characters the kernel keeps", o.comm));
@@ -84,8 +91,10 @@ Invocation finish(Options o)
     c.sampling_interval = *interval;
 
     auto size = parse_size(o.ring_buffer_size);
-    if (!size || *size < 4096 || (*size & (*size - 1)) != 0 || *size > (1ULL << 30))
-        usage(fmt::format("--ring-buffer-size: '{}' is not a power of two between 4K and 1G", o.ring_buffer_size));
+    const auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    if (!size || *size < page || (*size & (*size - 1)) != 0 || *size > (1ULL << 30))
+        usage(fmt::format("--ring-buffer-size: '{}' is not a power of two between the page size ({}K) and 1G",
+                          o.ring_buffer_size, page / 1024));
     c.ring_buffer_size = *size;
     c.verbose = o.verbose;
 

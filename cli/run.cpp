@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -63,12 +64,35 @@ std::optional<Invocation> parse(int argc, const char* const* argv)
 
 namespace {
 
-Collector* active_collector = nullptr;
+Collector* volatile active_collector = nullptr;
 
 void on_stop_signal(int)
 {
     if (active_collector)
         active_collector->stop();
+}
+
+// Points the signal handler at the running collector for as long as it
+// lives, on every exit path.
+struct ActiveCollector {
+    explicit ActiveCollector(Collector& c) { active_collector = &c; }
+    ~ActiveCollector() { active_collector = nullptr; }
+    ActiveCollector(const ActiveCollector&) = delete;
+    ActiveCollector& operator=(const ActiveCollector&) = delete;
+};
+
+void exit_now(int)
+{
+    _exit(0);
+}
+
+void install_exit_now_handlers()
+{
+    struct sigaction sa {};
+    sa.sa_handler = exit_now;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
 }
 
 void install_signal_handlers()
@@ -117,10 +141,14 @@ void summarize(const Health& h, bool verbose)
     uint64_t lost = h.drops.total(TT_DROP_LOST);
     uint64_t limited = h.drops.total(TT_DROP_RATE_LIMITED);
     uint64_t sampled = h.drops.total(TT_DROP_SAMPLED_OUT);
-    if (!verbose && lost + limited + sampled == 0)
+    if (!verbose && lost + limited + sampled + h.decode_errors == 0)
         return;
-    fmt::print(stderr, "tapio-trace: {} events; {} lost, {} rate-limited, {} sampled out\n", h.events, lost, limited,
+    fmt::print(stderr, "tapio-trace: {} events; {} lost, {} rate-limited, {} sampled out", h.events, lost, limited,
                sampled);
+    if (h.decode_errors)
+        fmt::print(stderr, "; {} records did not match this build's layout (BPF objects and binary out of step?)",
+                   h.decode_errors);
+    fmt::print(stderr, "\n");
 }
 
 }  // namespace
@@ -132,7 +160,7 @@ int run_trace(const Invocation& inv)
     auto started = std::chrono::steady_clock::now();
 
     Collector collector(o.config);
-    active_collector = &collector;
+    ActiveCollector active(collector);
     install_signal_handlers();
     collector.start();
 
@@ -158,7 +186,11 @@ int run_trace(const Invocation& inv)
     limits.duration = inv.duration;
     limits.max_events = o.count;
     StopReason why = collector.run(sink, limits, output_closed, &out);
-    active_collector = nullptr;
+    // Detaching takes a while (an RCU grace period per tracepoint): a second
+    // SIGINT or SIGTERM from here on ends the process at once.
+    install_exit_now_handlers();
+    if (out.error())
+        throw Error(ExitCode::runtime, fmt::format("cannot write the output: {}", strerror(out.error())));
     if (why != StopReason::output_closed)
         summarize(collector.health(), o.verbose);
     return 0;

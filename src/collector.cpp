@@ -122,7 +122,13 @@ int Collector::on_record(void* ctx, void* data, size_t size)
     auto* self = static_cast<Collector*>(ctx);
     DecodeOptions options;
     options.max_args = self->config_.proc.max_args;
-    if (!decode_record(data, size, options, *self->sink_)) {
+    // Called from libbpf's C code: no exception may unwind through it.
+    try {
+        if (!decode_record(data, size, options, *self->sink_)) {
+            ++self->decode_errors_;
+            return 0;
+        }
+    } catch (...) {
         ++self->decode_errors_;
         return 0;
     }

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <system_error>
 #include <thread>
 #include <cstring>
 
@@ -103,12 +104,18 @@ void detach_in_parallel(std::vector<LinkPtr>& links)
         return;
     }
     std::vector<std::thread> workers;
-    for (size_t t = 0; t < threads; ++t) {
-        workers.emplace_back([&links, t, threads] {
-            for (size_t i = t; i < links.size(); i += threads)
-                links[i].reset();
-        });
+    try {
+        for (size_t t = 1; t < threads; ++t) {
+            workers.emplace_back([&links, t, threads] {
+                for (size_t i = t; i < links.size(); i += threads)
+                    links[i].reset();
+            });
+        }
+    } catch (const std::system_error&) {
+        // No thread to be had (pid limit): the rest is detached right here.
     }
+    for (size_t i = 0; i < links.size(); i += threads)
+        links[i].reset();
     for (auto& w : workers)
         w.join();
     links.clear();
@@ -163,10 +170,17 @@ void ProbeManager::start()
     // Loading is where the time goes (BTF parsing for CO-RE, the verifier),
     // and the objects are independent: load them side by side.
     std::vector<std::thread> loaders;
-    for (size_t i = 1; i < pending.size(); ++i)
-        loaders.emplace_back([this, &p = pending[i]] { load_area(p); });
+    size_t started = 1;
+    try {
+        for (; started < pending.size(); ++started)
+            loaders.emplace_back([this, &p = pending[started]] { load_area(p); });
+    } catch (const std::system_error&) {
+        // No thread to be had (pid limit): load the rest here, one by one.
+    }
     if (!pending.empty())
         load_area(pending[0]);
+    for (size_t i = started; i < pending.size(); ++i)
+        load_area(pending[i]);
     for (auto& t : loaders)
         t.join();
 
@@ -301,7 +315,9 @@ void ProbeManager::fill_filter_maps(bpf_object* obj)
     if (bpf_map* pids = bpf_object__find_map_by_name(obj, "tt_pids")) {
         __u8 one = 1;
         for (uint32_t pid : config_.pids)
-            bpf_map__update_elem(pids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY);
+            if (bpf_map__update_elem(pids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY) != 0)
+                throw Error(ExitCode::runtime,
+                            fmt::format("cannot add pid {} to the filter: {}", pid, errno_text(errno)));
     }
     if (cgroup_fd_ >= 0) {
         bpf_map* cg = bpf_object__find_map_by_name(obj, "tt_cgroup");

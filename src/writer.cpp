@@ -2,6 +2,7 @@
 #include "writer.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,7 +21,16 @@ bool Output::flush()
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            // EPIPE (the reader went away) or a dead descriptor: stop writing.
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                // A non-blocking stdout handed down by the parent: wait for room.
+                pollfd pfd{fd_, POLLOUT, 0};
+                poll(&pfd, 1, 1000);
+                continue;
+            }
+            // EPIPE: the reader went away, the quiet end of `| head`.
+            // Anything else (ENOSPC, EIO) is a failure the caller reports.
+            if (errno != EPIPE)
+                error_ = errno;
             closed_ = true;
             break;
         }

@@ -19,13 +19,17 @@ class Output {
 public:
     explicit Output(int fd) : fd_(fd) { buf_.reserve(1 << 16); }
     fmt::memory_buffer& buffer() { return buf_; }
-    // Writes what is buffered; false once the reader has gone away.
+    // Writes what is buffered; false once writing has stopped: the reader
+    // went away (closed(), EPIPE) or the write failed (error(), e.g. ENOSPC).
     bool flush();
     bool closed() const { return closed_; }
+    // errno of a failed write, 0 if none; a closed pipe is not an error.
+    int error() const { return error_; }
 
 private:
     int fd_;
     bool closed_ = false;
+    int error_ = 0;
     fmt::memory_buffer buf_;
 };
 

@@ -320,6 +320,21 @@ TEST_CASE("| head -1 ends quietly with exit 0")
     close(fds[1]);
 }
 
+TEST_CASE("a failing output (disk full) is exit 1 with one clear line")
+{
+    std::atomic<bool> done{false};
+    std::thread load([&] {
+        while (!done)
+            wait_pid(spawn({"/bin/true"}));
+    });
+    Captured c = capture({"/bin/bash", "-c", binary() + " proc --json -d 5s > /dev/full"});
+    done = true;
+    load.join();
+    CHECK(c.exit.code == 1);
+    CHECK(c.err.find("cannot write the output") != std::string::npos);
+    CHECK(std::count(c.err.begin(), c.err.end(), '\n') == 1);
+}
+
 TEST_CASE("bad usage: exit 2, one line on stderr, nothing on stdout")
 {
     const std::vector<std::vector<std::string>> cases = {

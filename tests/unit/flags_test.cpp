@@ -80,5 +80,11 @@ TEST_CASE("bad values are usage errors")
     CHECK(failure({"proc", "--max-args", "65"}) == ExitCode::usage);
     CHECK(failure({"proc", "--bogus"}) == ExitCode::usage);
     CHECK(failure({"nosuch"}) == ExitCode::usage);
+    std::vector<std::string> many = {"proc"};
+    for (int i = 1; i <= 1025; ++i) {
+        many.push_back("-p");
+        many.push_back(std::to_string(i));
+    }
+    CHECK(failure(many) == ExitCode::usage);
     CHECK(failure({}) == ExitCode::usage);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -183,5 +184,27 @@ TEST_CASE("Output remembers a closed pipe")
     out.buffer().append(std::string_view("hello\n"));
     CHECK_FALSE(out.flush());
     CHECK(out.closed());
+    close(fds[1]);
+}
+
+TEST_CASE("Output tells a failed write (disk full) from a closed pipe")
+{
+    int fd = open("/dev/full", O_WRONLY);
+    REQUIRE(fd >= 0);
+    Output out(fd);
+    out.buffer().append(std::string_view("hello\n"));
+    CHECK_FALSE(out.flush());
+    CHECK(out.error() == ENOSPC);
+    close(fd);
+
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    close(fds[0]);
+    signal(SIGPIPE, SIG_IGN);
+    Output piped(fds[1]);
+    piped.buffer().append(std::string_view("hello\n"));
+    CHECK_FALSE(piped.flush());
+    CHECK(piped.closed());
+    CHECK(piped.error() == 0);
     close(fds[1]);
 }
