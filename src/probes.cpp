@@ -274,14 +274,17 @@ void ProbeManager::share_maps(bpf_object* obj)
     bpf_map* map;
     bpf_object__for_each_map(map, obj)
     {
-        const char* name = bpf_map__name(map);
-        if (std::strcmp(name, "tt_events") == 0)
+        // A copy: bpf_map__reuse_fd() frees the map's name and takes the
+        // kernel's in its place.
+        const std::string name = bpf_map__name(map);
+        if (name == "tt_events")
             bpf_map__set_max_entries(map, static_cast<__u32>(config_.ring_buffer_size));
         for (const auto& [shared, fd] : shared_fds_) {
             if (shared == name) {
                 int err = bpf_map__reuse_fd(map, fd);
                 if (err)
                     throw Error(ExitCode::runtime, fmt::format("cannot share map {}: {}", name, errno_text(err)));
+                break;
             }
         }
     }
