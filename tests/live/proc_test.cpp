@@ -33,6 +33,20 @@ uint64_t dropped(const Tracer& t, const char* reason, const char* type)
     return sum;
 }
 
+// Runs a tracer on this process, sends it `burst` kill(self, 0) probes (each
+// a proc.signal with a null signal), stops it, and returns how many probe
+// records it wrote.
+uint64_t probe_burst(Tracer& t, int burst)
+{
+    REQUIRE(t.ready());
+    for (int i = 0; i < burst; ++i)
+        kill(getpid(), 0);
+    // The drop report comes at most once a second; stop() adds a final one.
+    std::this_thread::sleep_for(200ms);
+    t.stop();
+    return t.all([](const json& r) { return is_type(r, "proc.signal") && r["signal"].is_null(); }).size();
+}
+
 void check_common(const json& r)
 {
     static const std::regex rfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z)");
@@ -241,13 +255,7 @@ TEST_CASE("--sample keeps 1 in N and counts the rest")
 {
     const int burst = 3000;
     Tracer t({"proc", "-p", std::to_string(getpid()), "--sample", "10"});
-    REQUIRE(t.ready());
-    for (int i = 0; i < burst; ++i)
-        kill(getpid(), 0);
-    std::this_thread::sleep_for(200ms);
-    t.stop();
-    auto is_probe = [](const json& r) { return is_type(r, "proc.signal") && r["signal"].is_null(); };
-    uint64_t emitted = t.all(is_probe).size();
+    uint64_t emitted = probe_burst(t, burst);
     uint64_t sampled = dropped(t, "sampled_out", "proc.signal");
     CHECK(emitted + sampled == burst);
     // Counters are per CPU: each CPU keeps its first event of every ten.
@@ -507,13 +515,7 @@ TEST_CASE("a full ring buffer is counted as lost, never silent")
     const int burst = 20000;
     // 4 KiB holds about 50 proc.signal records; the reader drains every 25 ms.
     Tracer t({"proc", "-p", std::to_string(getpid()), "--ring-buffer-size", "4K"});
-    REQUIRE(t.ready());
-    for (int i = 0; i < burst; ++i)
-        kill(getpid(), 0);
-    std::this_thread::sleep_for(200ms);
-    t.stop();
-    auto is_probe = [](const json& r) { return is_type(r, "proc.signal") && r["signal"].is_null(); };
-    uint64_t emitted = t.all(is_probe).size();
+    uint64_t emitted = probe_burst(t, burst);
     uint64_t lost = dropped(t, "lost", "proc.signal");
     CHECK(lost > 0);
     CHECK(emitted + lost == burst);
