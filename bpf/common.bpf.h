@@ -234,6 +234,106 @@ static __always_inline void tt_submit(void *rec)
 	bpf_ringbuf_submit(rec, tt_wakeup_flags());
 }
 
+/*
+ * Enter/exit pairing. A syscall's arguments are known at entry, its result
+ * at exit; what entry saw waits in a per-area hash map keyed by thread id.
+ * Every such map follows these rules:
+ * - bounded: a plain hash map; an insert that finds it full is counted as a
+ *   TT_DROP_MAP_FULL drop of the record kind it would have produced (an LRU
+ *   map would instead evict some other thread's entry without a trace);
+ * - cleaned at thread exit: the area's sched_process_exit program calls
+ *   tt_pending_forget() on each of its maps, so calls that never return
+ *   (exit, exit_group, a thread killed in a syscall) leave nothing behind;
+ * - checked: each value starts with struct tt_pending, naming the thread (its
+ *   start time, unique with its tid) and the syscall entered. tt_pending_get()
+ *   matches both against the exit, so a reused tid or a different syscall can
+ *   never pick up a stale entry; the identity of a call at exit always comes
+ *   from the exit record.
+ */
+struct tt_pending {
+	__u64 task_start; /* task_struct.start_time of the thread that entered */
+	__u32 nr;         /* syscall number (or the caller's own call id) */
+	__u32 pad;
+};
+
+#define TT_PENDING_MAP(name, value_type, entries)     \
+	struct {                                      \
+		__uint(type, BPF_MAP_TYPE_HASH);      \
+		__uint(max_entries, entries);         \
+		__type(key, __u32);                   \
+		__type(value, value_type);            \
+	} name SEC(".maps")
+
+static __always_inline __u64 tt_current_start(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	return BPF_CORE_READ(task, start_time);
+}
+
+/*
+ * Stores value (which starts with struct tt_pending) for the current thread
+ * and syscall nr. Returns false, counting a map_full drop of kind, when the
+ * map has no room.
+ */
+static __always_inline bool tt_pending_put(void *map, void *value, __u32 nr, __u32 kind)
+{
+	struct tt_pending *p = value;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	p->task_start = tt_current_start();
+	p->nr = nr;
+	p->pad = 0;
+	if (bpf_map_update_elem(map, &tid, value, BPF_ANY) == 0)
+		return true;
+	tt_count(kind, TT_DROP_MAP_FULL);
+	return false;
+}
+
+/*
+ * What this thread stored on entering syscall nr, or NULL. An entry left by
+ * another thread that had the same tid, or by another syscall, is deleted.
+ */
+static __always_inline void *tt_pending_get(void *map, __u32 nr)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tt_pending *p = bpf_map_lookup_elem(map, &tid);
+
+	if (!p)
+		return NULL;
+	if (p->nr != nr || p->task_start != tt_current_start()) {
+		bpf_map_delete_elem(map, &tid);
+		return NULL;
+	}
+	return p;
+}
+
+/* The call is over: drop the current thread's entry. */
+static __always_inline void tt_pending_forget(void *map)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(map, &tid);
+}
+
+/*
+ * A summary (per-process aggregation) map entry: look it up, creating it
+ * from init when missing. A full map is counted as a map_full drop of kind.
+ */
+static __always_inline void *tt_summary_entry(void *map, const void *key, const void *init, __u32 kind)
+{
+	void *value = bpf_map_lookup_elem(map, key);
+
+	if (value)
+		return value;
+	/* Another CPU may create it between the two calls: EEXIST is fine. */
+	if (bpf_map_update_elem(map, key, init, BPF_NOEXIST) == -7 /* E2BIG: full */) {
+		tt_count(kind, TT_DROP_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(map, key);
+}
+
 /* Common header from the current task. */
 static __always_inline void tt_fill_header(struct tt_header *h, __u32 kind, __u32 size)
 {

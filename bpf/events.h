@@ -34,6 +34,7 @@ enum tt_kind {
 	TT_PROC_FORK = 2,
 	TT_PROC_EXIT = 3,
 	TT_PROC_SIGNAL = 4,
+	TT_PROC_SYSCALLS = 5, /* summary (--syscalls): drop accounting only */
 
 	TT_NET_CONNECT = 16,
 	TT_NET_ACCEPT = 17,
@@ -53,6 +54,7 @@ enum tt_kind {
 	TT_FILE_TRUNCATE = 37,
 	TT_FILE_CHMOD = 38,
 	TT_FILE_SLOW = 39,
+	TT_FILE_IO = 40, /* summary (--top): drop accounting only */
 
 	TT_KIND_MAX = 64,
 };
@@ -62,7 +64,8 @@ enum tt_drop_reason {
 	TT_DROP_LOST = 0,         /* ring buffer full */
 	TT_DROP_RATE_LIMITED = 1, /* --rate-limit */
 	TT_DROP_SAMPLED_OUT = 2,  /* --sample */
-	TT_DROP_REASONS = 3,
+	TT_DROP_MAP_FULL = 3,     /* a pending or summary map in the kernel was full */
+	TT_DROP_REASONS = 4,
 };
 
 #define TT_STATS_ENTRIES (TT_KIND_MAX * TT_DROP_REASONS)

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+
+#include <cstdlib>
 #include "errors.h"
 #include "events.h"
 #include "parse.h"
@@ -97,6 +99,13 @@ Invocation finish(Options o)
                           o.ring_buffer_size, page / 1024));
     c.ring_buffer_size = *size;
     c.verbose = o.verbose;
+    if (const char* entries = getenv("TAPIO_MAP_ENTRIES")) {
+        char* end = nullptr;
+        unsigned long n = strtoul(entries, &end, 10);
+        if (*entries == '\0' || *end != '\0' || n == 0 || n > (1u << 20))
+            usage(fmt::format("TAPIO_MAP_ENTRIES: '{}' is not a number from 1 to 1048576", entries));
+        c.map_entries = static_cast<uint32_t>(n);
+    }
 
     if (o.subcommand == "all") {
         c.areas.clear();

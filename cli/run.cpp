@@ -141,10 +141,11 @@ void summarize(const Health& h, bool verbose)
     uint64_t lost = h.drops.total(TT_DROP_LOST);
     uint64_t limited = h.drops.total(TT_DROP_RATE_LIMITED);
     uint64_t sampled = h.drops.total(TT_DROP_SAMPLED_OUT);
-    if (!verbose && lost + limited + sampled + h.decode_errors == 0)
+    uint64_t map_full = h.drops.total(TT_DROP_MAP_FULL);
+    if (!verbose && lost + limited + sampled + map_full + h.decode_errors == 0)
         return;
-    fmt::print(stderr, "tapio-trace: {} events; {} lost, {} rate-limited, {} sampled out", h.events, lost, limited,
-               sampled);
+    fmt::print(stderr, "tapio-trace: {} events; {} lost, {} rate-limited, {} sampled out, {} missed (kernel map full)",
+               h.events, lost, limited, sampled, map_full);
     if (h.decode_errors)
         fmt::print(stderr, "; {} records did not match this build's layout (BPF objects and binary out of step?)",
                    h.decode_errors);

@@ -40,7 +40,10 @@ uint64_t DropCounts::total(tt_drop_reason reason) const
 
 uint64_t DropCounts::total() const
 {
-    return total(TT_DROP_LOST) + total(TT_DROP_RATE_LIMITED) + total(TT_DROP_SAMPLED_OUT);
+    uint64_t sum = 0;
+    for (uint32_t r = 0; r < TT_DROP_REASONS; ++r)
+        sum += total(static_cast<tt_drop_reason>(r));
+    return sum;
 }
 
 Common tracer_common()
@@ -171,7 +174,7 @@ void Collector::report_drops(RecordSink& sink, bool final)
     if (!any)
         return;
 
-    static const char* const reason_keys[TT_DROP_REASONS] = {"lost", "rate_limited", "sampled_out"};
+    static const char* const reason_keys[TT_DROP_REASONS] = {"lost", "rate_limited", "sampled_out", "map_full"};
     sink.begin("tapio.dropped", tracer_common());
     for (uint32_t r = 0; r < TT_DROP_REASONS; ++r) {
         sink.begin_object(reason_keys[r]);

@@ -59,6 +59,10 @@ struct Config {
     uint64_t ring_buffer_size = 16u << 20;
     std::chrono::nanoseconds sampling_interval = std::chrono::seconds(1);
     std::chrono::milliseconds drain_interval{25};
+    // Entries of every per-area pending and summary map in the kernel; 0
+    // keeps each map's own size. Tests shrink it (TAPIO_MAP_ENTRIES) to fill
+    // the maps and watch the map_full drops.
+    uint32_t map_entries = 0;
 
     bool verbose = false;
     // doctor: try every hook, also those only optional features use.

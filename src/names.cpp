@@ -15,6 +15,31 @@ std::string_view errno_name(int64_t err)
         err = -err;
     if (err == 0 || err > 4095)
         return {};
+    // Kernel-internal codes (include/linux/errno.h): a syscall interrupted by
+    // a signal exits with one of these at its tracepoint, and the kernel then
+    // restarts it or turns it into EINTR before user space sees it.
+    switch (err) {
+        case 512: return "ERESTARTSYS";
+        case 513: return "ERESTARTNOINTR";
+        case 514: return "ERESTARTNOHAND";
+        case 515: return "ENOIOCTLCMD";
+        case 516: return "ERESTART_RESTARTBLOCK";
+        case 517: return "EPROBE_DEFER";
+        case 518: return "EOPENSTALLED";
+        case 519: return "ENOPARAM";
+        case 521: return "EBADHANDLE";
+        case 522: return "ENOTSYNC";
+        case 523: return "EBADCOOKIE";
+        case 524: return "ENOTSUPP";
+        case 525: return "ETOOSMALL";
+        case 526: return "ESERVERFAULT";
+        case 527: return "EBADTYPE";
+        case 528: return "EJUKEBOX";
+        case 529: return "EIOCBQUEUED";
+        case 530: return "ERECALLCONFLICT";
+        case 531: return "ENOGRACE";
+        default: break;
+    }
     const char* name = strerrorname_np(static_cast<int>(err));  // glibc >= 2.32
     return name ? std::string_view(name) : std::string_view();
 }

@@ -244,7 +244,9 @@ TEST_CASE("--rate-limit holds on a burst and the counts add up")
     auto is_probe = [](const json& r) { return is_type(r, "proc.signal") && r["signal"].is_null(); };
     uint64_t emitted = t.all(is_probe).size();
     uint64_t limited = dropped(t, "rate_limited", "proc.signal");
-    CHECK(emitted + limited == burst);
+    // As with --sample: stop()'s SIGINT may be counted as limited too.
+    CHECK(emitted + limited >= burst);
+    CHECK(emitted + limited <= burst + 1);
     // A bucket of 100 plus what refills while the burst runs.
     CHECK(emitted >= 95);
     CHECK(emitted <= 100 + static_cast<uint64_t>(100 * elapsed) + 5);
@@ -257,7 +259,10 @@ TEST_CASE("--sample keeps 1 in N and counts the rest")
     Tracer t({"proc", "-p", std::to_string(getpid()), "--sample", "10"});
     uint64_t emitted = probe_burst(t, burst);
     uint64_t sampled = dropped(t, "sampled_out", "proc.signal");
-    CHECK(emitted + sampled == burst);
+    // stop()'s own SIGINT to the tracer is a proc.signal of this process too:
+    // it may be sampled out, written, or not reach the tracer before it stops.
+    CHECK(emitted + sampled >= burst);
+    CHECK(emitted + sampled <= burst + 1);
     // Counters are per CPU: each CPU keeps its first event of every ten.
     CHECK(emitted >= burst / 10);
     CHECK(emitted <= burst / 10 + static_cast<uint64_t>(sysconf(_SC_NPROCESSORS_ONLN)));
