@@ -334,6 +334,50 @@ static __always_inline void *tt_summary_entry(void *map, const void *key, const 
 	return bpf_map_lookup_elem(map, key);
 }
 
+/*
+ * Path fields: at most TT_PATH_LEN - 1 bytes. A longer path keeps its end
+ * (which names the file) and the caller flags it as truncated. A path is
+ * read whole into this per-CPU buffer first, since only its length tells
+ * where the kept part starts.
+ */
+#define TT_PATH_MAX 4096 /* PATH_MAX, the terminating NUL included */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, char[TT_PATH_MAX]);
+} tt_path_scratch SEC(".maps");
+
+/*
+ * Reads the NUL-terminated string at src (user memory when user is set,
+ * else kernel memory) into dst[TT_PATH_LEN], keeping its last
+ * TT_PATH_LEN - 1 bytes when it is longer. Returns true when it was cut.
+ */
+static __always_inline bool tt_read_path_tail(char *dst, const void *src, bool user)
+{
+	__u32 zero = 0;
+	char *buf = bpf_map_lookup_elem(&tt_path_scratch, &zero);
+	long n;
+
+	dst[0] = '\0';
+	if (!buf)
+		return false;
+	n = user ? bpf_probe_read_user_str(buf, TT_PATH_MAX, src) : bpf_probe_read_kernel_str(buf, TT_PATH_MAX, src);
+	if (n <= 0)
+		return false;
+	if (n <= TT_PATH_LEN) {
+		bpf_probe_read_kernel(dst, n, buf);
+		return false;
+	}
+	/* n counts the NUL: the tail is the last TT_PATH_LEN bytes of buf[0..n). */
+	n -= TT_PATH_LEN;
+	if (n < 0 || n > TT_PATH_MAX - TT_PATH_LEN)
+		return false;
+	bpf_probe_read_kernel(dst, TT_PATH_LEN, buf + n);
+	return true;
+}
+
 /* Common header from the current task. */
 static __always_inline void tt_fill_header(struct tt_header *h, __u32 kind, __u32 size)
 {

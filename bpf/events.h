@@ -102,8 +102,17 @@ struct tt_config {
 	__u64 wakeup_bytes;  /* force a reader wakeup past this much unread data */
 };
 
-/* proc.exec: filled from sched_process_exec (success) or execve exit (failure). */
+/*
+ * proc.exec: filled from sched_process_exec (success) or execve exit
+ * (failure). args is the argv the caller passed, read at syscall entry; only
+ * when that entry is missing (the exec began before tracing did) is it the
+ * new image's argv, which for a script starts with the interpreter.
+ */
 #define TT_EXEC_ARGS_TRUNCATED 0x1
+#define TT_EXEC_FILENAME_TRUNCATED 0x2 /* filename lost leading bytes */
+#define TT_EXEC_HAS_INTERP 0x4         /* interp holds the program the kernel ran instead (#!, binfmt_misc) */
+#define TT_EXEC_INTERP_TRUNCATED 0x8
+#define TT_EXEC_ARGS_FROM_IMAGE 0x10   /* args is the new image's argv, not the caller's */
 struct tt_proc_exec {
 	struct tt_header h;
 	__s32 ret;
@@ -111,6 +120,7 @@ struct tt_proc_exec {
 	__u32 args_flags;
 	__u32 pad0;
 	char filename[TT_PATH_LEN];
+	char interp[TT_PATH_LEN];
 	char args[TT_ARGS_LEN];
 };
 
@@ -120,10 +130,15 @@ struct tt_proc_fork {
 	__u32 child_tid;
 };
 
+/*
+ * proc.exit: the process ended (its last thread left), with the wait status
+ * its parent sees; with --threads also each thread that leaves before.
+ */
+#define TT_EXIT_THREAD 0x1 /* a thread left; the process lives on */
 struct tt_proc_exit {
 	struct tt_header h;
 	__s32 exit_code; /* raw wait status: (code << 8) | signal */
-	__u32 pad0;
+	__u32 exit_flags; /* TT_EXIT_* */
 	__u64 duration_ns;
 };
 
@@ -141,10 +156,16 @@ struct tt_syscall_key {
 	__u32 nr;
 };
 
+/* The identity fields are those of the thread that created the entry. */
 struct tt_syscall_stat {
 	__u64 count;
 	__u64 errors;
 	__u64 total_ns;
+	__u64 cgroup_id;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 pad0;
 	char comm[TT_COMM_LEN];
 };
 
@@ -407,7 +428,7 @@ struct tt_file_io_stat {
 #endif
 TT_ASSERT_SIZE(struct tt_header, 56);
 TT_ASSERT_SIZE(struct tt_config, 72);
-TT_ASSERT_SIZE(struct tt_proc_exec, 56 + 16 + TT_PATH_LEN + TT_ARGS_LEN);
+TT_ASSERT_SIZE(struct tt_proc_exec, 56 + 16 + 2 * TT_PATH_LEN + TT_ARGS_LEN);
 TT_ASSERT_SIZE(struct tt_proc_fork, 64);
 TT_ASSERT_SIZE(struct tt_proc_exit, 72);
 TT_ASSERT_SIZE(struct tt_proc_signal, 72);

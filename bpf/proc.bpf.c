@@ -12,46 +12,38 @@ const volatile bool trace_threads = false;
 /* Argument strings longer than this are cut; the record says so. */
 #define TT_ARG_MAX 256
 
-/* execve/execveat in flight, by thread id, so a failure can be reported at exit. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct tt_proc_exec);
-} exec_pending SEC(".maps");
+/* execve/execveat in flight, by thread id: the caller's filename and argv. */
+struct exec_call {
+	struct tt_pending p;
+	struct tt_proc_exec rec;
+};
 
-/* The exec record is too large for the BPF stack: build it here. */
+TT_PENDING_MAP(exec_pending, struct exec_call, 4096);
+
+/* The pending exec is too large for the BPF stack: build it here. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct tt_proc_exec);
+	__type(value, struct exec_call);
 } exec_scratch SEC(".maps");
 
-struct signal_args {
+struct signal_call {
+	struct tt_pending p;
 	__s32 target_pid;
 	__s32 target_tid;
 	__s32 sig;
+	__u32 pad;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct signal_args);
-} signal_pending SEC(".maps");
+TT_PENDING_MAP(signal_pending, struct signal_call, 4096);
 
-struct syscall_start {
+struct syscall_call {
+	struct tt_pending p;
 	__u64 ts;
-	__u64 nr;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct syscall_start);
-} syscall_start SEC(".maps");
+TT_PENDING_MAP(syscall_start, struct syscall_call, 16384);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -60,33 +52,33 @@ struct {
 	__type(value, struct tt_syscall_stat);
 } syscall_stats SEC(".maps");
 
+/* Syscall numbers of this architecture, for the pending-call checks. */
+#if defined(__TARGET_ARCH_x86)
+#define TT_NR_EXECVE 59
+#define TT_NR_EXECVEAT 322
+#define TT_NR_KILL 62
+#define TT_NR_TKILL 200
+#define TT_NR_TGKILL 234
+#elif defined(__TARGET_ARCH_arm64)
+#define TT_NR_EXECVE 221
+#define TT_NR_EXECVEAT 281
+#define TT_NR_KILL 129
+#define TT_NR_TKILL 130
+#define TT_NR_TGKILL 131
+#else
+#error "syscall numbers of this architecture are missing"
+#endif
+
 /* ---- exec ---- */
 
-SEC("tracepoint/sched/sched_process_exec")
-int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
+/* The new image's argv, from its argument area: only when the caller's is unknown. */
+static __always_inline void read_image_args(struct tt_proc_exec *rec, struct task_struct *task)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct tt_proc_exec *rec;
-	unsigned long arg_start, arg_end, len;
-	unsigned int filename_off;
+	unsigned long arg_start = BPF_CORE_READ(task, mm, arg_start);
+	unsigned long arg_end = BPF_CORE_READ(task, mm, arg_end);
+	unsigned long len = arg_end > arg_start ? arg_end - arg_start : 0;
 
-	if (tt_cfg.failed_only || !tt_current_wanted())
-		return 0;
-	rec = tt_reserve(TT_PROC_EXEC, struct tt_proc_exec);
-	if (!rec)
-		return 0;
-	tt_fill_header(&rec->h, TT_PROC_EXEC, sizeof(*rec));
-	rec->ret = 0;
-	rec->args_flags = 0;
-	rec->pad0 = 0;
-
-	filename_off = BPF_CORE_READ(ctx, __data_loc_filename) & 0xFFFF;
-	bpf_probe_read_kernel_str(rec->filename, sizeof(rec->filename), (void *)ctx + filename_off);
-
-	/* The new image's argv is already in place in its argument area. */
-	arg_start = BPF_CORE_READ(task, mm, arg_start);
-	arg_end = BPF_CORE_READ(task, mm, arg_end);
-	len = arg_end > arg_start ? arg_end - arg_start : 0;
+	rec->args_flags |= TT_EXEC_ARGS_FROM_IMAGE;
 	if (len > TT_ARGS_LEN - 1) {
 		len = TT_ARGS_LEN - 1;
 		rec->args_flags |= TT_EXEC_ARGS_TRUNCATED;
@@ -95,8 +87,67 @@ int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (len == 0 || bpf_probe_read_user(rec->args, len, (const void *)arg_start) != 0)
 		len = 0;
 	rec->args_size = len;
+}
+
+/*
+ * A successful exec. The caller's argv waits in exec_pending under the tid
+ * that called execve: old_pid, which differs from the current tid when a
+ * thread other than the leader exec'd (de_thread() hands it the leader's
+ * pid and start time, so only the syscall is checked then).
+ */
+static __always_inline int exec_done(const char *filename, const char *interp, __u32 old_pid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct exec_call *call = bpf_map_lookup_elem(&exec_pending, &old_pid);
+	struct tt_proc_exec *rec;
+
+	if (call && ((call->p.nr != TT_NR_EXECVE && call->p.nr != TT_NR_EXECVEAT) ||
+		     (old_pid == tid && call->p.task_start != tt_current_start())))
+		call = NULL; /* not this exec's: never use it */
+	if (tt_cfg.failed_only || !tt_current_wanted())
+		goto out;
+	rec = tt_reserve(TT_PROC_EXEC, struct tt_proc_exec);
+	if (!rec)
+		goto out;
+	if (call) {
+		bpf_probe_read_kernel(rec, sizeof(*rec), &call->rec);
+	} else {
+		rec->args_flags = 0;
+		read_image_args(rec, task);
+	}
+	tt_fill_header(&rec->h, TT_PROC_EXEC, sizeof(*rec));
+	rec->ret = 0;
+	rec->pad0 = 0;
+	rec->args_flags &= TT_EXEC_ARGS_TRUNCATED | TT_EXEC_ARGS_FROM_IMAGE;
+	if (tt_read_path_tail(rec->filename, filename, false))
+		rec->args_flags |= TT_EXEC_FILENAME_TRUNCATED;
+	rec->interp[0] = '\0';
+	if (interp && interp != filename) {
+		rec->args_flags |= TT_EXEC_HAS_INTERP;
+		if (tt_read_path_tail(rec->interp, interp, false))
+			rec->args_flags |= TT_EXEC_INTERP_TRUNCATED;
+	}
 	tt_submit(rec);
+out:
+	/* Reported here: the syscall's exit finds nothing to report. */
+	bpf_map_delete_elem(&exec_pending, &old_pid);
 	return 0;
+}
+
+/* The raw tracepoint hands over the binprm: the file named and the interpreter run. */
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(handle_exec_raw, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return exec_done(BPF_CORE_READ(bprm, filename), BPF_CORE_READ(bprm, interp), old_pid);
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int handle_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	unsigned int filename_off = BPF_CORE_READ(ctx, __data_loc_filename) & 0xFFFF;
+
+	return exec_done((void *)ctx + filename_off, NULL, ctx->old_pid);
 }
 
 struct argv_walk {
@@ -133,21 +184,23 @@ static int read_one_arg(__u32 i, struct argv_walk *w)
 	return 0;
 }
 
-static __always_inline int exec_enter(const char *filename, const char *const *argv)
+static __always_inline int exec_enter(__u32 nr, const char *filename, const char *const *argv)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	__u32 zero = 0;
 	struct argv_walk walk;
+	struct exec_call *call;
 	struct tt_proc_exec *e;
 
 	if (!tt_current_wanted())
 		return 0;
-	e = bpf_map_lookup_elem(&exec_scratch, &zero);
-	if (!e)
+	call = bpf_map_lookup_elem(&exec_scratch, &zero);
+	if (!call)
 		return 0;
+	e = &call->rec;
 	e->args_flags = 0;
 	e->args_size = 0;
-	bpf_probe_read_user_str(e->filename, sizeof(e->filename), filename);
+	if (tt_read_path_tail(e->filename, filename, true))
+		e->args_flags |= TT_EXEC_FILENAME_TRUNCATED;
 
 	walk.argv = argv;
 	walk.e = e;
@@ -163,54 +216,55 @@ static __always_inline int exec_enter(const char *filename, const char *const *a
 			if (i > max_args || read_one_arg(i, &walk))
 				break;
 	}
-	bpf_map_update_elem(&exec_pending, &tid, e, BPF_ANY);
+	tt_pending_put(&exec_pending, call, nr, TT_PROC_EXEC);
 	return 0;
 }
 
-static __always_inline int exec_exit(long ret)
+/* A failed exec; successful ones were reported from sched_process_exec. */
+static __always_inline int exec_exit(__u32 nr, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct tt_proc_exec *pending, *rec;
+	struct exec_call *call = tt_pending_get(&exec_pending, nr);
+	struct tt_proc_exec *rec;
 
-	pending = bpf_map_lookup_elem(&exec_pending, &tid);
-	if (!pending)
+	if (!call)
 		return 0;
-	/* Successful execs were reported from sched_process_exec. */
 	if (ret < 0 && tt_admit(TT_PROC_EXEC)) {
 		rec = tt_reserve_raw(TT_PROC_EXEC, sizeof(*rec));
 		if (rec) {
-			bpf_probe_read_kernel(rec, sizeof(*rec), pending);
+			bpf_probe_read_kernel(rec, sizeof(*rec), &call->rec);
 			tt_fill_header(&rec->h, TT_PROC_EXEC, sizeof(*rec));
 			rec->ret = ret;
+			rec->interp[0] = '\0';
 			tt_submit(rec);
 		}
 	}
-	bpf_map_delete_elem(&exec_pending, &tid);
+	tt_pending_forget(&exec_pending);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_execve")
 int handle_execve_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return exec_enter((const char *)ctx->args[0], (const char *const *)ctx->args[1]);
+	return exec_enter(TT_NR_EXECVE, (const char *)ctx->args[0], (const char *const *)ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
 int handle_execveat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return exec_enter((const char *)ctx->args[1], (const char *const *)ctx->args[2]);
+	return exec_enter(TT_NR_EXECVEAT, (const char *)ctx->args[1], (const char *const *)ctx->args[2]);
 }
 
+/* The syscall's identity comes from the exit record, never from what entry stored. */
 SEC("tracepoint/syscalls/sys_exit_execve")
 int handle_execve_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit(ctx->ret);
+	return exec_exit((__u32)ctx->id, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int handle_execveat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit(ctx->ret);
+	return exec_exit((__u32)ctx->id, ctx->ret);
 }
 
 /* ---- fork ---- */
@@ -244,18 +298,55 @@ int BPF_PROG(handle_fork_raw, struct task_struct *parent, struct task_struct *ch
 
 /* ---- exit ---- */
 
+#define TT_SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
+
+/*
+ * Whether the exiting thread is the last of its process. The tracepoint
+ * says so itself since Linux 6.16 (group_dead); before, the count of live
+ * threads has already dropped for this one when the tracepoint fires.
+ */
+static __always_inline bool exit_group_dead(void *ctx, struct task_struct *task)
+{
+	struct trace_event_raw_sched_process_exit *tp = ctx;
+
+	if (bpf_core_type_exists(struct trace_event_raw_sched_process_exit) &&
+	    bpf_core_field_exists(tp->group_dead))
+		return BPF_CORE_READ(tp, group_dead);
+	return BPF_CORE_READ(task, signal, live.counter) == 0;
+}
+
+/*
+ * The status the parent's wait() gets (wait_task_zombie()): the group exit
+ * code once the process is flagged as exiting as a whole (exit_group, a
+ * fatal signal, or the last thread's exit, see synchronize_group_exit()),
+ * else the leader's own code.
+ */
+static __always_inline __s32 process_status(struct task_struct *task)
+{
+	if (BPF_CORE_READ(task, signal, flags) & TT_SIGNAL_GROUP_EXIT)
+		return BPF_CORE_READ(task, signal, group_exit_code);
+	return BPF_CORE_READ(task, group_leader, exit_code);
+}
+
 SEC("tracepoint/sched/sched_process_exit")
 int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *leader;
 	struct tt_proc_exit *rec;
-	__s32 exit_code;
+	bool group_dead;
+	__s32 status;
 
-	if (!trace_threads && (__u32)pid_tgid != pid_tgid >> 32)
+	/* Calls this thread never returns from (exit, a fatal signal) end here. */
+	tt_pending_forget(&exec_pending);
+	tt_pending_forget(&signal_pending);
+	tt_pending_forget(&syscall_start);
+
+	group_dead = exit_group_dead(ctx, task);
+	if (!group_dead && !trace_threads)
 		return 0;
-	exit_code = BPF_CORE_READ(task, exit_code);
-	if (tt_cfg.failed_only && exit_code == 0)
+	status = group_dead ? process_status(task) : BPF_CORE_READ(task, exit_code);
+	if (tt_cfg.failed_only && status == 0)
 		return 0;
 	if (!tt_current_wanted())
 		return 0;
@@ -263,84 +354,89 @@ int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 	if (!rec)
 		return 0;
 	tt_fill_header(&rec->h, TT_PROC_EXIT, sizeof(*rec));
-	rec->exit_code = exit_code;
-	rec->pad0 = 0;
-	rec->duration_ns = rec->h.ts_ns - BPF_CORE_READ(task, start_boottime);
+	rec->exit_code = status;
+	if (group_dead) {
+		/* The process, named as its leader is, lived as long as the leader. */
+		leader = BPF_CORE_READ(task, group_leader);
+		BPF_CORE_READ_INTO(&rec->h.comm, leader, comm);
+		rec->exit_flags = 0;
+		rec->duration_ns = rec->h.ts_ns - BPF_CORE_READ(leader, start_boottime);
+	} else {
+		rec->exit_flags = TT_EXIT_THREAD;
+		rec->duration_ns = rec->h.ts_ns - BPF_CORE_READ(task, start_boottime);
+	}
 	tt_submit(rec);
 	return 0;
 }
 
 /* ---- signals sent with kill, tkill, tgkill ---- */
 
-static __always_inline int signal_enter(__s32 target_pid, __s32 target_tid, __s32 sig)
+static __always_inline int signal_enter(__u32 nr, __s32 target_pid, __s32 target_tid, __s32 sig)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct signal_args args = { .target_pid = target_pid, .target_tid = target_tid, .sig = sig };
+	struct signal_call call = { .target_pid = target_pid, .target_tid = target_tid, .sig = sig };
 
 	if (!tt_current_wanted())
 		return 0;
-	bpf_map_update_elem(&signal_pending, &tid, &args, BPF_ANY);
+	tt_pending_put(&signal_pending, &call, nr, TT_PROC_SIGNAL);
 	return 0;
 }
 
-static __always_inline int signal_exit(long ret)
+static __always_inline int signal_exit(__u32 nr, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct signal_args *args;
+	struct signal_call *call = tt_pending_get(&signal_pending, nr);
 	struct tt_proc_signal *rec;
 
-	args = bpf_map_lookup_elem(&signal_pending, &tid);
-	if (!args)
+	if (!call)
 		return 0;
 	if (!tt_cfg.failed_only || ret < 0) {
 		rec = tt_reserve(TT_PROC_SIGNAL, struct tt_proc_signal);
 		if (rec) {
 			tt_fill_header(&rec->h, TT_PROC_SIGNAL, sizeof(*rec));
-			rec->target_pid = args->target_pid;
-			rec->target_tid = args->target_tid;
-			rec->sig = args->sig;
+			rec->target_pid = call->target_pid;
+			rec->target_tid = call->target_tid;
+			rec->sig = call->sig;
 			rec->ret = ret;
 			tt_submit(rec);
 		}
 	}
-	bpf_map_delete_elem(&signal_pending, &tid);
+	tt_pending_forget(&signal_pending);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_kill")
 int handle_kill_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return signal_enter((__s32)ctx->args[0], 0, (__s32)ctx->args[1]);
+	return signal_enter(TT_NR_KILL, (__s32)ctx->args[0], 0, (__s32)ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_kill")
 int handle_kill_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return signal_exit(ctx->ret);
+	return signal_exit((__u32)ctx->id, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_tkill")
 int handle_tkill_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return signal_enter(0, (__s32)ctx->args[0], (__s32)ctx->args[1]);
+	return signal_enter(TT_NR_TKILL, 0, (__s32)ctx->args[0], (__s32)ctx->args[1]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_tkill")
 int handle_tkill_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return signal_exit(ctx->ret);
+	return signal_exit((__u32)ctx->id, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_tgkill")
 int handle_tgkill_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return signal_enter((__s32)ctx->args[0], (__s32)ctx->args[1], (__s32)ctx->args[2]);
+	return signal_enter(TT_NR_TGKILL, (__s32)ctx->args[0], (__s32)ctx->args[1], (__s32)ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_exit_tgkill")
 int handle_tgkill_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return signal_exit(ctx->ret);
+	return signal_exit((__u32)ctx->id, ctx->ret);
 }
 
 /* ---- per-process syscall summary (--syscalls), drained by user space ---- */
@@ -348,43 +444,49 @@ int handle_tgkill_exit(struct trace_event_raw_sys_exit *ctx)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int handle_sys_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_start start;
+	struct syscall_call call;
 
 	if (!tt_current_wanted())
 		return 0;
-	start.ts = bpf_ktime_get_boot_ns();
-	start.nr = ctx->id;
-	bpf_map_update_elem(&syscall_start, &tid, &start, BPF_ANY);
+	call.ts = bpf_ktime_get_boot_ns();
+	tt_pending_put(&syscall_start, &call, (__u32)ctx->id, TT_PROC_SYSCALLS);
 	return 0;
 }
 
+/*
+ * Syscalls that never return (exit, exit_group) are not counted: their
+ * entries are dropped when the thread exits.
+ */
 SEC("tracepoint/raw_syscalls/sys_exit")
 int handle_sys_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct syscall_start *start;
+	struct task_struct *task;
+	struct syscall_call *call;
 	struct tt_syscall_stat *stat;
+	struct tt_syscall_stat fresh = {};
 	struct tt_syscall_key key;
-	__u64 elapsed;
+	__u64 pid_tgid, elapsed;
 	long ret = ctx->ret;
 
-	start = bpf_map_lookup_elem(&syscall_start, &tid);
-	if (!start)
+	call = tt_pending_get(&syscall_start, (__u32)ctx->id);
+	if (!call)
 		return 0;
-	key.pid = pid_tgid >> 32;
-	key.nr = start->nr;
-	elapsed = bpf_ktime_get_boot_ns() - start->ts;
-	bpf_map_delete_elem(&syscall_start, &tid);
+	elapsed = bpf_ktime_get_boot_ns() - call->ts;
+	tt_pending_forget(&syscall_start);
 
+	pid_tgid = bpf_get_current_pid_tgid();
+	key.pid = pid_tgid >> 32;
+	key.nr = (__u32)ctx->id;
 	stat = bpf_map_lookup_elem(&syscall_stats, &key);
 	if (!stat) {
-		struct tt_syscall_stat fresh = {};
-
+		/* The first call of this syscall in the interval names the process. */
+		task = (struct task_struct *)bpf_get_current_task();
+		fresh.cgroup_id = bpf_get_current_cgroup_id();
+		fresh.tid = (__u32)pid_tgid;
+		fresh.ppid = BPF_CORE_READ(task, real_parent, tgid);
+		fresh.uid = (__u32)bpf_get_current_uid_gid();
 		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
-		bpf_map_update_elem(&syscall_stats, &key, &fresh, BPF_NOEXIST);
-		stat = bpf_map_lookup_elem(&syscall_stats, &key);
+		stat = tt_summary_entry(&syscall_stats, &key, &fresh, TT_PROC_SYSCALLS);
 		if (!stat)
 			return 0;
 	}

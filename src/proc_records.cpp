@@ -22,6 +22,13 @@ void describe_exec(const void* data, const DecodeOptions& options, RecordSink& s
 {
     const auto& r = *static_cast<const tt_proc_exec*>(data);
     sink.str("filename", kernel_string(r.filename, sizeof(r.filename)));
+    sink.boolean("filename_truncated", (r.args_flags & TT_EXEC_FILENAME_TRUNCATED) != 0);
+    // The program the kernel ran for it: a script's #! interpreter.
+    if (r.args_flags & TT_EXEC_HAS_INTERP)
+        sink.str("interpreter", kernel_string(r.interp, sizeof(r.interp)));
+    else
+        sink.null("interpreter");
+    sink.boolean("interpreter_truncated", (r.args_flags & TT_EXEC_INTERP_TRUNCATED) != 0);
 
     // argv as the kernel saw it: NUL-separated strings.
     size_t size = r.args_size < sizeof(r.args) ? r.args_size : sizeof(r.args);
@@ -43,6 +50,9 @@ void describe_exec(const void* data, const DecodeOptions& options, RecordSink& s
     }
     sink.end_array();
     sink.boolean("args_truncated", truncated);
+    // Normally the caller's argv; the new image's when the exec was already
+    // under way as tracing began.
+    sink.name("args_source", (r.args_flags & TT_EXEC_ARGS_FROM_IMAGE) ? "image" : "caller");
     sink.i64("ret", r.ret);
     error_field(sink, r.ret);
 }
@@ -64,6 +74,9 @@ void describe_exit(const void* data, const DecodeOptions&, RecordSink& sink)
     signal_field(sink, "signal", r.exit_code & 0x7f);
     sink.boolean("core_dumped", (r.exit_code & 0x80) != 0);
     sink.u64("duration_ns", r.duration_ns);
+    // "process": the last thread left, and this is what the parent's wait()
+    // sees. "thread" (--threads only): one thread left, the process lives on.
+    sink.name("scope", (r.exit_flags & TT_EXIT_THREAD) ? "thread" : "process");
 }
 
 void describe_signal(const void* data, const DecodeOptions&, RecordSink& sink)

@@ -14,7 +14,10 @@ namespace live {
 
 std::string binary()
 {
-    return TAPIO_BINARY;
+    // TAPIO_TEST_BINARY runs the suite against another build (an older one,
+    // to show a new test fails without its fix).
+    const char* other = getenv("TAPIO_TEST_BINARY");
+    return other && *other ? other : TAPIO_BINARY;
 }
 
 std::string unique(const std::string& prefix)
@@ -113,7 +116,7 @@ Captured capture(const std::vector<std::string>& argv, const std::vector<std::st
     return c;
 }
 
-Tracer::Tracer(std::vector<std::string> args, bool json)
+Tracer::Tracer(std::vector<std::string> args, bool json, std::vector<std::string> env)
 {
     std::vector<std::string> argv = {binary()};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -124,13 +127,19 @@ Tracer::Tracer(std::vector<std::string> args, bool json)
     if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
         throw std::runtime_error("pipe");
     auto cargs = to_argv(argv);
+    // The environment is built before fork(): the child only execs.
+    std::vector<std::string> env_all;
+    for (char** e = environ; *e; ++e)
+        env_all.emplace_back(*e);
+    env_all.insert(env_all.end(), env.begin(), env.end());
+    auto envp = to_argv(env_all);
     pid_ = fork();
     if (pid_ == 0) {
         dup2(out[1], 1);
         dup2(err[1], 2);
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
-        execv(cargs[0], cargs.data());
+        execve(cargs[0], cargs.data(), envp.data());
         _exit(127);
     }
     close(out[1]);

@@ -28,7 +28,8 @@ struct Exit {
 // A running `tapio-trace <args> --json -v`.
 class Tracer {
 public:
-    explicit Tracer(std::vector<std::string> args, bool json = true);
+    // env: extra NAME=VALUE pairs for the tracer (TAPIO_MAP_ENTRIES=4).
+    explicit Tracer(std::vector<std::string> args, bool json = true, std::vector<std::string> env = {});
     ~Tracer();
     Tracer(const Tracer&) = delete;
     Tracer& operator=(const Tracer&) = delete;

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Workloads that know exactly what they did, for the live ground-truth tests.
+// Each scenario does one thing the kernel reports in a way that is easy to
+// get wrong (a main thread that leaves first, a thread that execs, ...).
+//
+//   tt_workload main-first CODE MS     main pthread_exit()s; a thread exit(CODE)s MS later
+//   tt_workload main-first-return MS   main pthread_exit()s; the last thread returns MS later
+//   tt_workload thread-exit-group CODE a thread calls exit_group(CODE) while main waits
+//   tt_workload thread-exec PATH ARG.. a thread (not main) execs PATH with ARGs (argv[0] = PATH)
+//   tt_workload sleepers N MS          N threads sleep MS at once, then everybody exits 0
+//   tt_workload short-threads N        N threads that each make a few syscalls and exit, one by one
+//   tt_workload getppid N              N getppid() calls, then exit 0
+//   tt_workload spawn CODE             posix_spawn()s `/bin/sh -c "exit CODE"`, exits with its code
+//   tt_workload vfork CODE             vfork()s; the child _exit(CODE)s; exits with the child's code
+//   tt_workload fexecve PATH ARG..     fexecve() of PATH opened O_RDONLY
+//   tt_workload execveat-empty PATH ARG.. execveat(fd, "", ..., AT_EMPTY_PATH)
+//   tt_workload syscalls-mix MS        for MS, loops over a set of distinct cheap syscalls
+#include <fcntl.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+void sleep_ms(long ms)
+{
+    timespec ts{ms / 1000, (ms % 1000) * 1000000};
+    while (nanosleep(&ts, &ts) != 0) {
+    }
+}
+
+struct ExitArgs {
+    int code;
+    long ms;
+};
+
+void* exit_later(void* p)
+{
+    auto* a = static_cast<ExitArgs*>(p);
+    sleep_ms(a->ms);
+    exit(a->code);
+}
+
+void* return_later(void* p)
+{
+    sleep_ms(static_cast<ExitArgs*>(p)->ms);
+    return nullptr;
+}
+
+void* exit_group_now(void* p)
+{
+    syscall(SYS_exit_group, static_cast<ExitArgs*>(p)->code);
+    return nullptr;
+}
+
+char** exec_argv;
+
+void* exec_from_thread(void*)
+{
+    execv(exec_argv[0], exec_argv);
+    _exit(126);
+}
+
+void* sleeper(void* p)
+{
+    sleep_ms(*static_cast<long*>(p));
+    return nullptr;
+}
+
+void* few_syscalls(void*)
+{
+    for (int i = 0; i < 3; ++i)
+        syscall(SYS_getppid);
+    return nullptr;
+}
+
+void start(void* (*fn)(void*), void* arg)
+{
+    pthread_t t;
+    if (pthread_create(&t, nullptr, fn, arg) != 0) {
+        perror("pthread_create");
+        _exit(120);
+    }
+    pthread_detach(t);
+}
+
+int usage()
+{
+    fprintf(stderr, "tt_workload: bad arguments (see the comment at the top of tt_workload.cpp)\n");
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2)
+        return usage();
+    std::string what = argv[1];
+    static ExitArgs args{};
+    if (what == "main-first" && argc == 4) {
+        args = {atoi(argv[2]), atol(argv[3])};
+        start(exit_later, &args);
+        pthread_exit(nullptr);
+    }
+    if (what == "main-first-return" && argc == 3) {
+        args = {0, atol(argv[2])};
+        start(return_later, &args);
+        pthread_exit(nullptr);
+    }
+    if (what == "thread-exit-group" && argc == 3) {
+        args = {atoi(argv[2]), 0};
+        start(exit_group_now, &args);
+        for (;;)
+            pause();
+    }
+    if (what == "thread-exec" && argc >= 3) {
+        exec_argv = argv + 2;
+        start(exec_from_thread, nullptr);
+        for (;;)
+            pause();
+    }
+    if (what == "sleepers" && argc == 4) {
+        int n = atoi(argv[2]);
+        static long ms = atol(argv[3]);
+        std::vector<pthread_t> threads(static_cast<size_t>(n));
+        for (auto& t : threads)
+            pthread_create(&t, nullptr, sleeper, &ms);
+        for (auto& t : threads)
+            pthread_join(t, nullptr);
+        return 0;
+    }
+    if (what == "short-threads" && argc == 3) {
+        int n = atoi(argv[2]);
+        for (int i = 0; i < n; ++i) {
+            pthread_t t;
+            pthread_create(&t, nullptr, few_syscalls, nullptr);
+            pthread_join(t, nullptr);
+        }
+        return 0;
+    }
+    if (what == "getppid" && argc == 3) {
+        long n = atol(argv[2]);
+        for (long i = 0; i < n; ++i)
+            syscall(SYS_getppid);
+        return 0;
+    }
+    if (what == "spawn" && argc == 3) {
+        std::string cmd = std::string("exit ") + argv[2];
+        char* child_argv[] = {const_cast<char*>("sh"), const_cast<char*>("-c"), cmd.data(), nullptr};
+        pid_t pid;
+        if (posix_spawn(&pid, "/bin/sh", nullptr, nullptr, child_argv, environ) != 0)
+            return 121;
+        printf("%d\n", pid);
+        fflush(stdout);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 122;
+    }
+    if (what == "vfork" && argc == 3) {
+        int code = atoi(argv[2]);
+        pid_t pid = vfork();
+        if (pid == 0)
+            _exit(code);
+        printf("%d\n", pid);
+        fflush(stdout);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 122;
+    }
+    if ((what == "fexecve" || what == "execveat-empty") && argc >= 3) {
+        int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return 123;
+        if (what == "fexecve")
+            fexecve(fd, argv + 2, environ);
+        else
+            syscall(SYS_execveat, fd, "", argv + 2, environ, AT_EMPTY_PATH);
+        return 124;
+    }
+    if (what == "syscalls-mix" && argc == 3) {
+        timespec begin{}, now{};
+        clock_gettime(CLOCK_MONOTONIC, &begin);
+        long ms = atol(argv[2]);
+        do {
+            for (int i = 0; i < 50; ++i) {
+                syscall(SYS_getppid);
+                syscall(SYS_getuid);
+                syscall(SYS_getgid);
+                syscall(SYS_geteuid);
+                syscall(SYS_getegid);
+                syscall(SYS_getpgrp);
+                syscall(SYS_gettid);
+                syscall(SYS_umask, 022);
+            }
+            clock_gettime(CLOCK_MONOTONIC, &now);
+        } while ((now.tv_sec - begin.tv_sec) * 1000 + (now.tv_nsec - begin.tv_nsec) / 1000000 < ms);
+        return 0;
+    }
+    return usage();
+}
