@@ -14,21 +14,18 @@ const volatile __u64 min_size = 1 << 20;
 
 #define TT_MAX_ERRNO 4095
 
-struct reclaim_start {
+struct reclaim_call {
+	struct tt_pending p;
 	__u64 ts;
-	__u32 scope;
 	__s32 order;
+	__u32 pad;
 };
 
-/* Reclaim in progress, by thread id. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct reclaim_start);
-} reclaim_start SEC(".maps");
+/* Reclaim in progress, by thread id; the pending call id is the scope. */
+TT_PENDING_MAP(reclaim_start, struct reclaim_call, 4096);
 
 struct alloc_args {
+	struct tt_pending p;
 	__u64 size;
 	__u64 addr;
 	__u64 old_addr;
@@ -38,12 +35,7 @@ struct alloc_args {
 };
 
 /* Large mmap/munmap/brk/mremap calls in flight, by thread id. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);
-	__type(value, struct alloc_args);
-} alloc_pending SEC(".maps");
+TT_PENDING_MAP(alloc_pending, struct alloc_args, 4096);
 
 /*
  * The id of the current task's memory cgroup in the hierarchy that holds the
@@ -145,37 +137,29 @@ int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
 
 static __always_inline int reclaim_begin(__u32 scope, __s32 order)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct reclaim_start start = { .scope = scope, .order = order };
+	struct reclaim_call call = { .order = order };
 
 	/* A stall is not a failed operation. */
 	if (tt_cfg.failed_only || !tt_current_wanted())
 		return 0;
-	start.ts = bpf_ktime_get_boot_ns();
-	bpf_map_update_elem(&reclaim_start, &tid, &start, BPF_ANY);
+	call.ts = bpf_ktime_get_boot_ns();
+	tt_pending_put(&reclaim_start, &call, scope, TT_MEM_RECLAIM);
 	return 0;
 }
 
 static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct reclaim_start *start;
+	/* An end without its begin (attached mid-stall) finds nothing. */
+	struct reclaim_call *call = tt_pending_get(&reclaim_start, scope);
 	struct tt_mem_reclaim *rec;
-	__u64 now, duration;
+	__u64 duration;
 	__s32 order;
 
-	start = bpf_map_lookup_elem(&reclaim_start, &tid);
-	if (!start)
+	if (!call)
 		return 0;
-	if (start->scope != scope) {
-		/* An end without its begin (attached mid-stall): drop it. */
-		bpf_map_delete_elem(&reclaim_start, &tid);
-		return 0;
-	}
-	now = bpf_ktime_get_boot_ns();
-	duration = now - start->ts;
-	order = start->order;
-	bpf_map_delete_elem(&reclaim_start, &tid);
+	duration = bpf_ktime_get_boot_ns() - call->ts;
+	order = call->order;
+	tt_pending_forget(&reclaim_start);
 	if (duration < min_latency_ns)
 		return 0;
 	rec = tt_reserve(TT_MEM_RECLAIM, struct tt_mem_reclaim);
@@ -217,41 +201,36 @@ int handle_memcg_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end
 
 /* ---- large mmap, munmap, brk, mremap ---- */
 
-static __always_inline int alloc_enter(struct alloc_args *args)
+static __always_inline int alloc_enter(__u32 nr, struct alloc_args *args)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
 	/* Size first: it rejects nearly every call before any other work. */
 	if (args->size < min_size && args->old_size < min_size)
 		return 0;
 	if (!tt_current_wanted())
 		return 0;
-	bpf_map_update_elem(&alloc_pending, &tid, args, BPF_ANY);
+	tt_pending_put(&alloc_pending, args, nr, TT_MEM_ALLOC);
 	return 0;
 }
 
-static __always_inline int alloc_exit(__u32 op, long ret)
+/* nr: the syscall, from the exit record. */
+static __always_inline int alloc_exit(__u32 nr, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct alloc_args *args;
 	struct tt_mem_alloc *rec;
 	__u64 size, addr, old_addr, old_size;
-	__u32 flags;
+	__u32 op, flags;
 	bool failed;
 
-	args = bpf_map_lookup_elem(&alloc_pending, &tid);
+	args = tt_pending_get(&alloc_pending, nr);
 	if (!args)
 		return 0;
-	if (args->op != op) {
-		bpf_map_delete_elem(&alloc_pending, &tid);
-		return 0;
-	}
 	/* Copied out: the slot is freed before the record is built. */
 	size = args->size;
 	addr = args->addr;
 	old_addr = args->old_addr;
 	old_size = args->old_size;
 	flags = args->flags;
+	op = args->op;
 	if (op == TT_ALLOC_BRK) {
 		/* brk returns the break in effect: the old one when it failed. */
 		__u64 wanted = flags & TT_ALLOC_SHRINK ? addr - size : addr + size;
@@ -261,7 +240,7 @@ static __always_inline int alloc_exit(__u32 op, long ret)
 	} else {
 		failed = ret < 0 && ret >= -TT_MAX_ERRNO;
 	}
-	bpf_map_delete_elem(&alloc_pending, &tid);
+	tt_pending_forget(&alloc_pending);
 	if (tt_cfg.failed_only && !failed)
 		return 0;
 	rec = tt_reserve(TT_MEM_ALLOC, struct tt_mem_alloc);
@@ -290,13 +269,13 @@ int handle_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 		.size = ctx->args[1],
 	};
 
-	return alloc_enter(&args);
+	return alloc_enter((__u32)ctx->id, &args);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int handle_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return alloc_exit(TT_ALLOC_MMAP, ctx->ret);
+	return alloc_exit((__u32)ctx->id, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_munmap")
@@ -308,13 +287,13 @@ int handle_munmap_enter(struct trace_event_raw_sys_enter *ctx)
 		.size = ctx->args[1],
 	};
 
-	return alloc_enter(&args);
+	return alloc_enter((__u32)ctx->id, &args);
 }
 
 SEC("tracepoint/syscalls/sys_exit_munmap")
 int handle_munmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return alloc_exit(TT_ALLOC_MUNMAP, ctx->ret);
+	return alloc_exit((__u32)ctx->id, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_brk")
@@ -336,13 +315,13 @@ int handle_brk_enter(struct trace_event_raw_sys_enter *ctx)
 		args.size = old_brk - new_brk;
 		args.flags = TT_ALLOC_SHRINK;
 	}
-	return alloc_enter(&args);
+	return alloc_enter((__u32)ctx->id, &args);
 }
 
 SEC("tracepoint/syscalls/sys_exit_brk")
 int handle_brk_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return alloc_exit(TT_ALLOC_BRK, ctx->ret);
+	return alloc_exit((__u32)ctx->id, ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mremap")
@@ -356,11 +335,21 @@ int handle_mremap_enter(struct trace_event_raw_sys_enter *ctx)
 		.size = ctx->args[2],
 	};
 
-	return alloc_enter(&args);
+	return alloc_enter((__u32)ctx->id, &args);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mremap")
 int handle_mremap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return alloc_exit(TT_ALLOC_MREMAP, ctx->ret);
+	return alloc_exit((__u32)ctx->id, ctx->ret);
+}
+
+/* ---- thread exit: calls it never returned from leave nothing behind ---- */
+
+SEC("raw_tp/sched_process_exit")
+int handle_thread_exit_raw(void *ctx)
+{
+	tt_pending_forget(&reclaim_start);
+	tt_pending_forget(&alloc_pending);
+	return 0;
 }

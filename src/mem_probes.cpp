@@ -48,6 +48,8 @@ public:
             {"syscalls:sys_exit_brk", {"handle_brk_exit"}},
             {"syscalls:sys_enter_mremap", {"handle_mremap_enter"}},
             {"syscalls:sys_exit_mremap", {"handle_mremap_exit"}},
+            // Cleans the pending maps of threads that leave mid-call.
+            {"sched:sched_process_exit", {"handle_thread_exit_raw"}},
         };
     }
 
