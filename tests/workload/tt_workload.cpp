@@ -15,6 +15,8 @@
 //   tt_workload fexecve PATH ARG..     fexecve() of PATH opened O_RDONLY
 //   tt_workload execveat-empty PATH ARG.. execveat(fd, "", ..., AT_EMPTY_PATH)
 //   tt_workload syscalls-mix MS        for MS, loops over a set of distinct cheap syscalls
+//   tt_workload fork-at PID            forks a child that gets pid PID (through ns_last_pid), prints
+//                                      its pid; the child makes one getppid() and exits 0
 #include <fcntl.h>
 #include <pthread.h>
 #include <spawn.h>
@@ -207,6 +209,28 @@ int main(int argc, char** argv)
             clock_gettime(CLOCK_MONOTONIC, &now);
         } while ((now.tv_sec - begin.tv_sec) * 1000 + (now.tv_nsec - begin.tv_nsec) / 1000000 < ms);
         return 0;
+    }
+    if (what == "fork-at" && argc == 3) {
+        long want = atol(argv[2]);
+        for (int attempt = 0; attempt < 20; ++attempt) {
+            FILE* f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+            if (!f)
+                return 125;
+            fprintf(f, "%ld", want - 1);
+            fclose(f);
+            pid_t pid = fork();
+            if (pid == 0) {
+                syscall(SYS_getppid);
+                _exit(0);
+            }
+            int status = 0;
+            waitpid(pid, &status, 0);
+            if (pid == want) {
+                printf("%d\n", pid);
+                return 0;
+            }
+        }
+        return 126;  // another process kept taking the pid
     }
     return usage();
 }
