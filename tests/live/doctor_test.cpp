@@ -37,7 +37,7 @@ TEST_CASE("doctor --json: host facts, every hook, exit 0 on this kernel")
     for (const auto& r : records)
         if (r["type"] == "doctor.hook" && r["state"] == "attached")
             attached.insert(r["hook"].get<std::string>() + "/" + r["how"].get<std::string>());
-    CHECK(attached.count("sched:sched_process_exec/tracepoint"));
+    CHECK(attached.count("sched:sched_process_exec/raw_tracepoint"));
     CHECK(attached.count("sched:sched_process_fork/raw_tracepoint"));
     CHECK(attached.count("syscalls:sys_exit_execve/tracepoint"));
     // Hooks of optional features (--syscalls) are checked too.
@@ -127,6 +127,48 @@ TEST_CASE("a missing hook degrades that feature only, and says why")
         CHECK(sink.types[i] != "proc.exit");
         exec_seen |= sink.types[i] == "proc.exec" && sink.pids[i] == static_cast<uint32_t>(child);
     }
+    CHECK(exec_seen);
+}
+
+namespace {
+
+// The real host, except that raw tracepoint programs are not supported.
+struct KernelWithoutRawTp final : tapio::HostFeatures {
+    tapio::SystemFeatures real;
+    bool has_vmlinux_btf() override { return real.has_vmlinux_btf(); }
+    bool btf_has_type(std::string_view n) override { return real.btf_has_type(n); }
+    bool tracepoint_exists(std::string_view c, std::string_view n) override { return real.tracepoint_exists(c, n); }
+    std::optional<std::string> tracefs_problem() override { return real.tracefs_problem(); }
+    bool prog_type_supported(bpf_prog_type t) override
+    {
+        return t != BPF_PROG_TYPE_RAW_TRACEPOINT && real.prog_type_supported(t);
+    }
+    bool tracing_loadable(bpf_attach_type t, std::string_view n) override { return real.tracing_loadable(t, n); }
+};
+
+}  // namespace
+
+TEST_CASE("exec falls back to the plain tracepoint without raw tracepoints, and execs are still reported")
+{
+    KernelWithoutRawTp kernel;
+    tapio::Config config;
+    config.areas = {tapio::Area::proc};
+    tapio::Collector collector(config, &kernel);
+    REQUIRE_NOTHROW(collector.start());
+    std::string how;
+    for (const auto& hook : collector.health().hooks)
+        if (hook.hook == "sched:sched_process_exec" && hook.state == tapio::HookState::attached)
+            how = hook.how;
+    CHECK(how == "tracepoint");
+    pid_t child = spawn({"/bin/true", "fallback"});
+    wait_pid(child);
+    Collect sink;
+    tapio::RunLimits limits;
+    limits.duration = std::chrono::milliseconds(300);
+    collector.run(sink, limits);
+    bool exec_seen = false;
+    for (size_t i = 0; i < sink.types.size(); ++i)
+        exec_seen |= sink.types[i] == "proc.exec" && sink.pids[i] == static_cast<uint32_t>(child);
     CHECK(exec_seen);
 }
 
