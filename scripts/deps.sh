@@ -9,6 +9,9 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev
   # live tests: network namespaces and packet filters
   iproute2 nftables
+  # live tests: strace as ground truth, and the git in its workload (tar,
+  # gzip and gcc are already there: essential, and g++'s dependency)
+  strace git
 )
 if [ "${1:-}" = "--bench" ]; then
   # peers the benchmark compares against
