@@ -738,13 +738,16 @@ rm -r out
 printf '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n' > hello.c
 gcc -O1 -o hello hello.c
 ./hello > /dev/null
-# git: init, add, commit (lock files renamed into place), and a repack with
-# threads
+# git: init, add, commit (lock files renamed into place), grep, repack
 git init -q repo
 cd repo
 cp ../hello.c .
 git add hello.c
-git commit -q -m init
+for n in 1 2 3 4 5 6; do echo "hi $n" > "f$n.txt"; done
+git add .
+git commit -q -m more
+# git grep opens the files from two threads of one process
+git grep --threads=2 -e hi > /dev/null
 git -c pack.threads=2 repack -q -a -d
 cd ..
 # a PATH search that fails everywhere
@@ -891,6 +894,7 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
     std::map<long long, std::vector<Op>> by_strace;
     std::map<long long, std::vector<Op>> by_tapio;
     std::map<long long, std::string> comm;
+    std::map<long long, long long> tgid;
     for (const auto& c : run.calls)
         by_strace[c.tid].push_back(op_from_call(c));
     size_t excluded = 0;
@@ -909,6 +913,7 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
             continue;
         long long tid = r["tid"].get<long long>();
         comm.emplace(tid, r.value("comm", ""));
+        tgid.emplace(tid, r["pid"].get<long long>());
         by_tapio[tid].push_back(*op);
     }
 
@@ -970,13 +975,18 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
         CHECK_MESSAGE(per_kind[k] > 0, "no " << k << " operation was compared");
     CHECK(failed_execs >= 3);
     CHECK(by_strace.size() >= 20);
+    size_t non_leaders = 0;  // threads other than their process's first
+    for (const auto& [tid, pid] : tgid)
+        non_leaders += tid != pid && !by_strace[tid].empty();
+    CHECK_MESSAGE(non_leaders >= 1, "no operation of a non-leader thread was compared");
 
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    MESSAGE("compared " << compared << " operations in " << by_strace.size() << " threads (" << per_kind["exec"]
-                        << " exec, " << failed_execs << " of them failed, " << per_kind["open"] << " open, "
-                        << per_kind["unlink"] << " unlink, " << per_kind["rmdir"] << " rmdir, " << per_kind["mkdir"]
-                        << " mkdir, " << per_kind["rename"] << " rename, " << per_kind["signal"] << " signal); "
-                        << excluded << " records of strace itself left out; " << seconds << " s");
+    MESSAGE("compared " << compared << " operations in " << by_strace.size() << " threads (" << non_leaders
+                        << " not a process's first) (" << per_kind["exec"] << " exec, " << failed_execs
+                        << " of them failed, " << per_kind["open"] << " open, " << per_kind["unlink"] << " unlink, "
+                        << per_kind["rmdir"] << " rmdir, " << per_kind["mkdir"] << " mkdir, " << per_kind["rename"]
+                        << " rename, " << per_kind["signal"] << " signal); " << excluded
+                        << " records of strace itself left out; " << seconds << " s");
     for (const auto& u : scripts.used)
         MESSAGE("known defect excused (ScriptArgsException, proc.exec args of a #! script): " << u);
 
