@@ -127,6 +127,24 @@ std::string render(const Op& op)
     return o.str();
 }
 
+// A strace -xx line with its printable \xHH escapes decoded, for people.
+std::string readable(const std::string& line)
+{
+    std::string out;
+    for (size_t i = 0; i < line.size(); ++i) {
+        if (line.compare(i, 2, "\\x") == 0 && i + 4 <= line.size() && isxdigit(line[i + 2]) && isxdigit(line[i + 3])) {
+            int c = std::stoi(line.substr(i + 2, 2), nullptr, 16);
+            if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+                out += static_cast<char>(c);
+                i += 3;
+                continue;
+            }
+        }
+        out += line[i];
+    }
+    return out;
+}
+
 // errno names both ways: strace prints names, tapio-trace names and numbers.
 long long errno_from_name(const std::string& name)
 {
@@ -939,9 +957,17 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
         }
         if (why.empty() && s.size() == t.size())
             continue;
-        if (why.empty())
-            why = i < s.size() ? "tapio-trace is missing operations strace saw"
-                               : "tapio-trace reports operations strace did not see";
+        if (why.empty()) {
+            why = i < s.size() ? "tapio-trace is missing an operation strace saw"
+                               : "tapio-trace reports an operation strace did not see";
+        } else {
+            // One lost or one extra operation, rather than a wrong field?
+            ScriptArgsException scratch;
+            if (i + 1 < s.size() && difference(s[i + 1], t[i], scratch).empty())
+                why = "tapio-trace is missing an operation strace saw";
+            else if (i + 1 < t.size() && difference(s[i], t[i + 1], scratch).empty())
+                why = "tapio-trace reports an operation strace did not see";
+        }
         ++threads_failed;
         std::ostringstream report;
         report << "thread " << tid << " (" << comm[tid] << "): " << why << " at operation " << i + 1 << " (strace "
@@ -955,7 +981,7 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
                 report << (k == i ? "  > " : "    ") << "tapio   " << render(t[k]) << "\n";
         }
         if (i < s.size())
-            report << "  strace line:   " << s[i].source << "\n";
+            report << "  strace line:   " << readable(s[i].source) << "\n";
         if (i < t.size())
             report << "  tapio record:  " << t[i].source << "\n";
         FAIL_CHECK(report.str());
