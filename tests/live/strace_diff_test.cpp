@@ -74,12 +74,14 @@ const char* kind_name(Kind k)
 
 struct Op {
     Kind kind = Kind::open;
-    std::string path;               // exec: filename; rename: the old name
-    std::string new_path;           // rename
-    std::vector<std::string> args;  // exec: argv
-    bool args_truncated = false;    // tapio-trace only: argv cut at --max-args or 2 KiB (documented)
-    long long flags = 0;            // open, rename
-    long long mode = -1;            // open (with O_CREAT or O_TMPFILE), mkdir; -1 when not shown
+    std::string path;                 // exec: filename; rename: the old name
+    std::string new_path;             // rename
+    std::vector<std::string> args;    // exec: argv
+    bool args_truncated = false;      // tapio-trace only: argv cut at --max-args or 2 KiB (documented)
+    bool path_truncated = false;      // tapio-trace only: path_truncated
+    bool new_path_truncated = false;  // tapio-trace only: new_path_truncated
+    long long flags = 0;              // open, rename
+    long long mode = -1;              // open (with O_CREAT or O_TMPFILE), mkdir; -1 when not shown
     long long target_pid = 0, target_tid = 0, sig = 0;  // signal
     long long ret = 0;                                  // fd, 0, or -errno
     std::string error;                                  // errno name when ret < 0
@@ -400,7 +402,10 @@ std::vector<Call> parse_strace(const std::string& file)
         size_t sp = line.find(' ');
         REQUIRE_MESSAGE(sp != std::string::npos, "strace line without a thread id: " << line);
         long long tid = std::stoll(line.substr(0, sp));
-        std::string text = line.substr(sp + 1);
+        // strace pads the thread id to a fixed width: "1757  execve(...".
+        size_t start = line.find_first_not_of(' ', sp);
+        REQUIRE_MESSAGE(start != std::string::npos, "strace line without a call: " << line);
+        std::string text = line.substr(start);
         if (text.rfind("+++", 0) == 0 || text.rfind("---", 0) == 0)
             continue;  // exit and signal notes (mostly silenced by -qq)
         if (text.size() >= unfinished_tag.size() &&
@@ -420,7 +425,7 @@ std::vector<Call> parse_strace(const std::string& file)
         try {
             calls.push_back(parse_call(tid, text));
         } catch (const std::exception& e) {
-            FAIL("cannot parse the strace line (" << e.what() << "): " << line);
+            FAIL("cannot parse the strace line (" << std::string(e.what()) << "): " << line);
         }
     }
     for (const auto& [tid, text] : unfinished)
@@ -588,6 +593,8 @@ std::optional<Op> op_from_record(const json& r)
         op.error = r.value("error", "");
         op.ret = op.error.empty() ? 0 : -errno_from_name(op.error);
     };
+    op.path_truncated = r.value("path_truncated", false);
+    op.new_path_truncated = r.value("new_path_truncated", false);
     if (type == "proc.exec") {
         op.kind = Kind::exec;
         op.path = r.at("filename").get<std::string>();
@@ -683,14 +690,52 @@ struct ScriptArgsException {
     }
 };
 
-// Why two operations differ, or "" when they agree.
-std::string difference(const Op& s, const Op& t, ScriptArgsException& scripts)
+// The second known defect being fixed in parallel: a path as passed
+// (file.open/unlink/rmdir/mkdir/rename `path`, `new_path`) longer than the
+// 255 bytes a record holds comes out as its first 255 bytes, with no
+// `path_truncated`; the README promises the path cut at the front (its end
+// kept) and marked. Accepted only in exactly that form: the first 255 bytes of
+// strace's path, unmarked. Remove this once long paths follow the README.
+struct LongPathException {
+    static constexpr size_t kept = 255;
+    std::vector<std::string> used;
+
+    bool excuses(const std::string& strace, const std::string& tapio, bool marked)
+    {
+        if (marked || strace.size() <= kept || tapio != strace.substr(0, kept))
+            return false;
+        used.push_back(std::to_string(strace.size()) + "-byte path reported as its first " + std::to_string(kept) +
+                       " bytes, unmarked: " + quoted(strace.substr(0, 40)) + "...");
+        return true;
+    }
+};
+
+// A path as passed: equal, or cut as the README says ("cut at the front and
+// marked *_truncated": the end of strace's path, at most 255 bytes, marked).
+bool same_path(const std::string& strace, const std::string& tapio, bool marked, LongPathException& long_paths)
 {
+    if (strace == tapio && !marked)
+        return true;
+    if (marked && strace.size() > tapio.size() && !tapio.empty() && tapio.size() <= LongPathException::kept &&
+        strace.compare(strace.size() - tapio.size(), tapio.size(), tapio) == 0)
+        return true;
+    return long_paths.excuses(strace, tapio, marked);
+}
+
+struct Exceptions {
+    ScriptArgsException scripts;
+    LongPathException long_paths;
+};
+
+// Why two operations differ, or "" when they agree.
+std::string difference(const Op& s, const Op& t, Exceptions& known)
+{
+    ScriptArgsException& scripts = known.scripts;
     if (s.kind != t.kind)
         return "a different operation";
-    if (s.path != t.path)
+    if (s.kind == Kind::exec ? s.path != t.path : !same_path(s.path, t.path, t.path_truncated, known.long_paths))
         return s.kind == Kind::exec ? "filename differs" : "path differs";
-    if (s.new_path != t.new_path)
+    if (!same_path(s.new_path, t.new_path, t.new_path_truncated, known.long_paths))
         return "new_path differs";
     if (s.ret != t.ret)
         return "result differs";
@@ -745,6 +790,11 @@ cd "$1"
 mkdir tree tree/sub
 echo one > tree/a.txt
 echo two > tree/sub/b.txt
+# and a file deeper than tapio-trace's 255-byte paths (dash opens it by its
+# whole relative path; tar -x makes its directory and file that way too)
+D=$(printf '%0100d' 0)
+mkdir -p "tree/$D/$D/$D"
+echo deep > "tree/$D/$D/$D/f.txt"
 tar -czf t.tgz tree
 mkdir out
 tar -xzf t.tgz -C out
@@ -752,8 +802,8 @@ mv out/tree/a.txt out/tree/c.txt
 rm out/tree/sub/b.txt
 rmdir out/tree/sub
 rm -r out
-# a small compile: cc1, as, collect2 and ld, as, ld found through PATH
-printf '#include <stdio.h>\nint main(void) { puts("hi"); return 0; }\n' > hello.c
+# a small compile (cc1, as, collect2, ld; as found through PATH), and the
+# program it makes: a FIFO open interrupted by a signal, raise()
 gcc -O1 -o hello hello.c
 ./hello > /dev/null
 # git: init, add, commit (lock files renamed into place), grep, repack
@@ -808,6 +858,44 @@ struct Cgroup {
     ~Cgroup() { rmdir(path.c_str()); }
 };
 
+// The compiled program: an open of a FIFO that a signal interrupts (the
+// kernel restarts it: the first try fails with ERESTARTSYS, when the signal
+// comes while it waits), and a signal to itself with raise() (tgkill).
+const char* const hello_c = R"(#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void on_signal(int sig) { (void)sig; }
+
+int main(void)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGUSR1, &sa, 0);
+    sigaction(SIGUSR2, &sa, 0);
+    if (mkfifo("fifo", 0600) != 0)
+        return 1;
+    pid_t parent = getpid(), child = fork();
+    if (child == 0) {
+        usleep(300000);
+        kill(parent, SIGUSR1);
+        usleep(100000);
+        close(open("fifo", O_WRONLY));
+        _exit(0);
+    }
+    close(open("fifo", O_RDONLY));
+    waitpid(child, 0, 0);
+    raise(SIGUSR2);
+    unlink("fifo");
+    puts("hi");
+    return 0;
+}
+)";
+
 struct Run {
     pid_t strace_pid = -1;
     std::vector<Call> calls;
@@ -825,6 +913,7 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
     const std::string work = dir + "/w", script = dir + "/run.sh", log = dir + "/strace.log";
     REQUIRE(mkdir(work.c_str(), 0755) == 0);
     write_file(script, workload_script, 0755);
+    write_file(work + "/hello.c", hello_c);
 
     Run run;
     {
@@ -935,7 +1024,7 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
         by_tapio[tid].push_back(*op);
     }
 
-    ScriptArgsException scripts;
+    Exceptions known;
     std::set<long long> tids;
     for (const auto& [tid, ops] : by_strace)
         tids.insert(tid);
@@ -949,7 +1038,7 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
         size_t i = 0;
         std::string why;
         for (; i < s.size() && i < t.size(); ++i) {
-            why = difference(s[i], t[i], scripts);
+            why = difference(s[i], t[i], known);
             if (!why.empty())
                 break;
             ++per_kind[kind_name(s[i].kind)];
@@ -962,7 +1051,7 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
                                : "tapio-trace reports an operation strace did not see";
         } else {
             // One lost or one extra operation, rather than a wrong field?
-            ScriptArgsException scratch;
+            Exceptions scratch;
             if (i + 1 < s.size() && difference(s[i + 1], t[i], scratch).empty())
                 why = "tapio-trace is missing an operation strace saw";
             else if (i + 1 < t.size() && difference(s[i], t[i + 1], scratch).empty())
@@ -993,10 +1082,13 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
 
     // The workload did what it is here for: each kind of operation occurred,
     // a failed PATH search, a script exec and several threads in one process.
-    size_t failed_execs = 0;
-    for (const auto& [tid, ops] : by_strace)
-        for (const auto& op : ops)
+    size_t failed_execs = 0, restarted = 0;
+    for (const auto& [tid, ops] : by_strace) {
+        for (const auto& op : ops) {
             failed_execs += op.kind == Kind::exec && op.ret == -ENOENT;
+            restarted += op.error == "ERESTARTSYS";
+        }
+    }
     for (const char* k : {"exec", "open", "unlink", "rmdir", "mkdir", "rename", "signal"})
         CHECK_MESSAGE(per_kind[k] > 0, "no " << k << " operation was compared");
     CHECK(failed_execs >= 3);
@@ -1011,10 +1103,12 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
                         << " not a process's first) (" << per_kind["exec"] << " exec, " << failed_execs
                         << " of them failed, " << per_kind["open"] << " open, " << per_kind["unlink"] << " unlink, "
                         << per_kind["rmdir"] << " rmdir, " << per_kind["mkdir"] << " mkdir, " << per_kind["rename"]
-                        << " rename, " << per_kind["signal"] << " signal); " << excluded
-                        << " records of strace itself left out; " << seconds << " s");
-    for (const auto& u : scripts.used)
+                        << " rename, " << per_kind["signal"] << " signal; " << restarted << " ERESTARTSYS); "
+                        << excluded << " records of strace itself left out; " << seconds << " s");
+    for (const auto& u : known.scripts.used)
         MESSAGE("known defect excused (ScriptArgsException, proc.exec args of a #! script): " << u);
+    for (const auto& u : known.long_paths.used)
+        MESSAGE("known defect excused (LongPathException, a long path cut at its end, unmarked): " << u);
 
     if (threads_failed) {
         scratch.keep = true;
