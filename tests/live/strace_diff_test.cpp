@@ -390,10 +390,8 @@ Call parse_call(long long tid, const std::string& text)
 }
 
 // Reads strace -f -o output, joining unfinished/resumed halves per thread.
-std::vector<Call> parse_strace(const std::string& file)
+std::vector<Call> parse_strace(std::istream& in)
 {
-    std::ifstream in(file);
-    REQUIRE_MESSAGE(in, "cannot read the strace output " << file);
     std::map<long long, std::string> unfinished;
     std::vector<Call> calls;
     std::string line;
@@ -905,9 +903,42 @@ struct Run {
 
 }  // namespace
 
+TEST_CASE("strace parser: padded thread ids, unfinished and resumed halves, escapes, errors")
+{
+    // As strace -f -qq -X raw -xx prints them (strings shortened by hand).
+    std::istringstream in(
+        "1757  execve(\"\\x2f\\x62\\x69\\x6e\", [\"\\x61\", \"\\x20\\x22\\x5c\"], 0x7ffd /* 5 vars */) = 0\n"
+        "1757  openat(-100, \"\\x61\", 0x80000 <unfinished ...>\n"
+        "1758  kill(1757, 0)                     = 0\n"
+        "1757  <... openat resumed>)             = -1 ENOENT (No such file or directory)\n"
+        "1758  openat(3, \"\\x62\", 0x241, 0640) = 4\n"
+        "1758  +++ exited with 0 +++\n"
+        "1757  unlinkat(-100, \"\\x64\", 0x200) = 0\n"
+        "1757  renameat2(-100, \"\\x61\", -100, \"\\x62\", 0x1) = -1 EEXIST (File exists)\n"
+        "1757  openat(-100, \"\\x66\", 0) = ? ERESTARTSYS (To be restarted if SA_RESTART is set)\n"
+        "1757  tgkill(1757, 1757, 12)            = 0\n");
+    auto calls = parse_strace(in);
+    REQUIRE(calls.size() == 8);
+    std::vector<std::string> got;
+    for (const auto& c : calls)
+        got.push_back(std::to_string(c.tid) + " " + render(op_from_call(c)));
+    CHECK(got == std::vector<std::string>{
+                     "1757 exec \"/bin\" [\"a\",\" \\\"\\\\\"] = 0",
+                     "1758 signal pid=1757 tid=0 sig=0 = 0",
+                     "1757 open \"a\" flags=0x80000 = -2 ENOENT",
+                     "1758 open \"b\" flags=0x241 mode=0640 = 4",
+                     "1757 rmdir \"d\" = 0",
+                     "1757 rename \"a\" -> \"b\" flags=0x1 = -17 EEXIST",
+                     "1757 open \"f\" flags=0x0 = -512 ERESTARTSYS",
+                     "1757 signal pid=1757 tid=1757 sig=12 = 0",
+                 });
+}
+
 TEST_CASE("strace differential: a tar, gcc and git workload, every operation the same per thread")
 {
     auto started = std::chrono::steady_clock::now();
+    for (const char* tool : {"/usr/bin/strace", "/usr/bin/git", "/usr/bin/gcc", "/usr/bin/tar", "/bin/gzip"})
+        REQUIRE_MESSAGE(access(tool, X_OK) == 0, tool << " is missing: scripts/deps.sh installs it");
     ScratchDir scratch;
     const std::string& dir = scratch.path;
     const std::string work = dir + "/w", script = dir + "/run.sh", log = dir + "/strace.log";
@@ -989,7 +1020,11 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
         CHECK_MESSAGE(seen, "tapio-trace never reported the workload's last operation");
         run.records = t.all([](const json&) { return true; });
     }
-    run.calls = parse_strace(log);
+    {
+        std::ifstream in(log);
+        REQUIRE_MESSAGE(in, "cannot read the strace output " << log);
+        run.calls = parse_strace(in);
+    }
 
     // Nothing lost or malformed on tapio-trace's side.
     for (const auto& r : run.records) {
