@@ -7,9 +7,8 @@
 // errors; and tapio-trace must report nothing strace did not see.
 //
 // strace is the referee for syscall-level truth: when the two disagree, the
-// comparison is not loosened. The one documented exception is listed in
-// ScriptArgsException below, for a known tapio-trace defect being fixed
-// elsewhere.
+// comparison is not loosened. The one exception, for a known tapio-trace
+// defect being fixed elsewhere, is LongPathException below.
 //
 // How the two are joined:
 //   - The workload runs in a fresh cgroup v2 directory (the strace process
@@ -638,62 +637,12 @@ std::optional<Op> op_from_record(const json& r)
 
 // ---------------------------------------------------------------------------
 // The one narrowly-scoped exception: a known tapio-trace defect being fixed
-// in parallel. For an exec of a "#!" script, proc.exec `args` is today the
-// argv the kernel rewrote for the interpreter ([interpreter, optional
-// interpreter argument, script path, argv[1]...]) instead of the caller's
-// argv, which strace shows. Accepted only when tapio-trace's args are
-// exactly that rewritten form of strace's argv; any other difference fails.
-// Remove this once proc.exec reports the caller's argv for scripts.
-struct ScriptArgsException {
-    std::vector<std::string> used;  // the execs it excused, for the report
-
-    // The kernel's rewritten argv for `path`, when it is a "#!" script.
-    static std::optional<std::vector<std::string>> rewritten(const std::string& path,
-                                                             const std::vector<std::string>& argv)
-    {
-        std::ifstream f(path);
-        std::string first;
-        if (!f || !std::getline(f, first) || first.rfind("#!", 0) != 0)
-            return std::nullopt;
-        // fs/binfmt_script.c: the interpreter, then at most one argument.
-        std::string rest = first.substr(2);
-        size_t b = rest.find_first_not_of(" \t");
-        if (b == std::string::npos)
-            return std::nullopt;
-        size_t e = rest.find_first_of(" \t", b);
-        std::vector<std::string> out = {rest.substr(b, e == std::string::npos ? e : e - b)};
-        if (e != std::string::npos) {
-            size_t ab = rest.find_first_not_of(" \t", e);
-            if (ab != std::string::npos) {
-                size_t ae = rest.find_last_not_of(" \t");
-                out.push_back(rest.substr(ab, ae - ab + 1));
-            }
-        }
-        out.push_back(path);
-        for (size_t i = 1; i < argv.size(); ++i)
-            out.push_back(argv[i]);
-        return out;
-    }
-
-    bool excuses(const Op& strace, const Op& tapio)
-    {
-        if (strace.ret != 0)
-            return false;
-        auto expected = rewritten(strace.path, strace.args);
-        if (!expected || tapio.args != *expected)
-            return false;
-        used.push_back(strace.path + ": strace " + json(strace.args).dump() + ", tapio-trace " +
-                       json(tapio.args).dump());
-        return true;
-    }
-};
-
-// The second known defect being fixed in parallel: a path as passed
-// (file.open/unlink/rmdir/mkdir/rename `path`, `new_path`) longer than the
-// 255 bytes a record holds comes out as its first 255 bytes, with no
-// `path_truncated`; the README promises the path cut at the front (its end
-// kept) and marked. Accepted only in exactly that form: the first 255 bytes of
-// strace's path, unmarked. Remove this once long paths follow the README.
+// in parallel. A path as passed (file.open/unlink/rmdir/mkdir/rename `path`,
+// `new_path`) longer than the 255 bytes a record holds comes out as its first
+// 255 bytes, with no `path_truncated`; the README promises the path cut at the
+// front (its end kept) and marked. Accepted only in exactly that form: the
+// first 255 bytes of strace's path, unmarked. Remove this once long paths
+// follow the README.
 struct LongPathException {
     static constexpr size_t kept = 255;
     std::vector<std::string> used;
@@ -721,14 +670,12 @@ bool same_path(const std::string& strace, const std::string& tapio, bool marked,
 }
 
 struct Exceptions {
-    ScriptArgsException scripts;
     LongPathException long_paths;
 };
 
 // Why two operations differ, or "" when they agree.
 std::string difference(const Op& s, const Op& t, Exceptions& known)
 {
-    ScriptArgsException& scripts = known.scripts;
     if (s.kind != t.kind)
         return "a different operation";
     if (s.kind == Kind::exec ? s.path != t.path : !same_path(s.path, t.path, t.path_truncated, known.long_paths))
@@ -745,7 +692,7 @@ std::string difference(const Op& s, const Op& t, Exceptions& known)
         // keeps its start).
         for (size_t i = 0; prefix && i < t.args.size(); ++i)
             prefix = i + 1 < t.args.size() ? t.args[i] == s.args[i] : s.args[i].rfind(t.args[i], 0) == 0;
-        if (!prefix && !scripts.excuses(s, t))
+        if (!prefix)
             return "args differ";
     }
     if (s.kind == Kind::exec && t.args_truncated && s.args == t.args)
@@ -1140,8 +1087,6 @@ TEST_CASE("strace differential: a tar, gcc and git workload, every operation the
                         << per_kind["rmdir"] << " rmdir, " << per_kind["mkdir"] << " mkdir, " << per_kind["rename"]
                         << " rename, " << per_kind["signal"] << " signal; " << restarted << " ERESTARTSYS); "
                         << excluded << " records of strace itself left out; " << seconds << " s");
-    for (const auto& u : known.scripts.used)
-        MESSAGE("known defect excused (ScriptArgsException, proc.exec args of a #! script): " << u);
     for (const auto& u : known.long_paths.used)
         MESSAGE("known defect excused (LongPathException, a long path cut at its end, unmarked): " << u);
 
