@@ -119,8 +119,13 @@ static __always_inline int exec_done(const char *filename, const char *interp, _
 	tt_fill_header(&rec->h, TT_PROC_EXEC, sizeof(*rec));
 	rec->ret = 0;
 	rec->pad0 = 0;
-	rec->args_flags &= TT_EXEC_ARGS_TRUNCATED | TT_EXEC_ARGS_FROM_IMAGE;
-	if (tt_read_path_tail(rec->filename, filename, false))
+	rec->args_flags &= TT_EXEC_ARGS_TRUNCATED | TT_EXEC_ARGS_FROM_IMAGE | TT_EXEC_FILENAME_TRUNCATED;
+	/*
+	 * filename as the caller passed it (what strace shows), read at entry;
+	 * only without that, the kernel's name for it (/dev/fd/N/... after
+	 * execveat with a directory fd).
+	 */
+	if (!call && tt_read_path_tail(rec->filename, filename, false))
 		rec->args_flags |= TT_EXEC_FILENAME_TRUNCATED;
 	rec->interp[0] = '\0';
 	if (interp && interp != filename) {

@@ -14,6 +14,7 @@
 //   tt_workload vfork CODE             vfork()s; the child _exit(CODE)s; exits with the child's code
 //   tt_workload fexecve PATH ARG..     fexecve() of PATH opened O_RDONLY
 //   tt_workload execveat-empty PATH ARG.. execveat(fd, "", ..., AT_EMPTY_PATH)
+//   tt_workload execveat-dir DIR NAME ARG.. execveat(fd of DIR, NAME, ...)
 //   tt_workload syscalls-mix MS        for MS, loops over a set of distinct cheap syscalls
 //   tt_workload fork-at PID            forks a child that gets pid PID (through ns_last_pid), prints
 //                                      its pid; the child makes one getppid() and exits 0
@@ -189,6 +190,13 @@ int main(int argc, char** argv)
             fexecve(fd, argv + 2, environ);
         else
             syscall(SYS_execveat, fd, "", argv + 2, environ, AT_EMPTY_PATH);
+        return 124;
+    }
+    if (what == "execveat-dir" && argc >= 5) {
+        int fd = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+            return 123;
+        syscall(SYS_execveat, fd, argv[3], argv + 4, environ, 0);
         return 124;
     }
     if (what == "syscalls-mix" && argc == 3) {
