@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Parsing the command line and running a trace.
 #include <bpf/libbpf.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -80,6 +81,16 @@ struct ActiveCollector {
     ActiveCollector(const ActiveCollector&) = delete;
     ActiveCollector& operator=(const ActiveCollector&) = delete;
 };
+
+// Points stdout at /dev/null: whoever reads our output sees its end.
+void release_stdout()
+{
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (devnull < 0)
+        return;
+    dup2(devnull, STDOUT_FILENO);
+    close(devnull);
+}
 
 void exit_now(int)
 {
@@ -194,6 +205,10 @@ int run_trace(const Invocation& inv)
         throw Error(ExitCode::runtime, fmt::format("cannot write the output: {}", strerror(out.error())));
     if (why != StopReason::output_closed)
         summarize(collector.health(), o.verbose);
+    // The output is complete. Detaching (when the collector goes) can wait
+    // for the kernel; end stdout first so `| jq`, `| head` and a runbook
+    // reading it see the end now.
+    release_stdout();
     return 0;
 }
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#
+# Exit cost: time from SIGINT to the end of stdout and to the process being
+# gone, median of RUNS, for tapio-trace (each area and all) beside opensnoop
+# and bpftrace; then what each tracer adds to a syscall it does not trace
+# (a getppid() loop, best of 5, with the tracer attached minus without).
+#
+#   sudo bench/exit_bench.sh [BUILD_DIR] [RUNS]
+#
+# A benchmark, not a test: the figures depend on the machine and its load.
+set -u
+build=${1:-build}
+runs=${2:-5}
+et=$build/bench/exit_time
+sc=$build/bench/syscall_cost
+tt=$build/tapio-trace
+for tool in "$et" "$sc" "$tt"; do
+    [ -x "$tool" ] || { echo "exit_bench: $tool is missing (build the project)" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "exit_bench: run as root" >&2; exit 1; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+bt_probes='tracepoint:syscalls:sys_enter_openat,tracepoint:syscalls:sys_exit_openat,tracepoint:syscalls:sys_enter_unlinkat,tracepoint:syscalls:sys_exit_unlinkat,tracepoint:syscalls:sys_enter_kill,tracepoint:syscalls:sys_exit_kill,tracepoint:syscalls:sys_enter_execve,tracepoint:syscalls:sys_exit_execve,tracepoint:syscalls:sys_enter_mkdirat,tracepoint:syscalls:sys_exit_mkdirat { @[probe] = count(); }'
+
+exit_row() {
+    local label=$1; shift
+    local eofs exits
+    local results
+    results=$(for _ in $(seq "$runs"); do "$et" "$@"; done)
+    eofs=$(awk '{print $1}' <<<"$results" | median)
+    exits=$(awk '{print $2}' <<<"$results" | median)
+    printf '%-28s %12s %12s\n' "$label" "$eofs" "$exits"
+}
+
+printf '%-28s %12s %12s\n' "tracer" "stdout EOF" "gone (ms)"
+for area in proc net file mem all; do
+    exit_row "tapio-trace $area" --ready -- "$tt" "$area" --json -v
+done
+command -v opensnoop >/dev/null && exit_row "opensnoop" --settle 1500 -- opensnoop
+command -v bpftrace >/dev/null && exit_row "bpftrace (10 tracepoints)" --settle 3000 -- bpftrace -e "$bt_probes"
+
+echo
+printf '%-28s %12s\n' "tracer attached" "getppid ns"
+base=$("$sc")
+printf '%-28s %12s\n' "none" "$base"
+cost_row() {
+    local label=$1; shift
+    "$@" >/dev/null 2>&1 &
+    local pid=$!
+    sleep 2
+    printf '%-28s %12s\n' "$label" "$("$sc")"
+    kill -INT "$pid"; wait "$pid" 2>/dev/null
+}
+cost_row "tapio-trace all" "$tt" all --json
+cost_row "tapio-trace proc --syscalls" "$tt" proc --syscalls --json
+command -v opensnoop >/dev/null && cost_row "opensnoop" opensnoop
