@@ -332,14 +332,19 @@ struct tt_mem_alloc {
 };
 
 /*
- * file: paths are kept in 256-byte fields, which covers nearly every real
- * path while keeping an open record under 600 bytes. A path resolved in the
- * kernel (a relative path's directory, the file behind an fd) is walked up
- * its dentries for at most TT_FILE_WALK_DEPTH steps; what does not fit is
- * cut at the front and flagged.
+ * file: paths are kept in 256-byte fields (255 bytes and a NUL), which covers
+ * nearly every real path while keeping an open record under 600 bytes. A
+ * path that does not fit keeps its last 255 bytes (the end names the file)
+ * and is flagged; a flagged path field that is empty is one whose end was
+ * never seen (longer than PATH_MAX). User paths are read whole into a
+ * PATH_MAX scratch buffer to find their end; a path resolved in the kernel
+ * (a relative path's directory, the file behind an fd) is walked up its
+ * dentries for at most TT_FILE_WALK_DEPTH steps, enough to fill the field
+ * with one-byte names.
  */
 #define TT_FILE_PATH_LEN 256
-#define TT_FILE_WALK_DEPTH 32
+#define TT_FILE_USER_PATH_MAX 4096 /* PATH_MAX: the longest path a syscall takes, NUL included */
+#define TT_FILE_WALK_DEPTH 160
 #define TT_FILE_MAX_PREFIXES 4
 #define TT_FILE_PREFIX_LEN 64
 
@@ -349,7 +354,8 @@ struct tt_mem_alloc {
 #define TT_FILE_NEW_DIR_RESOLVED 0x4  /* the same for new_dir (rename) */
 #define TT_FILE_NEW_DIR_TRUNCATED 0x8
 #define TT_FILE_PATH_FROM_FD 0x10     /* path was resolved from an fd (ftruncate, fchmod) */
-#define TT_FILE_PATH_TRUNCATED 0x20   /* a resolved path lost leading components */
+#define TT_FILE_PATH_TRUNCATED 0x20   /* path lost leading bytes */
+#define TT_FILE_NEW_PATH_TRUNCATED 0x40 /* the same for new_path (rename) */
 
 /* file.open: open, openat, openat2, creat. */
 struct tt_file_open {
@@ -415,8 +421,14 @@ struct tt_file_io_stat {
 	__u64 bytes_read;
 	__u64 bytes_written;
 	__u64 latency_ns;
+	/* The thread whose call created the entry, as it was then. */
+	__u64 cgroup_id;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
 	__u32 flags;
 	__u32 path_flags;
+	__u32 pad0;
 	char comm[TT_COMM_LEN];
 	char path[TT_FILE_PATH_LEN];
 };
@@ -447,6 +459,6 @@ TT_ASSERT_SIZE(struct tt_file_open, 56 + 16 + 2 * TT_FILE_PATH_LEN);
 TT_ASSERT_SIZE(struct tt_file_op, 56 + 24 + 4 * TT_FILE_PATH_LEN);
 TT_ASSERT_SIZE(struct tt_file_slow, 56 + 32 + TT_FILE_PATH_LEN);
 TT_ASSERT_SIZE(struct tt_file_io_key, 16);
-TT_ASSERT_SIZE(struct tt_file_io_stat, 40 + 8 + TT_COMM_LEN + TT_FILE_PATH_LEN);
+TT_ASSERT_SIZE(struct tt_file_io_stat, 40 + 32 + TT_COMM_LEN + TT_FILE_PATH_LEN);
 
 #endif /* TAPIO_BPF_EVENTS_H */

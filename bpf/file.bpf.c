@@ -11,6 +11,10 @@
  * kernel against the cwd or the dirfd by walking dentries (bounded), and
  * only for relative paths: resolving later from /proc/<pid>/cwd would race
  * with the process and cost user space a syscall per event.
+ *
+ * Every path field holds at most TT_FILE_PATH_LEN - 1 bytes; a longer path
+ * keeps its end (which names the file) and is flagged. Only a user path of
+ * 255 bytes or more is read a second time, whole, to find its end.
  */
 #include "common.bpf.h"
 
@@ -31,6 +35,7 @@ const volatile bool io_top = false;
 
 /* A syscall in flight, by thread id: its arguments, read again at exit. */
 struct file_call {
+	struct tt_pending pending; /* first: see TT_PENDING_MAP */
 	__u64 ts;
 	const char *path;
 	const char *new_path;
@@ -45,12 +50,7 @@ struct file_call {
 	__u32 pad0;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct file_call);
-} file_calls SEC(".maps");
+TT_PENDING_MAP(file_calls, struct file_call, 16384);
 
 /* Records are built here instead of in the ring when --path must see them first. */
 /* Where a dentry walk is: kept in the scratch map, not on the stack (see walk_path). */
@@ -68,6 +68,9 @@ struct file_scratch {
 	struct tt_file_op op; /* the largest record; the others are built in its place */
 	char walk[2 * TT_FILE_PATH_LEN];
 	struct walk_state ws;
+	/* A long user path, whole, and the start of each (path, new_path) for --path. */
+	char user_path[TT_FILE_USER_PATH_MAX + 8];
+	char head[2][TT_FILE_PATH_LEN];
 };
 
 struct {
@@ -160,7 +163,12 @@ static int walk_step(__u32 i, struct file_scratch **ctx)
 	name = BPF_CORE_READ(dentry, d_name.name);
 	len = BPF_CORE_READ(dentry, d_name.len);
 	if (len + 1 > off) {
-		ws->result = WALK_CUT; /* does not fit: keep the tail */
+		/* Does not fit: the end of this name fills what is left. */
+		off &= TT_FILE_PATH_LEN - 1;
+		if (off && off <= len)
+			bpf_probe_read_kernel(&s->walk[0], off, name + len - off);
+		ws->off = 0;
+		ws->result = WALK_CUT;
 		return 1;
 	}
 	off -= len;
@@ -181,7 +189,8 @@ static int walk_step(__u32 i, struct file_scratch **ctx)
  * s->walk[0, TT_FILE_PATH_LEN), so the path ends at walk[TT_FILE_PATH_LEN - 1]
  * and every read stays inside the 2 * TT_FILE_PATH_LEN buffer whatever the
  * verifier assumes about the offset. Returns false when the path was cut at
- * the front.
+ * the front: dst then holds its last TT_FILE_PATH_LEN - 1 bytes (fewer only
+ * if the walk ran out of steps first).
  */
 static __always_inline bool walk_path(char *dst, struct dentry *dentry, struct vfsmount *vfsmnt)
 {
@@ -272,22 +281,66 @@ static __always_inline void resolve_dir(char *dst, int dirfd, __u32 *path_flags,
 		*path_flags |= resolved_flag;
 }
 
+/*
+ * Reads a user path into path (TT_FILE_PATH_LEN bytes). A path that does not
+ * fit keeps its last TT_FILE_PATH_LEN - 1 bytes and sets cut_flag; with
+ * --path its first bytes go to head, where the prefixes are matched. One
+ * longer than the kernel takes (PATH_MAX) is left empty, flagged: its end
+ * was never seen. Returns the path's first byte.
+ */
+static __always_inline char read_user_path(char *path, char *head, const char *upath, __u32 *path_flags,
+					   __u32 cut_flag)
+{
+	struct file_scratch *s;
+	long n;
+
+	path[0] = '\0';
+	if (!upath)
+		return '\0';
+	/* The common case: one read, straight into the record. */
+	n = bpf_probe_read_user_str(path, TT_FILE_PATH_LEN, upath);
+	if (n < TT_FILE_PATH_LEN) {
+		if (n <= 0)
+			path[0] = '\0';
+		return path[0];
+	}
+	/* 255 bytes or more: read it whole to find its end. */
+	s = scratch();
+	if (!s) {
+		*path_flags |= cut_flag;
+		path[0] = '\0';
+		return '\0';
+	}
+	n = bpf_probe_read_user_str(s->user_path, TT_FILE_USER_PATH_MAX + 1, upath);
+	if (n <= TT_FILE_PATH_LEN)
+		return path[0]; /* exactly 255 bytes: path holds it all */
+	*path_flags |= cut_flag;
+	if (prefix_count && head)
+		bpf_probe_read_kernel(head, TT_FILE_PATH_LEN, s->user_path);
+	if (n > TT_FILE_USER_PATH_MAX) {
+		path[0] = '\0';
+		return s->user_path[0];
+	}
+	bpf_probe_read_kernel(path, TT_FILE_PATH_LEN,
+			      &s->user_path[(n - TT_FILE_PATH_LEN) & (TT_FILE_USER_PATH_MAX - 1)]);
+	return s->user_path[0];
+}
+
 /* Reads a user path; relative ones get their directory resolved too. */
-static __always_inline void read_path(char *dir, char *path, const char *upath, int dirfd, __u32 *path_flags,
-				      __u32 resolved_flag, __u32 truncated_flag)
+static __always_inline void read_path(char *dir, char *path, char *head, const char *upath, int dirfd,
+				      __u32 *path_flags, __u32 resolved_flag, __u32 dir_cut_flag, __u32 cut_flag)
 {
 	dir[0] = '\0';
-	if (!upath || bpf_probe_read_user_str(path, TT_FILE_PATH_LEN, upath) <= 0) {
-		path[0] = '\0';
-		return;
-	}
-	if (path[0] != '/')
-		resolve_dir(dir, dirfd, path_flags, resolved_flag, truncated_flag);
+	if (read_user_path(path, head, upath, path_flags, cut_flag) != '/')
+		resolve_dir(dir, dirfd, path_flags, resolved_flag, dir_cut_flag);
 }
 
 /* ---- --path ---- */
 
-/* Whether dir + "/" + path (or path alone when absolute) starts with prefix i. */
+/*
+ * Whether dir + "/" + path (or path alone when absolute) starts with prefix
+ * i. path is the start of the path: a cut one's head.
+ */
 static __always_inline bool prefix_matches(__u32 i, const char *dir, const char *path, bool resolved)
 {
 	__u32 plen = prefix_len[i & (TT_FILE_MAX_PREFIXES - 1)];
@@ -335,35 +388,66 @@ static __always_inline bool path_wanted(const char *dir, const char *path, bool 
 
 /* ---- entry: remember the arguments ---- */
 
-static __always_inline int call_enter(struct file_call *call)
+/*
+ * The syscall number of a syscalls:sys_{enter,exit}_* record: an int
+ * (__syscall_nr) where trace_event_raw_sys_{enter,exit} has a long id.
+ */
+#define SYSCALL_NR(ctx) ((int)(ctx)->id)
+
+/*
+ * -x: a call failed when the process sees an error. The kernel-internal
+ * restart codes are not that: the call is restarted (and traced again) or
+ * the process sees EINTR.
+ */
+static __always_inline bool call_failed(long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	if (ret >= 0)
+		return false;
+	/* ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK */
+	return ret != -512 && ret != -513 && ret != -514 && ret != -516;
+}
+
+static __always_inline bool skip_for_failed_only(long ret)
+{
+	return tt_cfg.failed_only && !call_failed(ret);
+}
+
+/*
+ * Remembers call for the current thread until the exit of syscall nr. A full
+ * map is counted as a map_full drop of the record the call would have made.
+ */
+static __always_inline int call_enter(struct file_call *call, int nr)
+{
+	__u32 kind = call->kind;
 
 	if (!tt_current_wanted())
 		return 0;
-	bpf_map_update_elem(&file_calls, &tid, call, BPF_ANY);
+	if (kind == TT_KIND_NONE) /* an I/O call: file.slow, or only file.io */
+		kind = min_latency_ns ? TT_FILE_SLOW : TT_FILE_IO;
+	if (!tt_pending_put(&file_calls, call, nr, kind) && kind == TT_FILE_SLOW && io_top)
+		tt_count(TT_FILE_IO, TT_DROP_MAP_FULL);
 	return 0;
 }
 
-static __always_inline int open_enter(int dirfd, const char *path, __u32 flags, __u32 mode)
+static __always_inline int open_enter(int nr, int dirfd, const char *path, __u32 flags, __u32 mode)
 {
 	struct file_call call = {
 		.path = path, .dirfd = dirfd, .kind = TT_FILE_OPEN, .flags = flags, .mode = mode,
 	};
 
-	return call_enter(&call);
+	return call_enter(&call, nr);
 }
 
 SEC("tracepoint/syscalls/sys_enter_open")
 int handle_open_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter(AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
+	return open_enter(SYSCALL_NR(ctx), AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
 int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+	return open_enter(SYSCALL_NR(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat2")
@@ -372,28 +456,29 @@ int handle_openat2_enter(struct trace_event_raw_sys_enter *ctx)
 	struct open_how how = {};
 
 	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return open_enter(ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
+	return open_enter(SYSCALL_NR(ctx), ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
 }
 
 SEC("tracepoint/syscalls/sys_enter_creat")
 int handle_creat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter(AT_FDCWD, (const char *)ctx->args[0], O_CREAT | O_WRONLY | O_TRUNC, ctx->args[1]);
+	return open_enter(SYSCALL_NR(ctx), AT_FDCWD, (const char *)ctx->args[0], O_CREAT | O_WRONLY | O_TRUNC,
+			  ctx->args[1]);
 }
 
-static __always_inline int op_enter(__u32 kind, int dirfd, const char *path, __u32 mode, __u32 flags)
+static __always_inline int op_enter(int nr, __u32 kind, int dirfd, const char *path, __u32 mode, __u32 flags)
 {
 	struct file_call call = {
 		.path = path, .dirfd = dirfd, .kind = kind, .mode = mode, .flags = flags,
 	};
 
-	return call_enter(&call);
+	return call_enter(&call, nr);
 }
 
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int handle_unlink_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(TT_FILE_UNLINK, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
+	return op_enter(SYSCALL_NR(ctx), TT_FILE_UNLINK, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
@@ -401,44 +486,44 @@ int handle_unlinkat_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 flags = ctx->args[2];
 
-	return op_enter(flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK, ctx->args[0],
-			(const char *)ctx->args[1], 0, flags);
+	return op_enter(SYSCALL_NR(ctx), flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK,
+			ctx->args[0], (const char *)ctx->args[1], 0, flags);
 }
 
 SEC("tracepoint/syscalls/sys_enter_rmdir")
 int handle_rmdir_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(TT_FILE_RMDIR, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
+	return op_enter(SYSCALL_NR(ctx), TT_FILE_RMDIR, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mkdir")
 int handle_mkdir_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(TT_FILE_MKDIR, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
+	return op_enter(SYSCALL_NR(ctx), TT_FILE_MKDIR, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mkdirat")
 int handle_mkdirat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(TT_FILE_MKDIR, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
+	return op_enter(SYSCALL_NR(ctx), TT_FILE_MKDIR, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_chmod")
 int handle_chmod_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(TT_FILE_CHMOD, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
+	return op_enter(SYSCALL_NR(ctx), TT_FILE_CHMOD, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat")
 int handle_fchmodat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
+	return op_enter(SYSCALL_NR(ctx), TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat2")
 int handle_fchmodat2_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+	return op_enter(SYSCALL_NR(ctx), TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmod")
@@ -446,7 +531,7 @@ int handle_fchmod_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	struct file_call call = { .dirfd = ctx->args[0], .kind = TT_FILE_CHMOD, .mode = ctx->args[1], .by_fd = 1 };
 
-	return call_enter(&call);
+	return call_enter(&call, SYSCALL_NR(ctx));
 }
 
 SEC("tracepoint/syscalls/sys_enter_truncate")
@@ -456,7 +541,7 @@ int handle_truncate_enter(struct trace_event_raw_sys_enter *ctx)
 		.path = (const char *)ctx->args[0], .dirfd = AT_FDCWD, .kind = TT_FILE_TRUNCATE, .length = ctx->args[1],
 	};
 
-	return call_enter(&call);
+	return call_enter(&call, SYSCALL_NR(ctx));
 }
 
 SEC("tracepoint/syscalls/sys_enter_ftruncate")
@@ -464,36 +549,36 @@ int handle_ftruncate_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	struct file_call call = { .dirfd = ctx->args[0], .kind = TT_FILE_TRUNCATE, .length = ctx->args[1], .by_fd = 1 };
 
-	return call_enter(&call);
+	return call_enter(&call, SYSCALL_NR(ctx));
 }
 
-static __always_inline int rename_enter(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
-					__u32 flags)
+static __always_inline int rename_enter(int nr, int olddirfd, const char *oldpath, int newdirfd,
+					const char *newpath, __u32 flags)
 {
 	struct file_call call = {
 		.path = oldpath, .new_path = newpath, .dirfd = olddirfd, .new_dirfd = newdirfd,
 		.kind = TT_FILE_RENAME, .flags = flags,
 	};
 
-	return call_enter(&call);
+	return call_enter(&call, nr);
 }
 
 SEC("tracepoint/syscalls/sys_enter_rename")
 int handle_rename_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(AT_FDCWD, (const char *)ctx->args[0], AT_FDCWD, (const char *)ctx->args[1], 0);
+	return rename_enter(SYSCALL_NR(ctx), AT_FDCWD, (const char *)ctx->args[0], AT_FDCWD, (const char *)ctx->args[1], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int handle_renameat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3], 0);
+	return rename_enter(SYSCALL_NR(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int handle_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3],
+	return rename_enter(SYSCALL_NR(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3],
 			    ctx->args[4]);
 }
 
@@ -520,15 +605,15 @@ static __always_inline void fill_header_fast(struct tt_header *h, __u32 kind, __
 	*(__u64 *)&h->comm[8] = *(__u64 *)&task->comm[8];
 }
 
-static __always_inline void fill_open(struct tt_file_open *rec, const struct file_call *call, long ret)
+static __always_inline void fill_open(struct tt_file_open *rec, char *head, const struct file_call *call, long ret)
 {
 	fill_header_fast(&rec->h, TT_FILE_OPEN, sizeof(*rec));
 	rec->ret = ret;
 	rec->flags = call->flags;
 	rec->mode = call->mode;
 	rec->path_flags = 0;
-	read_path(rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags, TT_FILE_DIR_RESOLVED,
-		  TT_FILE_DIR_TRUNCATED);
+	read_path(rec->dir, rec->path, head, call->path, call->dirfd, &rec->path_flags, TT_FILE_DIR_RESOLVED,
+		  TT_FILE_DIR_TRUNCATED, TT_FILE_PATH_TRUNCATED);
 }
 
 static __always_inline void open_emit(const struct file_call *call, long ret)
@@ -540,7 +625,7 @@ static __always_inline void open_emit(const struct file_call *call, long ret)
 		/* The common case: straight into the ring. */
 		rec = tt_reserve(TT_FILE_OPEN, struct tt_file_open);
 		if (rec) {
-			fill_open(rec, call, ret);
+			fill_open(rec, NULL, call, ret);
 			tt_submit(rec);
 		}
 		return;
@@ -549,8 +634,9 @@ static __always_inline void open_emit(const struct file_call *call, long ret)
 	if (!s)
 		return;
 	rec = (struct tt_file_open *)&s->op;
-	fill_open(rec, call, ret);
-	if (!path_wanted(rec->dir, rec->path, rec->path_flags & TT_FILE_DIR_RESOLVED))
+	fill_open(rec, s->head[0], call, ret);
+	if (!path_wanted(rec->dir, rec->path_flags & TT_FILE_PATH_TRUNCATED ? s->head[0] : rec->path,
+			 rec->path_flags & TT_FILE_DIR_RESOLVED))
 		return;
 	rec = tt_reserve(TT_FILE_OPEN, struct tt_file_open);
 	if (rec) {
@@ -578,7 +664,7 @@ static __always_inline int open_exit_regs(long ret, __u32 nr_kind)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	struct file_call call = { .kind = TT_FILE_OPEN };
 
-	if ((tt_cfg.failed_only && ret >= 0) || !tt_current_wanted())
+	if (skip_for_failed_only(ret) || !tt_current_wanted())
 		return 0;
 	switch (nr_kind) {
 	case 0: /* open(path, flags, mode) */
@@ -632,61 +718,57 @@ int handle_open_exit_regs(struct trace_event_raw_sys_exit *ctx)
 #endif
 
 /* Portable pairing: arguments saved at entry, record built at exit. */
-static __always_inline int open_exit(long ret)
+static __always_inline int open_exit(int nr, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct file_call *call;
+	struct file_call *call = tt_pending_get(&file_calls, nr);
 
-	call = bpf_map_lookup_elem(&file_calls, &tid);
 	if (!call)
 		return 0;
-	if (call->kind == TT_FILE_OPEN && !(tt_cfg.failed_only && ret >= 0))
+	if (call->kind == TT_FILE_OPEN && !skip_for_failed_only(ret))
 		open_emit(call, ret);
-	bpf_map_delete_elem(&file_calls, &tid);
+	tt_pending_forget(&file_calls);
 	return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_open")
 int handle_open_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(ctx->ret);
+	return open_exit(SYSCALL_NR(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(ctx->ret);
+	return open_exit(SYSCALL_NR(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(ctx->ret);
+	return open_exit(SYSCALL_NR(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_creat")
 int handle_creat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(ctx->ret);
+	return open_exit(SYSCALL_NR(ctx), ctx->ret);
 }
 
 /*
  * The other operations are rare: always built in the scratch record, so
  * --path can look at them before anything is reserved.
  */
-static __always_inline int op_exit(long ret)
+static __always_inline int op_exit(int nr, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct file_call *call = tt_pending_get(&file_calls, nr);
 	struct file_scratch *s = scratch();
-	struct file_call *call;
 	struct tt_file_op *rec;
 	__u32 kind;
 
-	call = bpf_map_lookup_elem(&file_calls, &tid);
-	if (!call || !s)
+	if (!call)
 		return 0;
 	kind = call->kind;
-	if (kind < TT_FILE_UNLINK || kind > TT_FILE_CHMOD || (tt_cfg.failed_only && ret >= 0))
+	if (!s || kind < TT_FILE_UNLINK || kind > TT_FILE_CHMOD || skip_for_failed_only(ret))
 		goto done;
 	rec = &s->op;
 	tt_fill_header(&rec->h, kind, sizeof(*rec));
@@ -703,15 +785,21 @@ static __always_inline int op_exit(long ret)
 		if (fd_path(rec->path, call->dirfd, &rec->path_flags, TT_FILE_PATH_TRUNCATED))
 			rec->path_flags |= TT_FILE_PATH_FROM_FD;
 	} else {
-		read_path(rec->dir, rec->path, call->path, call->dirfd, &rec->path_flags,
-			  TT_FILE_DIR_RESOLVED, TT_FILE_DIR_TRUNCATED);
+		read_path(rec->dir, rec->path, s->head[0], call->path, call->dirfd, &rec->path_flags,
+			  TT_FILE_DIR_RESOLVED, TT_FILE_DIR_TRUNCATED, TT_FILE_PATH_TRUNCATED);
 	}
 	if (kind == TT_FILE_RENAME)
-		read_path(rec->new_dir, rec->new_path, call->new_path, call->new_dirfd, &rec->path_flags,
-			  TT_FILE_NEW_DIR_RESOLVED, TT_FILE_NEW_DIR_TRUNCATED);
-	if (prefix_count && !path_wanted(rec->dir, rec->path, rec->path_flags & TT_FILE_DIR_RESOLVED) &&
+		read_path(rec->new_dir, rec->new_path, s->head[1], call->new_path, call->new_dirfd,
+			  &rec->path_flags, TT_FILE_NEW_DIR_RESOLVED, TT_FILE_NEW_DIR_TRUNCATED,
+			  TT_FILE_NEW_PATH_TRUNCATED);
+	if (prefix_count &&
+	    !path_wanted(rec->dir,
+			 (rec->path_flags & (TT_FILE_PATH_TRUNCATED | TT_FILE_PATH_FROM_FD)) == TT_FILE_PATH_TRUNCATED ?
+				 s->head[0] : rec->path,
+			 rec->path_flags & TT_FILE_DIR_RESOLVED) &&
 	    !(kind == TT_FILE_RENAME &&
-	      path_wanted(rec->new_dir, rec->new_path, rec->path_flags & TT_FILE_NEW_DIR_RESOLVED)))
+	      path_wanted(rec->new_dir, rec->path_flags & TT_FILE_NEW_PATH_TRUNCATED ? s->head[1] : rec->new_path,
+			  rec->path_flags & TT_FILE_NEW_DIR_RESOLVED)))
 		goto done;
 	if (!tt_admit(kind))
 		goto done;
@@ -721,7 +809,7 @@ static __always_inline int op_exit(long ret)
 		tt_submit(rec);
 	}
 done:
-	bpf_map_delete_elem(&file_calls, &tid);
+	tt_pending_forget(&file_calls);
 	return 0;
 }
 
@@ -735,24 +823,28 @@ done:
 SEC("tracepoint/syscalls/sys_exit_unlink")
 int handle_op_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return op_exit(ctx->ret);
+	return op_exit(SYSCALL_NR(ctx), ctx->ret);
 }
 
 /* ---- I/O calls: file.slow and file.io ---- */
 
-static __always_inline int io_enter(__u32 op, int fd)
+static __always_inline int io_enter(int nr, __u32 op, int fd)
 {
 	struct file_call call = { .dirfd = fd, .op = op };
 
 	call.ts = bpf_ktime_get_ns();
-	return call_enter(&call);
+	return call_enter(&call, nr);
 }
 
-/* Adds one call to the (process, file) totals; a new file gets its path once. */
+/*
+ * Adds one call to the (process, file) totals. A new entry gets the file's
+ * path and the identity of the thread that made it, once.
+ */
 static __always_inline void io_account(struct file *file, __u32 op, long ret, __u64 latency)
 {
 	struct tt_file_io_key key = {};
-	struct tt_file_io_stat *stat;
+	struct tt_file_io_stat *stat, *init;
+	struct tt_header *h;
 	struct file_scratch *s;
 	__u32 zero = 0;
 
@@ -761,18 +853,25 @@ static __always_inline void io_account(struct file *file, __u32 op, long ret, __
 	key.ino = BPF_CORE_READ(file, f_inode, i_ino);
 	stat = bpf_map_lookup_elem(&file_io, &key);
 	if (!stat) {
-		stat = bpf_map_lookup_elem(&file_io_scratch, &zero);
+		init = bpf_map_lookup_elem(&file_io_scratch, &zero);
 		s = scratch();
-		if (!stat || !s)
+		if (!init || !s)
 			return;
-		__builtin_memset(stat, 0, sizeof(*stat) - TT_FILE_PATH_LEN);
-		bpf_get_current_comm(stat->comm, sizeof(stat->comm));
-		if (!walk_path(stat->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
-			stat->path_flags |= TT_FILE_PATH_TRUNCATED;
-		if (prefix_count && !path_wanted("", stat->path, false))
-			stat->flags |= TT_FILE_IO_IGNORED;
-		bpf_map_update_elem(&file_io, &key, stat, BPF_NOEXIST);
-		stat = bpf_map_lookup_elem(&file_io, &key);
+		__builtin_memset(init, 0, sizeof(*init) - TT_FILE_PATH_LEN);
+		/* The same identity a record's header would carry. */
+		h = &s->op.h;
+		fill_header_fast(h, TT_FILE_IO, 0);
+		init->cgroup_id = h->cgroup_id;
+		init->tid = h->tid;
+		init->ppid = h->ppid;
+		init->uid = h->uid;
+		__builtin_memcpy(init->comm, h->comm, sizeof(init->comm));
+		if (!walk_path(init->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+			init->path_flags |= TT_FILE_PATH_TRUNCATED;
+		/* A cut path lost its start: it cannot match a prefix. */
+		if (prefix_count && ((init->path_flags & TT_FILE_PATH_TRUNCATED) || !path_wanted("", init->path, false)))
+			init->flags |= TT_FILE_IO_IGNORED;
+		stat = tt_summary_entry(&file_io, &key, init, TT_FILE_IO);
 		if (!stat)
 			return;
 	}
@@ -796,7 +895,7 @@ static __always_inline void io_slow(struct file *file, struct file_call *call, l
 	struct file_scratch *s = scratch();
 	struct tt_file_slow *rec;
 
-	if (!s || (tt_cfg.failed_only && ret >= 0))
+	if (!s || skip_for_failed_only(ret))
 		return;
 	rec = (struct tt_file_slow *)&s->op;
 	tt_fill_header(&rec->h, TT_FILE_SLOW, sizeof(*rec));
@@ -809,7 +908,8 @@ static __always_inline void io_slow(struct file *file, struct file_call *call, l
 	rec->path[0] = '\0';
 	if (file && !walk_path(rec->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
 		rec->path_flags |= TT_FILE_PATH_TRUNCATED;
-	if (prefix_count && !path_wanted("", rec->path, false))
+	/* A cut path lost its start: it cannot match a prefix. */
+	if (prefix_count && ((rec->path_flags & TT_FILE_PATH_TRUNCATED) || !path_wanted("", rec->path, false)))
 		return;
 	rec = tt_reserve(TT_FILE_SLOW, struct tt_file_slow);
 	if (rec) {
@@ -818,14 +918,12 @@ static __always_inline void io_slow(struct file *file, struct file_call *call, l
 	}
 }
 
-static __always_inline int io_exit(long ret)
+static __always_inline int io_exit(int nr, long ret)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct file_call *call;
+	struct file_call *call = tt_pending_get(&file_calls, nr);
 	struct file *file;
 	__u64 latency;
 
-	call = bpf_map_lookup_elem(&file_calls, &tid);
 	if (!call)
 		return 0;
 	if (call->kind != TT_KIND_NONE)
@@ -839,7 +937,7 @@ static __always_inline int io_exit(long ret)
 	if (min_latency_ns && latency >= min_latency_ns)
 		io_slow(file, call, ret, latency);
 done:
-	bpf_map_delete_elem(&file_calls, &tid);
+	tt_pending_forget(&file_calls);
 	return 0;
 }
 
@@ -847,7 +945,7 @@ done:
 	SEC("tracepoint/syscalls/sys_enter_" #name)                                             \
 	int handle_##name##_enter(struct trace_event_raw_sys_enter *ctx)                        \
 	{                                                                                       \
-		return io_enter(op, ctx->args[0]);                                              \
+		return io_enter(SYSCALL_NR(ctx), op, ctx->args[0]);                             \
 	}
 
 TT_IO_HOOKS(read, TT_IO_READ)
@@ -863,5 +961,17 @@ TT_IO_HOOKS(fdatasync, TT_IO_FDATASYNC)
 SEC("tracepoint/syscalls/sys_exit_read")
 int handle_io_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return io_exit(ctx->ret);
+	return io_exit(SYSCALL_NR(ctx), ctx->ret);
+}
+
+/*
+ * A thread that dies inside a traced call (or in one that never returns)
+ * leaves its entry: drop it. A raw tracepoint, since it detaches without
+ * waiting for an RCU grace period.
+ */
+SEC("raw_tp/sched_process_exit")
+int handle_thread_exit(void *ctx)
+{
+	tt_pending_forget(&file_calls);
+	return 0;
 }

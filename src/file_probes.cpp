@@ -69,6 +69,8 @@ public:
             enter_hook(s);
             exit_hook(s, "handle_op_exit");
         }
+        // A thread that dies in a call leaves its pending entry: dropped here.
+        specs.push_back({"sched:sched_process_exit", {"handle_thread_exit"}});
         // Reads and writes are the busiest syscalls of all: only when asked.
         bool io = config.file.min_latency.count() > 0 || config.file.top > 0;
         for (const char* s : {"read", "write", "pread64", "pwrite64", "readv", "writev", "fsync", "fdatasync"}) {
@@ -110,15 +112,19 @@ private:
                           });
         for (size_t i = 0; i < n; ++i) {
             const Row& r = rows_[i];
+            // The identity of the thread whose call created the entry, as
+            // the kernel saw it then.
             Common c;
             c.ts_boot_ns = ctx.now_boot_ns;
             c.pid = r.key.pid;
-            c.tid = r.key.pid;
+            c.tid = r.stat.tid;
+            c.ppid = r.stat.ppid;
+            c.uid = r.stat.uid;
+            c.cgroup_id = r.stat.cgroup_id;
             c.comm = kernel_string(r.stat.comm, sizeof(r.stat.comm));
             sink.begin("file.io", c);
             sink.str("path", kernel_string(r.stat.path, sizeof(r.stat.path)));
-            if (r.stat.path_flags & TT_FILE_PATH_TRUNCATED)
-                sink.boolean("path_truncated", true);
+            sink.boolean("path_truncated", r.stat.path_flags & TT_FILE_PATH_TRUNCATED);
             // The kernel's dev_t: 12 bits of major above 20 bits of minor.
             char dev[32];
             int n = snprintf(dev, sizeof(dev), "%u:%u", r.key.dev >> 20, r.key.dev & 0xfffff);

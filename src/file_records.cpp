@@ -107,43 +107,102 @@ std::string_view mode_text(uint32_t mode, std::span<char> buf)
     return {buf.data(), n < 0 ? 0 : std::min<size_t>(static_cast<size_t>(n), buf.size() - 1)};
 }
 
-std::string_view join_path(std::string_view dir, std::string_view path, std::span<char> buf)
+std::string_view normalize_path(std::string_view dir, std::string_view path, std::span<char> buf)
 {
-    while (path.size() >= 2 && path.substr(0, 2) == "./")
-        path.remove_prefix(2);
-    if (path == ".")
-        path = {};
-    if (dir == "/")
-        dir = {};
-    Appender a{buf.data(), buf.size()};
-    a.add(dir);
-    if (!path.empty() || dir.empty())
-        a.add("/");
-    a.add(path);
-    return {buf.data(), a.len};
+    // buf[0, len) is the path so far, "/a/b", with "" for the root.
+    size_t len = 0;
+    bool overflow = false;
+    auto add = [&](std::string_view s) {
+        size_t i = 0;
+        while (i <= s.size() && !overflow) {
+            size_t j = s.find('/', i);
+            if (j == std::string_view::npos)
+                j = s.size();
+            std::string_view c = s.substr(i, j - i);
+            if (c == "..") {
+                while (len > 0 && buf[len - 1] != '/')
+                    --len;
+                if (len > 0)
+                    --len;
+            } else if (!c.empty() && c != ".") {
+                if (len + 1 + c.size() >= buf.size()) {
+                    overflow = true;
+                    break;
+                }
+                buf[len++] = '/';
+                memcpy(buf.data() + len, c.data(), c.size());
+                len += c.size();
+            }
+            i = j + 1;
+        }
+    };
+    if (path.empty() || path[0] != '/')
+        add(dir);
+    add(path);
+    if (overflow || buf.size() < 2)
+        return {};
+    if (len == 0)
+        buf[len++] = '/';
+    return {buf.data(), len};
 }
 
 namespace {
 
-// path, and full_path when the kernel resolved the directory of a relative one.
-void path_fields(RecordSink& sink, std::string_view path_key, std::string_view full_key, const char* dir,
-                 const char* path, bool resolved, bool truncated, std::string_view truncated_key)
+// Field names of a path and what is made of it: path or new_path.
+struct PathKeys {
+    std::string_view path, path_truncated, full_path, full_path_truncated;
+};
+constexpr PathKeys path_keys{"path", "path_truncated", "full_path", "full_path_truncated"};
+constexpr PathKeys new_path_keys{"new_path", "new_path_truncated", "new_full_path", "new_full_path_truncated"};
+
+// A path as the process passed it, and full_path: the path made absolute
+// (joined to the directory the kernel resolved for a relative one) and
+// normalized. full_path is null when it cannot be known: the path or the
+// directory was cut, or the directory was not found.
+void user_path_fields(RecordSink& sink, const PathKeys& keys, const char* dir, const char* path, bool resolved,
+                      bool dir_cut, bool path_cut)
 {
     std::string_view p = kernel_string(path, TT_FILE_PATH_LEN);
-    sink.str(path_key, p);
-    if (resolved && !p.empty() && p[0] != '/') {
-        char buf[2 * TT_FILE_PATH_LEN + 2];
-        sink.str(full_key, join_path(kernel_string(dir, TT_FILE_PATH_LEN), p, buf));
-        if (truncated)
-            sink.boolean(truncated_key, true);
+    if (path_cut && p.empty())
+        sink.null(keys.path);  // longer than the kernel takes: its end was never seen
+    else
+        sink.str(keys.path, p);
+    sink.boolean(keys.path_truncated, path_cut);
+    std::string_view d = kernel_string(dir, TT_FILE_PATH_LEN);
+    bool known = !path_cut && !p.empty() && (p[0] == '/' || (resolved && !dir_cut && !d.empty() && d[0] == '/'));
+    char buf[2 * TT_FILE_PATH_LEN + 2];
+    std::string_view full = known ? normalize_path(d, p, buf) : std::string_view();
+    if (full.empty()) {
+        sink.null(keys.full_path);
+        sink.boolean(keys.full_path_truncated, false);
+        return;
     }
+    cut_path_field(sink, keys.full_path, keys.full_path_truncated, full);
+}
+
+// A path the kernel resolved from an fd: absolute and normal already, so
+// full_path is the same (null for a pipe or socket, which has none).
+void fd_path_fields(RecordSink& sink, const PathKeys& keys, const char* path, bool cut)
+{
+    std::string_view p = kernel_string(path, TT_FILE_PATH_LEN);
+    bool absolute = !p.empty() && (cut || p[0] == '/');  // a cut one lost its leading '/'
+    if (p.empty())
+        sink.null(keys.path);  // no open file behind the fd
+    else
+        sink.str(keys.path, p);
+    sink.boolean(keys.path_truncated, cut);
+    if (absolute)
+        sink.str(keys.full_path, p);
+    else
+        sink.null(keys.full_path);
+    sink.boolean(keys.full_path_truncated, absolute && cut);
 }
 
 void describe_open(const void* data, const DecodeOptions&, RecordSink& sink)
 {
     const auto& r = *static_cast<const tt_file_open*>(data);
-    path_fields(sink, "path", "full_path", r.dir, r.path, r.path_flags & TT_FILE_DIR_RESOLVED,
-                r.path_flags & TT_FILE_DIR_TRUNCATED, "full_path_truncated");
+    user_path_fields(sink, path_keys, r.dir, r.path, r.path_flags & TT_FILE_DIR_RESOLVED,
+                     r.path_flags & TT_FILE_DIR_TRUNCATED, r.path_flags & TT_FILE_PATH_TRUNCATED);
     char flags[256];
     sink.name("flags", open_flags_text(r.flags, flags));
     // The mode only means something when a file may be created.
@@ -159,14 +218,11 @@ void describe_open(const void* data, const DecodeOptions&, RecordSink& sink)
 
 void op_path(const tt_file_op& r, RecordSink& sink)
 {
-    if (r.path_flags & TT_FILE_PATH_FROM_FD) {
-        sink.str("path", kernel_string(r.path, sizeof(r.path)));
-        if (r.path_flags & TT_FILE_PATH_TRUNCATED)
-            sink.boolean("path_truncated", true);
-        return;
-    }
-    path_fields(sink, "path", "full_path", r.dir, r.path, r.path_flags & TT_FILE_DIR_RESOLVED,
-                r.path_flags & TT_FILE_DIR_TRUNCATED, "full_path_truncated");
+    if (r.path_flags & TT_FILE_PATH_FROM_FD)
+        fd_path_fields(sink, path_keys, r.path, r.path_flags & TT_FILE_PATH_TRUNCATED);
+    else
+        user_path_fields(sink, path_keys, r.dir, r.path, r.path_flags & TT_FILE_DIR_RESOLVED,
+                         r.path_flags & TT_FILE_DIR_TRUNCATED, r.path_flags & TT_FILE_PATH_TRUNCATED);
 }
 
 void describe_op(const void* data, const DecodeOptions&, RecordSink& sink)
@@ -189,8 +245,8 @@ void describe_rename(const void* data, const DecodeOptions&, RecordSink& sink)
 {
     const auto& r = *static_cast<const tt_file_op*>(data);
     op_path(r, sink);
-    path_fields(sink, "new_path", "new_full_path", r.new_dir, r.new_path, r.path_flags & TT_FILE_NEW_DIR_RESOLVED,
-                r.path_flags & TT_FILE_NEW_DIR_TRUNCATED, "new_full_path_truncated");
+    user_path_fields(sink, new_path_keys, r.new_dir, r.new_path, r.path_flags & TT_FILE_NEW_DIR_RESOLVED,
+                     r.path_flags & TT_FILE_NEW_DIR_TRUNCATED, r.path_flags & TT_FILE_NEW_PATH_TRUNCATED);
     if (r.flags) {
         char flags[128];
         sink.name("flags", rename_flags_text(r.flags, flags));
@@ -211,9 +267,12 @@ void describe_slow(const void* data, const DecodeOptions&, RecordSink& sink)
     const auto& r = *static_cast<const tt_file_slow*>(data);
     sink.name("op", io_op_name(r.op));
     sink.i64("fd", r.fd);
-    sink.str("path", kernel_string(r.path, sizeof(r.path)));
-    if (r.path_flags & TT_FILE_PATH_TRUNCATED)
-        sink.boolean("path_truncated", true);
+    std::string_view p = kernel_string(r.path, sizeof(r.path));
+    if (p.empty())
+        sink.null("path");  // no open file behind the fd
+    else
+        sink.str("path", p);
+    sink.boolean("path_truncated", r.path_flags & TT_FILE_PATH_TRUNCATED);
     if (r.ret >= 0)
         sink.u64("bytes", static_cast<uint64_t>(r.ret));
     else

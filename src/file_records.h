@@ -15,8 +15,10 @@ std::string_view open_flags_text(uint32_t flags, std::span<char> buf);
 std::string_view rename_flags_text(uint32_t flags, std::span<char> buf);
 // "0644".
 std::string_view mode_text(uint32_t mode, std::span<char> buf);
-// dir + "/" + path, leading "./" of path dropped, "/" not doubled.
-std::string_view join_path(std::string_view dir, std::string_view path, std::span<char> buf);
+// dir + "/" + path (path alone when absolute), normalized lexically: "."
+// and empty components dropped, ".." takes away the component before it (not
+// past the root), no symlink followed. Empty when buf is too small.
+std::string_view normalize_path(std::string_view dir, std::string_view path, std::span<char> buf);
 // "read", "pwrite64", ... for enum tt_file_io_op.
 std::string_view io_op_name(uint32_t op);
 

@@ -97,10 +97,12 @@ void memcg_fields(RecordSink& sink, uint64_t id)
 {
     sink.u64("memcg_id", id);
     std::string_view path = memcg_path(id);
-    if (path.empty())
+    if (path.empty()) {
         sink.null("memcg_path");
-    else
-        sink.str("memcg_path", path);
+        sink.boolean("memcg_path_truncated", false);
+    } else {
+        cut_path_field(sink, "memcg_path", "memcg_path_truncated", path);
+    }
 }
 
 void address_field(RecordSink& sink, std::string_view key, uint64_t addr)

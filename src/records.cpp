@@ -108,4 +108,13 @@ void error_field(RecordSink& sink, int64_t ret)
         sink.name("error", name);
 }
 
+void cut_path_field(RecordSink& sink, std::string_view key, std::string_view truncated_key, std::string_view value)
+{
+    bool cut = value.size() > path_field_max;
+    if (cut)
+        value.remove_prefix(value.size() - path_field_max);
+    sink.str(key, value);
+    sink.boolean(truncated_key, cut);
+}
+
 }  // namespace tapio

@@ -49,4 +49,10 @@ bool decode_record(const void* data, size_t size, const DecodeOptions& options, 
 // Emits "error": "ENOENT" for a negative return value (number if unnamed).
 void error_field(RecordSink& sink, int64_t ret);
 
+// The one rule for path fields: at most path_field_max bytes. A longer value
+// keeps its last path_field_max bytes (the end names the file) and
+// truncated_key is true; truncated_key is always written.
+constexpr size_t path_field_max = TT_PATH_LEN - 1;
+void cut_path_field(RecordSink& sink, std::string_view key, std::string_view truncated_key, std::string_view value);
+
 }  // namespace tapio

@@ -49,7 +49,7 @@ TEST_CASE("file: open flags as text")
     CHECK(flags(O_RDONLY | 0x80000000u) == "O_RDONLY|0x80000000");
 }
 
-TEST_CASE("file: mode, rename flags, joined paths, op names")
+TEST_CASE("file: mode, rename flags, normalized paths, op names")
 {
     char buf[600];
     CHECK(mode_text(0644, buf) == "0644");
@@ -57,11 +57,19 @@ TEST_CASE("file: mode, rename flags, joined paths, op names")
     CHECK(mode_text(0100644, buf) == "0644");  // file type bits dropped
     CHECK(rename_flags_text(1, buf) == "RENAME_NOREPLACE");
     CHECK(rename_flags_text(2 | 8, buf) == "RENAME_EXCHANGE|0x8");
-    CHECK(join_path("/tmp/x", "a", buf) == "/tmp/x/a");
-    CHECK(join_path("/tmp/x", "./a", buf) == "/tmp/x/a");
-    CHECK(join_path("/", "a", buf) == "/a");
-    CHECK(join_path("/tmp", ".", buf) == "/tmp");
-    CHECK(join_path("/", ".", buf) == "/");
+    CHECK(normalize_path("/tmp/x", "a", buf) == "/tmp/x/a");
+    CHECK(normalize_path("/tmp/x", "./a", buf) == "/tmp/x/a");
+    CHECK(normalize_path("/", "a", buf) == "/a");
+    CHECK(normalize_path("/tmp", ".", buf) == "/tmp");
+    CHECK(normalize_path("/", ".", buf) == "/");
+    CHECK(normalize_path("/a/b", "../c", buf) == "/a/c");
+    CHECK(normalize_path("/a/b", "../../../../c", buf) == "/c");  // not past the root
+    CHECK(normalize_path("/a", "b//c/./d/", buf) == "/a/b/c/d");
+    CHECK(normalize_path("/ignored", "/x/../y", buf) == "/y");  // absolute: the directory is not used
+    CHECK(normalize_path("/a", "..", buf) == "/");
+    CHECK(normalize_path("/a", "...", buf) == "/a/...");  // only "." and ".." are special
+    char tiny[4];
+    CHECK(normalize_path("/abcdef", "g", tiny).empty());  // does not fit: nothing made up
     CHECK(io_op_name(TT_IO_PWRITE) == "pwrite64");
     CHECK(io_op_name(TT_IO_FDATASYNC) == "fdatasync");
     CHECK(io_op_name(99) == "unknown");
@@ -77,7 +85,9 @@ TEST_CASE("file.open: absolute, relative with its resolved directory, failed")
     json j = decode(rec);
     CHECK(j["type"] == "file.open");
     CHECK(j["path"] == "/etc/passwd");
-    CHECK_FALSE(j.contains("full_path"));
+    CHECK(j["path_truncated"] == false);
+    CHECK(j["full_path"] == "/etc/passwd");
+    CHECK(j["full_path_truncated"] == false);
     CHECK(j["flags"] == "O_RDONLY|O_CLOEXEC");
     CHECK_FALSE(j.contains("mode"));
     CHECK(j["fd"] == 3);
@@ -96,10 +106,83 @@ TEST_CASE("file.open: absolute, relative with its resolved directory, failed")
     CHECK(j["mode"] == "0600");
     CHECK(j["error"] == "EACCES");
     CHECK_FALSE(j.contains("fd"));
-    CHECK_FALSE(j.contains("full_path_truncated"));
+    CHECK(j["full_path_truncated"] == false);
 
-    rec.path_flags = 0;  // directory not resolved: no full_path
-    CHECK_FALSE(decode(rec).contains("full_path"));
+    rec.path_flags = 0;  // directory not resolved: full_path unknown
+    j = decode(rec);
+    CHECK(j["full_path"].is_null());
+    CHECK(j["full_path_truncated"] == false);
+}
+
+TEST_CASE("file paths: one rule, at most 255 bytes, the end kept, every cut marked")
+{
+    auto rec = make<tt_file_open>(TT_FILE_OPEN);
+    rec.ret = 3;
+    const std::string end(255, 'e');
+
+    // A path the kernel cut: its end as sent, and no full_path made from it.
+    std::strcpy(rec.path, end.c_str());
+    std::strcpy(rec.dir, "/srv");
+    rec.path_flags = TT_FILE_DIR_RESOLVED | TT_FILE_PATH_TRUNCATED;
+    json j = decode(rec);
+    CHECK(j["path"] == end);
+    CHECK(j["path_truncated"] == true);
+    CHECK(j["full_path"].is_null());
+    CHECK(j["full_path_truncated"] == false);
+
+    // Cut and empty: longer than PATH_MAX, its end never seen.
+    rec.path[0] = '\0';
+    j = decode(rec);
+    CHECK(j["path"].is_null());
+    CHECK(j["path_truncated"] == true);
+    CHECK(j["full_path"].is_null());
+
+    // A directory the kernel cut: no full_path either.
+    std::strcpy(rec.path, "f");
+    rec.path_flags = TT_FILE_DIR_RESOLVED | TT_FILE_DIR_TRUNCATED;
+    j = decode(rec);
+    CHECK(j["path"] == "f");
+    CHECK(j["path_truncated"] == false);
+    CHECK(j["full_path"].is_null());
+
+    // Neither cut, but joined longer than 255: the end of it, marked.
+    std::string dir = "/" + std::string(200, 'd');
+    std::string path = std::string(100, 'p');
+    std::strcpy(rec.dir, dir.c_str());
+    std::strcpy(rec.path, path.c_str());
+    rec.path_flags = TT_FILE_DIR_RESOLVED;
+    j = decode(rec);
+    std::string full = dir + "/" + path;
+    CHECK(j["path_truncated"] == false);
+    CHECK(j["full_path"] == full.substr(full.size() - 255));
+    CHECK(j["full_path_truncated"] == true);
+
+    // Longer than 255 before normalization, not after: not cut.
+    std::strcpy(rec.path, (std::string(100, 'x') + "/../y").c_str());
+    j = decode(rec);
+    CHECK(j["full_path"] == dir + "/y");
+    CHECK(j["full_path_truncated"] == false);
+
+    // Exactly 255 bytes: whole, not cut.
+    std::string abs = "/" + std::string(254, 'a');
+    std::strcpy(rec.path, abs.c_str());
+    rec.path_flags = 0;
+    j = decode(rec);
+    CHECK(j["full_path"] == abs);
+    CHECK(j["full_path_truncated"] == false);
+
+    // A directory that is no directory (a pipe as dirfd): no full_path.
+    std::strcpy(rec.path, "x");
+    std::strcpy(rec.dir, "pipefs:[1234]");
+    rec.path_flags = TT_FILE_DIR_RESOLVED;
+    CHECK(decode(rec)["full_path"].is_null());
+
+    // An empty path names nothing.
+    rec.path[0] = '\0';
+    std::strcpy(rec.dir, "/srv");
+    j = decode(rec);
+    CHECK(j["path"] == "");
+    CHECK(j["full_path"].is_null());
 }
 
 TEST_CASE("file ops: rename, chmod, truncate by fd, rmdir; file.slow")
@@ -116,7 +199,14 @@ TEST_CASE("file ops: rename, chmod, truncate by fd, rmdir; file.slow")
     CHECK(j["path"] == "a");
     CHECK(j["full_path"] == "/a");
     CHECK(j["new_path"] == "/tmp/b");
-    CHECK_FALSE(j.contains("new_full_path"));
+    CHECK(j["new_path_truncated"] == false);
+    CHECK(j["new_full_path"] == "/tmp/b");
+    CHECK(j["new_full_path_truncated"] == false);
+    rec.path_flags |= TT_FILE_NEW_PATH_TRUNCATED;
+    j = decode(rec);
+    CHECK(j["new_path_truncated"] == true);
+    CHECK(j["new_full_path"].is_null());
+    CHECK(j["path_truncated"] == false);
     CHECK(j["flags"] == "RENAME_NOREPLACE");
     CHECK(j["error"] == "EEXIST");
 
@@ -136,7 +226,18 @@ TEST_CASE("file ops: rename, chmod, truncate by fd, rmdir; file.slow")
     CHECK(j["type"] == "file.truncate");
     CHECK(j["path"] == "/srv/log");
     CHECK(j["path_truncated"] == true);
+    CHECK(j["full_path"] == "/srv/log");  // from an fd: the kernel's path, the same
+    CHECK(j["full_path_truncated"] == true);
     CHECK(j["length"] == 4096);
+    trunc.path[0] = '\0';  // no file behind the fd
+    trunc.path_flags = TT_FILE_PATH_FROM_FD;
+    trunc.ret = -9;
+    j = decode(trunc);
+    CHECK(j["path"].is_null());
+    CHECK(j["full_path"].is_null());
+    CHECK(j["error"] == "EBADF");
+    std::strcpy(trunc.path, "pipefs:[77]");
+    CHECK(decode(trunc)["full_path"].is_null());
 
     auto rmdir = make<tt_file_op>(TT_FILE_RMDIR);
     std::strcpy(rmdir.path, "/x");
@@ -156,10 +257,39 @@ TEST_CASE("file ops: rename, chmod, truncate by fd, rmdir; file.slow")
     CHECK(j["op"] == "fsync");
     CHECK(j["fd"] == 7);
     CHECK(j["path"] == "/var/db/wal");
+    CHECK(j["path_truncated"] == false);
     CHECK(j["bytes"] == 0);
     CHECK(j["latency_ns"] == 25000000);
     slow.ret = -5;
     j = decode(slow);
     CHECK(j["error"] == "EIO");
     CHECK_FALSE(j.contains("bytes"));
+    slow.ret = -512;  // interrupted: the kernel restarts it or makes it EINTR
+    CHECK(decode(slow)["error"] == "ERESTARTSYS");
+    slow.path[0] = '\0';
+    j = decode(slow);
+    CHECK(j["path"].is_null());
+    CHECK(j["path_truncated"] == false);
+}
+
+TEST_CASE("cut_path_field: the rule every path field follows (memcg_path too)")
+{
+    auto field = [](const std::string& value) {
+        Output out(-1);
+        JsonWriter w(out, WallClock(0));
+        w.begin("test", Common{});
+        cut_path_field(w, "p", "p_truncated", value);
+        w.end();
+        return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+    };
+    json j = field("/sys/fs/cgroup/x");
+    CHECK(j["p"] == "/sys/fs/cgroup/x");
+    CHECK(j["p_truncated"] == false);
+    std::string exact = std::string(254, 'a') + "z";
+    j = field(exact);
+    CHECK(j["p"] == exact);
+    CHECK(j["p_truncated"] == false);
+    j = field("/" + exact);
+    CHECK(j["p"] == exact);  // the last 255 bytes
+    CHECK(j["p_truncated"] == true);
 }

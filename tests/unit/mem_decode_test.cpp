@@ -98,6 +98,7 @@ TEST_CASE("mem.oom_kill: a memory cgroup id that no hierarchy has gives a null p
     json j = decode(rec);
     CHECK(j["memcg_id"] == 0xfffffffffff0ULL);
     CHECK(j["memcg_path"].is_null());
+    CHECK(j["memcg_path_truncated"] == false);
 }
 
 TEST_CASE("mem.reclaim: scope, duration, pages")
