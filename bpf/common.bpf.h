@@ -118,8 +118,11 @@ static __always_inline bool tt_identity_wanted(__u32 tgid, __u32 uid, const char
 	return true;
 }
 
-/* Filters the current task: the common case, cheapest checks first. */
-static __always_inline bool tt_current_wanted(void)
+/*
+ * Filters the current task on everything but its name: for a call that can
+ * change the name (an exec is decided on the name it ends with).
+ */
+static __always_inline bool tt_current_wanted_any_comm(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
@@ -130,6 +133,16 @@ static __always_inline bool tt_current_wanted(void)
 		return false;
 	if (tt_cfg.filter_uid && (__u32)bpf_get_current_uid_gid() != tt_cfg.uid)
 		return false;
+	if (tt_cfg.filter_cgroup && bpf_current_task_under_cgroup(&tt_cgroup, 0) != 1)
+		return false;
+	return true;
+}
+
+/* Filters the current task: the common case, cheapest checks first. */
+static __always_inline bool tt_current_wanted(void)
+{
+	if (!tt_current_wanted_any_comm())
+		return false;
 	if (tt_cfg.filter_comm) {
 		char comm[TT_COMM_LEN];
 
@@ -137,9 +150,28 @@ static __always_inline bool tt_current_wanted(void)
 		if (!tt_comm_equal(comm, tt_cfg.comm))
 			return false;
 	}
-	if (tt_cfg.filter_cgroup && bpf_current_task_under_cgroup(&tt_cgroup, 0) != 1)
-		return false;
 	return true;
+}
+
+/* The --comm filter on a name other than the current thread's. */
+static __always_inline bool tt_comm_wanted(const char *comm)
+{
+	return !tt_cfg.filter_comm || tt_comm_equal(comm, tt_cfg.comm);
+}
+
+/*
+ * The syscall number of a syscalls:sys_enter_* or sys_exit_* record. The
+ * field is an int (__syscall_nr) where trace_event_raw_sys_enter/exit declare
+ * a long id, and the padding after it is not zeroed: read it as an int.
+ */
+struct tt_syscall_record {
+	struct trace_entry ent;
+	int nr;
+};
+
+static __always_inline __u32 tt_syscall_nr(const void *ctx)
+{
+	return ((const struct tt_syscall_record *)ctx)->nr;
 }
 
 /* --sample N: keep the first of every N events of a kind, per CPU. */
@@ -323,11 +355,16 @@ static __always_inline void tt_pending_forget(void *map)
 static __always_inline void *tt_summary_entry(void *map, const void *key, const void *init, __u32 kind)
 {
 	void *value = bpf_map_lookup_elem(map, key);
+	long err;
 
 	if (value)
 		return value;
-	/* Another CPU may create it between the two calls: EEXIST is fine. */
-	if (bpf_map_update_elem(map, key, init, BPF_NOEXIST) == -7 /* E2BIG: full */) {
+	/*
+	 * Another CPU may create it between the two calls (EEXIST); any other
+	 * failure (E2BIG: full, ENOMEM, EBUSY) loses the row: count it.
+	 */
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */) {
 		tt_count(kind, TT_DROP_MAP_FULL);
 		return NULL;
 	}

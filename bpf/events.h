@@ -444,6 +444,8 @@ TT_ASSERT_SIZE(struct tt_proc_exec, 56 + 16 + 2 * TT_PATH_LEN + TT_ARGS_LEN);
 TT_ASSERT_SIZE(struct tt_proc_fork, 64);
 TT_ASSERT_SIZE(struct tt_proc_exit, 72);
 TT_ASSERT_SIZE(struct tt_proc_signal, 72);
+TT_ASSERT_SIZE(struct tt_syscall_key, 8);
+TT_ASSERT_SIZE(struct tt_syscall_stat, 48 + TT_COMM_LEN);
 TT_ASSERT_SIZE(struct tt_net_addrs, 40);
 TT_ASSERT_SIZE(struct tt_net_connect, 112);
 TT_ASSERT_SIZE(struct tt_net_accept, 104);

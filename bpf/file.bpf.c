@@ -389,12 +389,6 @@ static __always_inline bool path_wanted(const char *dir, const char *path, bool 
 /* ---- entry: remember the arguments ---- */
 
 /*
- * The syscall number of a syscalls:sys_{enter,exit}_* record: an int
- * (__syscall_nr) where trace_event_raw_sys_{enter,exit} has a long id.
- */
-#define SYSCALL_NR(ctx) ((int)(ctx)->id)
-
-/*
  * -x: a call failed when the process sees an error. The kernel-internal
  * restart codes are not that: the call is restarted (and traced again) or
  * the process sees EINTR.
@@ -441,13 +435,13 @@ static __always_inline int open_enter(int nr, int dirfd, const char *path, __u32
 SEC("tracepoint/syscalls/sys_enter_open")
 int handle_open_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter(SYSCALL_NR(ctx), AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
+	return open_enter(tt_syscall_nr(ctx), AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat")
 int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter(SYSCALL_NR(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+	return open_enter(tt_syscall_nr(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_openat2")
@@ -456,13 +450,13 @@ int handle_openat2_enter(struct trace_event_raw_sys_enter *ctx)
 	struct open_how how = {};
 
 	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return open_enter(SYSCALL_NR(ctx), ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
+	return open_enter(tt_syscall_nr(ctx), ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
 }
 
 SEC("tracepoint/syscalls/sys_enter_creat")
 int handle_creat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return open_enter(SYSCALL_NR(ctx), AT_FDCWD, (const char *)ctx->args[0], O_CREAT | O_WRONLY | O_TRUNC,
+	return open_enter(tt_syscall_nr(ctx), AT_FDCWD, (const char *)ctx->args[0], O_CREAT | O_WRONLY | O_TRUNC,
 			  ctx->args[1]);
 }
 
@@ -478,7 +472,7 @@ static __always_inline int op_enter(int nr, __u32 kind, int dirfd, const char *p
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int handle_unlink_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(SYSCALL_NR(ctx), TT_FILE_UNLINK, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
+	return op_enter(tt_syscall_nr(ctx), TT_FILE_UNLINK, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
@@ -486,44 +480,44 @@ int handle_unlinkat_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	__u32 flags = ctx->args[2];
 
-	return op_enter(SYSCALL_NR(ctx), flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK,
+	return op_enter(tt_syscall_nr(ctx), flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK,
 			ctx->args[0], (const char *)ctx->args[1], 0, flags);
 }
 
 SEC("tracepoint/syscalls/sys_enter_rmdir")
 int handle_rmdir_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(SYSCALL_NR(ctx), TT_FILE_RMDIR, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
+	return op_enter(tt_syscall_nr(ctx), TT_FILE_RMDIR, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mkdir")
 int handle_mkdir_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(SYSCALL_NR(ctx), TT_FILE_MKDIR, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
+	return op_enter(tt_syscall_nr(ctx), TT_FILE_MKDIR, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mkdirat")
 int handle_mkdirat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(SYSCALL_NR(ctx), TT_FILE_MKDIR, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
+	return op_enter(tt_syscall_nr(ctx), TT_FILE_MKDIR, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_chmod")
 int handle_chmod_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(SYSCALL_NR(ctx), TT_FILE_CHMOD, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
+	return op_enter(tt_syscall_nr(ctx), TT_FILE_CHMOD, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat")
 int handle_fchmodat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(SYSCALL_NR(ctx), TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
+	return op_enter(tt_syscall_nr(ctx), TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmodat2")
 int handle_fchmodat2_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return op_enter(SYSCALL_NR(ctx), TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
+	return op_enter(tt_syscall_nr(ctx), TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
 }
 
 SEC("tracepoint/syscalls/sys_enter_fchmod")
@@ -531,7 +525,7 @@ int handle_fchmod_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	struct file_call call = { .dirfd = ctx->args[0], .kind = TT_FILE_CHMOD, .mode = ctx->args[1], .by_fd = 1 };
 
-	return call_enter(&call, SYSCALL_NR(ctx));
+	return call_enter(&call, tt_syscall_nr(ctx));
 }
 
 SEC("tracepoint/syscalls/sys_enter_truncate")
@@ -541,7 +535,7 @@ int handle_truncate_enter(struct trace_event_raw_sys_enter *ctx)
 		.path = (const char *)ctx->args[0], .dirfd = AT_FDCWD, .kind = TT_FILE_TRUNCATE, .length = ctx->args[1],
 	};
 
-	return call_enter(&call, SYSCALL_NR(ctx));
+	return call_enter(&call, tt_syscall_nr(ctx));
 }
 
 SEC("tracepoint/syscalls/sys_enter_ftruncate")
@@ -549,7 +543,7 @@ int handle_ftruncate_enter(struct trace_event_raw_sys_enter *ctx)
 {
 	struct file_call call = { .dirfd = ctx->args[0], .kind = TT_FILE_TRUNCATE, .length = ctx->args[1], .by_fd = 1 };
 
-	return call_enter(&call, SYSCALL_NR(ctx));
+	return call_enter(&call, tt_syscall_nr(ctx));
 }
 
 static __always_inline int rename_enter(int nr, int olddirfd, const char *oldpath, int newdirfd,
@@ -566,19 +560,19 @@ static __always_inline int rename_enter(int nr, int olddirfd, const char *oldpat
 SEC("tracepoint/syscalls/sys_enter_rename")
 int handle_rename_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(SYSCALL_NR(ctx), AT_FDCWD, (const char *)ctx->args[0], AT_FDCWD, (const char *)ctx->args[1], 0);
+	return rename_enter(tt_syscall_nr(ctx), AT_FDCWD, (const char *)ctx->args[0], AT_FDCWD, (const char *)ctx->args[1], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int handle_renameat_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(SYSCALL_NR(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3], 0);
+	return rename_enter(tt_syscall_nr(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3], 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int handle_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
 {
-	return rename_enter(SYSCALL_NR(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3],
+	return rename_enter(tt_syscall_nr(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3],
 			    ctx->args[4]);
 }
 
@@ -707,7 +701,7 @@ static __always_inline int open_exit_regs(long ret, __u32 nr_kind)
 SEC("tracepoint/syscalls/sys_exit_openat")
 int handle_open_exit_regs(struct trace_event_raw_sys_exit *ctx)
 {
-	switch ((int)ctx->id) {
+	switch (tt_syscall_nr(ctx)) {
 	case __NR_open: return open_exit_regs(ctx->ret, 0);
 	case __NR_openat: return open_exit_regs(ctx->ret, 1);
 	case __NR_openat2: return open_exit_regs(ctx->ret, 2);
@@ -733,25 +727,25 @@ static __always_inline int open_exit(int nr, long ret)
 SEC("tracepoint/syscalls/sys_exit_open")
 int handle_open_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(SYSCALL_NR(ctx), ctx->ret);
+	return open_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat")
 int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(SYSCALL_NR(ctx), ctx->ret);
+	return open_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_openat2")
 int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(SYSCALL_NR(ctx), ctx->ret);
+	return open_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_creat")
 int handle_creat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return open_exit(SYSCALL_NR(ctx), ctx->ret);
+	return open_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 /*
@@ -823,7 +817,7 @@ done:
 SEC("tracepoint/syscalls/sys_exit_unlink")
 int handle_op_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return op_exit(SYSCALL_NR(ctx), ctx->ret);
+	return op_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 /* ---- I/O calls: file.slow and file.io ---- */
@@ -945,7 +939,7 @@ done:
 	SEC("tracepoint/syscalls/sys_enter_" #name)                                             \
 	int handle_##name##_enter(struct trace_event_raw_sys_enter *ctx)                        \
 	{                                                                                       \
-		return io_enter(SYSCALL_NR(ctx), op, ctx->args[0]);                             \
+		return io_enter(tt_syscall_nr(ctx), op, ctx->args[0]);                             \
 	}
 
 TT_IO_HOOKS(read, TT_IO_READ)
@@ -961,7 +955,7 @@ TT_IO_HOOKS(fdatasync, TT_IO_FDATASYNC)
 SEC("tracepoint/syscalls/sys_exit_read")
 int handle_io_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return io_exit(SYSCALL_NR(ctx), ctx->ret);
+	return io_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 /*

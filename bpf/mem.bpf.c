@@ -269,13 +269,13 @@ int handle_mmap_enter(struct trace_event_raw_sys_enter *ctx)
 		.size = ctx->args[1],
 	};
 
-	return alloc_enter((__u32)ctx->id, &args);
+	return alloc_enter(tt_syscall_nr(ctx), &args);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mmap")
 int handle_mmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return alloc_exit((__u32)ctx->id, ctx->ret);
+	return alloc_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_munmap")
@@ -287,13 +287,13 @@ int handle_munmap_enter(struct trace_event_raw_sys_enter *ctx)
 		.size = ctx->args[1],
 	};
 
-	return alloc_enter((__u32)ctx->id, &args);
+	return alloc_enter(tt_syscall_nr(ctx), &args);
 }
 
 SEC("tracepoint/syscalls/sys_exit_munmap")
 int handle_munmap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return alloc_exit((__u32)ctx->id, ctx->ret);
+	return alloc_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_brk")
@@ -315,13 +315,13 @@ int handle_brk_enter(struct trace_event_raw_sys_enter *ctx)
 		args.size = old_brk - new_brk;
 		args.flags = TT_ALLOC_SHRINK;
 	}
-	return alloc_enter((__u32)ctx->id, &args);
+	return alloc_enter(tt_syscall_nr(ctx), &args);
 }
 
 SEC("tracepoint/syscalls/sys_exit_brk")
 int handle_brk_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return alloc_exit((__u32)ctx->id, ctx->ret);
+	return alloc_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_mremap")
@@ -335,13 +335,13 @@ int handle_mremap_enter(struct trace_event_raw_sys_enter *ctx)
 		.size = ctx->args[2],
 	};
 
-	return alloc_enter((__u32)ctx->id, &args);
+	return alloc_enter(tt_syscall_nr(ctx), &args);
 }
 
 SEC("tracepoint/syscalls/sys_exit_mremap")
 int handle_mremap_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return alloc_exit((__u32)ctx->id, ctx->ret);
+	return alloc_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 /* ---- thread exit: calls it never returned from leave nothing behind ---- */

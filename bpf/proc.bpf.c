@@ -39,8 +39,10 @@ struct signal_call {
 TT_PENDING_MAP(signal_pending, struct signal_call, 4096);
 
 struct syscall_call {
-	struct tt_pending p;
+	struct tt_pending p; /* p.nr: the syscall's family, see syscall_family() */
 	__u64 ts;
+	__u32 nr;            /* the syscall entered */
+	__u32 pad;
 };
 
 TT_PENDING_MAP(syscall_start, struct syscall_call, 16384);
@@ -69,6 +71,30 @@ struct {
 #error "syscall numbers of this architecture are missing"
 #endif
 
+/*
+ * A successful execveat() leaves the kernel as an execve(): x86's
+ * set_personality_64bit() rewrites orig_ax, so the exit record names execve.
+ * Entry and exit are paired by family; what is counted is what was entered.
+ */
+static __always_inline __u32 syscall_family(__u32 nr)
+{
+	return nr == TT_NR_EXECVEAT ? TT_NR_EXECVE : nr;
+}
+
+/* Processes whose end was reported, where the kernel does not say which thread is last. */
+struct exit_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start; /* the leader's start_time: a reused pid is another process */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct exit_key);
+	__type(value, __u8);
+} exits_reported SEC(".maps");
+
 /* ---- exec ---- */
 
 /* The new image's argv, from its argument area: only when the caller's is unknown. */
@@ -90,6 +116,25 @@ static __always_inline void read_image_args(struct tt_proc_exec *rec, struct tas
 }
 
 /*
+ * After an exec from a thread other than the leader, the thread carries on
+ * under the leader's tid: its pending syscall entry (the execve itself, for
+ * --syscalls) moves along, with the start time de_thread() gave it.
+ */
+static __always_inline void move_syscall_start(__u32 old_tid, __u32 tid)
+{
+	struct syscall_call *old = bpf_map_lookup_elem(&syscall_start, &old_tid);
+	struct syscall_call moved;
+
+	if (!old)
+		return;
+	moved = *old;
+	moved.p.task_start = tt_current_start();
+	bpf_map_delete_elem(&syscall_start, &old_tid);
+	if (bpf_map_update_elem(&syscall_start, &tid, &moved, BPF_ANY))
+		tt_count(TT_PROC_SYSCALLS, TT_DROP_MAP_FULL);
+}
+
+/*
  * A successful exec. The caller's argv waits in exec_pending under the tid
  * that called execve: old_pid, which differs from the current tid when a
  * thread other than the leader exec'd (de_thread() hands it the leader's
@@ -102,9 +147,11 @@ static __always_inline int exec_done(const char *filename, const char *interp, _
 	struct exec_call *call = bpf_map_lookup_elem(&exec_pending, &old_pid);
 	struct tt_proc_exec *rec;
 
-	if (call && ((call->p.nr != TT_NR_EXECVE && call->p.nr != TT_NR_EXECVEAT) ||
-		     (old_pid == tid && call->p.task_start != tt_current_start())))
+	if (call && (call->p.nr != TT_NR_EXECVE || (old_pid == tid && call->p.task_start != tt_current_start())))
 		call = NULL; /* not this exec's: never use it */
+	if (old_pid != tid)
+		move_syscall_start(old_pid, tid);
+	/* Decided on the name the exec gave: --comm echo shows execs of echo. */
 	if (tt_cfg.failed_only || !tt_current_wanted())
 		goto out;
 	rec = tt_reserve(TT_PROC_EXEC, struct tt_proc_exec);
@@ -196,7 +243,11 @@ static __always_inline int exec_enter(__u32 nr, const char *filename, const char
 	struct exec_call *call;
 	struct tt_proc_exec *e;
 
-	if (!tt_current_wanted())
+	/*
+	 * Not on the name: the exec is reported (exec_done) or not under the
+	 * name it ends with, and a failed one (exec_exit) under the caller's.
+	 */
+	if (!tt_current_wanted_any_comm())
 		return 0;
 	call = bpf_map_lookup_elem(&exec_scratch, &zero);
 	if (!call)
@@ -221,19 +272,19 @@ static __always_inline int exec_enter(__u32 nr, const char *filename, const char
 			if (i > max_args || read_one_arg(i, &walk))
 				break;
 	}
-	tt_pending_put(&exec_pending, call, nr, TT_PROC_EXEC);
+	tt_pending_put(&exec_pending, call, syscall_family(nr), TT_PROC_EXEC);
 	return 0;
 }
 
 /* A failed exec; successful ones were reported from sched_process_exec. */
 static __always_inline int exec_exit(__u32 nr, long ret)
 {
-	struct exec_call *call = tt_pending_get(&exec_pending, nr);
+	struct exec_call *call = tt_pending_get(&exec_pending, syscall_family(nr));
 	struct tt_proc_exec *rec;
 
 	if (!call)
 		return 0;
-	if (ret < 0 && tt_admit(TT_PROC_EXEC)) {
+	if (ret < 0 && tt_current_wanted() && tt_admit(TT_PROC_EXEC)) {
 		rec = tt_reserve_raw(TT_PROC_EXEC, sizeof(*rec));
 		if (rec) {
 			bpf_probe_read_kernel(rec, sizeof(*rec), &call->rec);
@@ -263,13 +314,13 @@ int handle_execveat_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_execve")
 int handle_execve_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit((__u32)ctx->id, ctx->ret);
+	return exec_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int handle_execveat_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit((__u32)ctx->id, ctx->ret);
+	return exec_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 /* ---- fork ---- */
@@ -310,14 +361,31 @@ int BPF_PROG(handle_fork_raw, struct task_struct *parent, struct task_struct *ch
  * says so itself since Linux 6.16 (group_dead); before, the count of live
  * threads has already dropped for this one when the tracepoint fires.
  */
-static __always_inline bool exit_group_dead(void *ctx, struct task_struct *task)
+static __always_inline bool exit_group_dead(void *ctx, struct task_struct *task, bool *counted)
 {
 	struct trace_event_raw_sched_process_exit *tp = ctx;
 
 	if (bpf_core_type_exists(struct trace_event_raw_sched_process_exit) &&
 	    bpf_core_field_exists(tp->group_dead))
 		return BPF_CORE_READ(tp, group_dead);
+	/*
+	 * Two threads leaving at once can both see the count at zero: the
+	 * caller then reports only the first (first_exit_of()).
+	 */
+	*counted = true;
 	return BPF_CORE_READ(task, signal, live.counter) == 0;
+}
+
+/* Whether this is the first report of the process's end (kernels before 6.16). */
+static __always_inline bool first_exit_of(struct task_struct *task, struct task_struct *leader)
+{
+	struct exit_key key = {
+		.tgid = BPF_CORE_READ(task, tgid),
+		.start = BPF_CORE_READ(leader, start_time),
+	};
+	__u8 one = 1;
+
+	return bpf_map_update_elem(&exits_reported, &key, &one, BPF_NOEXIST) == 0;
 }
 
 /*
@@ -339,7 +407,8 @@ int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct task_struct *leader;
 	struct tt_proc_exit *rec;
-	bool group_dead;
+	char comm[TT_COMM_LEN];
+	bool group_dead, counted = false;
 	__s32 status;
 
 	/* Calls this thread never returns from (exit, a fatal signal) end here. */
@@ -347,13 +416,21 @@ int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 	tt_pending_forget(&signal_pending);
 	tt_pending_forget(&syscall_start);
 
-	group_dead = exit_group_dead(ctx, task);
+	group_dead = exit_group_dead(ctx, task, &counted);
 	if (!group_dead && !trace_threads)
 		return 0;
 	status = group_dead ? process_status(task) : BPF_CORE_READ(task, exit_code);
 	if (tt_cfg.failed_only && status == 0)
 		return 0;
-	if (!tt_current_wanted())
+	/* A process is named, and filtered, as its leader is; a thread as itself. */
+	leader = BPF_CORE_READ(task, group_leader);
+	if (group_dead)
+		BPF_CORE_READ_INTO(&comm, leader, comm);
+	else
+		bpf_get_current_comm(comm, sizeof(comm));
+	if (!tt_current_wanted_any_comm() || !tt_comm_wanted(comm))
+		return 0;
+	if (group_dead && counted && !first_exit_of(task, leader))
 		return 0;
 	rec = tt_reserve(TT_PROC_EXIT, struct tt_proc_exit);
 	if (!rec)
@@ -361,9 +438,8 @@ int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 	tt_fill_header(&rec->h, TT_PROC_EXIT, sizeof(*rec));
 	rec->exit_code = status;
 	if (group_dead) {
-		/* The process, named as its leader is, lived as long as the leader. */
-		leader = BPF_CORE_READ(task, group_leader);
-		BPF_CORE_READ_INTO(&rec->h.comm, leader, comm);
+		/* The process lived as long as its leader. */
+		__builtin_memcpy(rec->h.comm, comm, sizeof(rec->h.comm));
 		rec->exit_flags = 0;
 		rec->duration_ns = rec->h.ts_ns - BPF_CORE_READ(leader, start_boottime);
 	} else {
@@ -417,7 +493,7 @@ int handle_kill_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_kill")
 int handle_kill_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return signal_exit((__u32)ctx->id, ctx->ret);
+	return signal_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_tkill")
@@ -429,7 +505,7 @@ int handle_tkill_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_tkill")
 int handle_tkill_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return signal_exit((__u32)ctx->id, ctx->ret);
+	return signal_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 SEC("tracepoint/syscalls/sys_enter_tgkill")
@@ -441,7 +517,7 @@ int handle_tgkill_enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_tgkill")
 int handle_tgkill_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	return signal_exit((__u32)ctx->id, ctx->ret);
+	return signal_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 /* ---- per-process syscall summary (--syscalls), drained by user space ---- */
@@ -454,7 +530,9 @@ int handle_sys_enter(struct trace_event_raw_sys_enter *ctx)
 	if (!tt_current_wanted())
 		return 0;
 	call.ts = bpf_ktime_get_boot_ns();
-	tt_pending_put(&syscall_start, &call, (__u32)ctx->id, TT_PROC_SYSCALLS);
+	call.nr = (__u32)ctx->id;
+	call.pad = 0;
+	tt_pending_put(&syscall_start, &call, syscall_family(call.nr), TT_PROC_SYSCALLS);
 	return 0;
 }
 
@@ -468,23 +546,24 @@ int handle_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	struct task_struct *task;
 	struct syscall_call *call;
 	struct tt_syscall_stat *stat;
-	struct tt_syscall_stat fresh = {};
 	struct tt_syscall_key key;
 	__u64 pid_tgid, elapsed;
 	long ret = ctx->ret;
 
-	call = tt_pending_get(&syscall_start, (__u32)ctx->id);
+	call = tt_pending_get(&syscall_start, syscall_family((__u32)ctx->id));
 	if (!call)
 		return 0;
 	elapsed = bpf_ktime_get_boot_ns() - call->ts;
+	key.nr = call->nr;
 	tt_pending_forget(&syscall_start);
 
 	pid_tgid = bpf_get_current_pid_tgid();
 	key.pid = pid_tgid >> 32;
-	key.nr = (__u32)ctx->id;
 	stat = bpf_map_lookup_elem(&syscall_stats, &key);
 	if (!stat) {
 		/* The first call of this syscall in the interval names the process. */
+		struct tt_syscall_stat fresh = {};
+
 		task = (struct task_struct *)bpf_get_current_task();
 		fresh.cgroup_id = bpf_get_current_cgroup_id();
 		fresh.tid = (__u32)pid_tgid;

@@ -53,6 +53,39 @@ constexpr size_t max_pids = 1024;
 
 }  // namespace
 
+namespace {
+
+// TAPIO_MAP_ENTRIES: "N" sizes every pending and summary map, "name=N,..."
+// only the maps named.
+void parse_map_entries(const std::string& spec, Config& c)
+{
+    auto number = [&](const std::string& text) {
+        char* end = nullptr;
+        unsigned long n = strtoul(text.c_str(), &end, 10);
+        if (text.empty() || *end != '\0' || n == 0 || n > (1u << 20))
+            usage(fmt::format("TAPIO_MAP_ENTRIES: '{}' is not N or name=N,... with N from 1 to 1048576", spec));
+        return static_cast<uint32_t>(n);
+    };
+    if (spec.find('=') == std::string::npos) {
+        c.map_entries = number(spec);
+        return;
+    }
+    size_t start = 0;
+    while (start <= spec.size()) {
+        size_t comma = spec.find(',', start);
+        std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        size_t eq = item.find('=');
+        if (eq == std::string::npos || eq == 0)
+            number("");  // reports the whole spec
+        c.map_entries_by_name.emplace_back(item.substr(0, eq), number(item.substr(eq + 1)));
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+}
+
+}  // namespace
+
 Invocation finish(Options o)
 {
     Invocation inv;
@@ -99,13 +132,8 @@ Invocation finish(Options o)
                           o.ring_buffer_size, page / 1024));
     c.ring_buffer_size = *size;
     c.verbose = o.verbose;
-    if (const char* entries = getenv("TAPIO_MAP_ENTRIES")) {
-        char* end = nullptr;
-        unsigned long n = strtoul(entries, &end, 10);
-        if (*entries == '\0' || *end != '\0' || n == 0 || n > (1u << 20))
-            usage(fmt::format("TAPIO_MAP_ENTRIES: '{}' is not a number from 1 to 1048576", entries));
-        c.map_entries = static_cast<uint32_t>(n);
-    }
+    if (const char* entries = getenv("TAPIO_MAP_ENTRIES"))
+        parse_map_entries(entries, c);
 
     if (o.subcommand == "all") {
         c.areas.clear();

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tapio {
@@ -60,9 +61,11 @@ struct Config {
     std::chrono::nanoseconds sampling_interval = std::chrono::seconds(1);
     std::chrono::milliseconds drain_interval{25};
     // Entries of every per-area pending and summary map in the kernel; 0
-    // keeps each map's own size. Tests shrink it (TAPIO_MAP_ENTRIES) to fill
-    // the maps and watch the map_full drops.
+    // keeps each map's own size; map_entries_by_name sizes single maps.
+    // Tests shrink them (TAPIO_MAP_ENTRIES) to fill the maps and watch the
+    // map_full drops.
     uint32_t map_entries = 0;
+    std::vector<std::pair<std::string, uint32_t>> map_entries_by_name;
 
     bool verbose = false;
     // doctor: try every hook, also those only optional features use.

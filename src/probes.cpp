@@ -280,9 +280,13 @@ void ProbeManager::share_maps(bpf_object* obj)
         if (name == "tt_events")
             bpf_map__set_max_entries(map, static_cast<__u32>(config_.ring_buffer_size));
         auto type = bpf_map__type(map);
-        if (config_.map_entries && !is_shared_map(name.c_str()) &&
-            (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH))
-            bpf_map__set_max_entries(map, config_.map_entries);
+        if (!is_shared_map(name.c_str()) && (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH)) {
+            if (config_.map_entries)
+                bpf_map__set_max_entries(map, config_.map_entries);
+            for (const auto& [wanted, entries] : config_.map_entries_by_name)
+                if (wanted == name)
+                    bpf_map__set_max_entries(map, entries);
+        }
         for (const auto& [shared, fd] : shared_fds_) {
             if (shared == name) {
                 int err = bpf_map__reuse_fd(map, fd);

@@ -46,7 +46,8 @@ Common common_of(const tt_header& header);
 // match bpf/events.h is skipped and false returned.
 bool decode_record(const void* data, size_t size, const DecodeOptions& options, RecordSink& sink);
 
-// Emits "error": "ENOENT" for a negative return value (number if unnamed).
+// Emits "error": "ENOENT" for a negative return value (always a string:
+// kernel-internal codes by their kernel names, "E<n>" when unnamed).
 void error_field(RecordSink& sink, int64_t ret);
 
 // The one rule for path fields: at most path_field_max bytes. A longer value

@@ -5,6 +5,8 @@
 //
 //   tt_workload main-first CODE MS     main pthread_exit()s; a thread exit(CODE)s MS later
 //   tt_workload main-first-return MS   main pthread_exit()s; the last thread returns MS later
+//   tt_workload renamed-last CODE MS   main pthread_exit()s; a thread renames itself "worker",
+//                                      then exit(CODE)s MS later
 //   tt_workload thread-exit-group CODE a thread calls exit_group(CODE) while main waits
 //   tt_workload thread-exec PATH ARG.. a thread (not main) execs PATH with ARGs (argv[0] = PATH)
 //   tt_workload sleepers N MS          N threads sleep MS at once, then everybody exits 0
@@ -21,6 +23,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -53,6 +56,12 @@ void* exit_later(void* p)
     auto* a = static_cast<ExitArgs*>(p);
     sleep_ms(a->ms);
     exit(a->code);
+}
+
+void* rename_then_exit(void* p)
+{
+    prctl(PR_SET_NAME, "worker");
+    return exit_later(p);
 }
 
 void* return_later(void* p)
@@ -115,6 +124,11 @@ int main(int argc, char** argv)
     if (what == "main-first" && argc == 4) {
         args = {atoi(argv[2]), atol(argv[3])};
         start(exit_later, &args);
+        pthread_exit(nullptr);
+    }
+    if (what == "renamed-last" && argc == 4) {
+        args = {atoi(argv[2]), atol(argv[3])};
+        start(rename_then_exit, &args);
         pthread_exit(nullptr);
     }
     if (what == "main-first-return" && argc == 3) {
