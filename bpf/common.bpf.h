@@ -386,12 +386,19 @@ struct {
 	__type(value, char[TT_PATH_MAX]);
 } tt_path_scratch SEC(".maps");
 
+/* What tt_read_path_tail() found. */
+enum tt_path_read {
+	TT_PATH_OK = 0,
+	TT_PATH_CUT = 1,        /* longer than the field: its end was kept */
+	TT_PATH_UNREADABLE = 2, /* could not be read (a fault, a bad pointer): dst is empty */
+};
+
 /*
  * Reads the NUL-terminated string at src (user memory when user is set,
  * else kernel memory) into dst[TT_PATH_LEN], keeping its last
- * TT_PATH_LEN - 1 bytes when it is longer. Returns true when it was cut.
+ * TT_PATH_LEN - 1 bytes when it is longer.
  */
-static __always_inline bool tt_read_path_tail(char *dst, const void *src, bool user)
+static __always_inline enum tt_path_read tt_read_path_tail(char *dst, const void *src, bool user)
 {
 	__u32 zero = 0;
 	char *buf = bpf_map_lookup_elem(&tt_path_scratch, &zero);
@@ -399,20 +406,20 @@ static __always_inline bool tt_read_path_tail(char *dst, const void *src, bool u
 
 	dst[0] = '\0';
 	if (!buf)
-		return false;
+		return TT_PATH_UNREADABLE;
 	n = user ? bpf_probe_read_user_str(buf, TT_PATH_MAX, src) : bpf_probe_read_kernel_str(buf, TT_PATH_MAX, src);
 	if (n <= 0)
-		return false;
+		return TT_PATH_UNREADABLE;
 	if (n <= TT_PATH_LEN) {
 		bpf_probe_read_kernel(dst, n, buf);
-		return false;
+		return TT_PATH_OK;
 	}
 	/* n counts the NUL: the tail is the last TT_PATH_LEN bytes of buf[0..n). */
 	n -= TT_PATH_LEN;
 	if (n < 0 || n > TT_PATH_MAX - TT_PATH_LEN)
-		return false;
+		return TT_PATH_UNREADABLE;
 	bpf_probe_read_kernel(dst, TT_PATH_LEN, buf + n);
-	return true;
+	return TT_PATH_CUT;
 }
 
 /* Common header from the current task. */

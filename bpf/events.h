@@ -105,14 +105,17 @@ struct tt_config {
 /*
  * proc.exec: filled from sched_process_exec (success) or execve exit
  * (failure). args is the argv the caller passed, read at syscall entry; only
- * when that entry is missing (the exec began before tracing did) is it the
- * new image's argv, which for a script starts with the interpreter.
+ * when that entry is missing (the exec began before tracing did) or could
+ * not be read whole (strings on pages the caller never touched, which a
+ * tracer may not fault in) is it the new image's argv, which the kernel
+ * copied and which for a script starts with the interpreter.
  */
 #define TT_EXEC_ARGS_TRUNCATED 0x1
 #define TT_EXEC_FILENAME_TRUNCATED 0x2 /* filename lost leading bytes */
 #define TT_EXEC_HAS_INTERP 0x4         /* interp holds the program the kernel ran instead (#!, binfmt_misc) */
 #define TT_EXEC_INTERP_TRUNCATED 0x8
 #define TT_EXEC_ARGS_FROM_IMAGE 0x10   /* args is the new image's argv, not the caller's */
+#define TT_EXEC_ENTRY_UNREADABLE 0x20  /* at entry, part of argv or the filename could not be read */
 struct tt_proc_exec {
 	struct tt_header h;
 	__s32 ret;

@@ -157,27 +157,27 @@ static __always_inline int exec_done(const char *filename, const char *interp, _
 	rec = tt_reserve(TT_PROC_EXEC, struct tt_proc_exec);
 	if (!rec)
 		goto out;
-	if (call) {
+	/*
+	 * The caller's filename and argv as read at entry (what strace shows);
+	 * without a whole one, the kernel's: its name for the file (/dev/fd/N/...
+	 * after execveat with a directory fd) and the argv it copied.
+	 */
+	if (call && !(call->rec.args_flags & TT_EXEC_ENTRY_UNREADABLE)) {
 		bpf_probe_read_kernel(rec, sizeof(*rec), &call->rec);
+		rec->args_flags &= TT_EXEC_ARGS_TRUNCATED | TT_EXEC_FILENAME_TRUNCATED;
 	} else {
 		rec->args_flags = 0;
 		read_image_args(rec, task);
+		if (tt_read_path_tail(rec->filename, filename, false) == TT_PATH_CUT)
+			rec->args_flags |= TT_EXEC_FILENAME_TRUNCATED;
 	}
 	tt_fill_header(&rec->h, TT_PROC_EXEC, sizeof(*rec));
 	rec->ret = 0;
 	rec->pad0 = 0;
-	rec->args_flags &= TT_EXEC_ARGS_TRUNCATED | TT_EXEC_ARGS_FROM_IMAGE | TT_EXEC_FILENAME_TRUNCATED;
-	/*
-	 * filename as the caller passed it (what strace shows), read at entry;
-	 * only without that, the kernel's name for it (/dev/fd/N/... after
-	 * execveat with a directory fd).
-	 */
-	if (!call && tt_read_path_tail(rec->filename, filename, false))
-		rec->args_flags |= TT_EXEC_FILENAME_TRUNCATED;
 	rec->interp[0] = '\0';
 	if (interp && interp != filename) {
 		rec->args_flags |= TT_EXEC_HAS_INTERP;
-		if (tt_read_path_tail(rec->interp, interp, false))
+		if (tt_read_path_tail(rec->interp, interp, false) == TT_PATH_CUT)
 			rec->args_flags |= TT_EXEC_INTERP_TRUNCATED;
 	}
 	tt_submit(rec);
@@ -220,7 +220,11 @@ static int read_one_arg(__u32 i, struct argv_walk *w)
 	__u32 off = e->args_size;
 	long n;
 
-	if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i]) || !arg)
+	if (bpf_probe_read_user(&arg, sizeof(arg), &w->argv[i])) {
+		e->args_flags |= TT_EXEC_ENTRY_UNREADABLE;
+		return 1;
+	}
+	if (!arg)
 		return 1;
 	if (i >= max_args || off > TT_ARGS_LEN - TT_ARG_MAX) {
 		/* There is at least one more argument than we keep. */
@@ -228,8 +232,10 @@ static int read_one_arg(__u32 i, struct argv_walk *w)
 		return 1;
 	}
 	n = bpf_probe_read_user_str(&e->args[off], TT_ARG_MAX, arg);
-	if (n <= 0)
+	if (n <= 0) {
+		e->args_flags |= TT_EXEC_ENTRY_UNREADABLE;
 		return 1;
+	}
 	if (n == TT_ARG_MAX)
 		e->args_flags |= TT_EXEC_ARGS_TRUNCATED;
 	e->args_size = off + n;
@@ -255,8 +261,16 @@ static __always_inline int exec_enter(__u32 nr, const char *filename, const char
 	e = &call->rec;
 	e->args_flags = 0;
 	e->args_size = 0;
-	if (tt_read_path_tail(e->filename, filename, true))
+	switch (tt_read_path_tail(e->filename, filename, true)) {
+	case TT_PATH_CUT:
 		e->args_flags |= TT_EXEC_FILENAME_TRUNCATED;
+		break;
+	case TT_PATH_UNREADABLE:
+		e->args_flags |= TT_EXEC_ENTRY_UNREADABLE;
+		break;
+	default:
+		break;
+	}
 
 	walk.argv = argv;
 	walk.e = e;
@@ -291,6 +305,10 @@ static __always_inline int exec_exit(__u32 nr, long ret)
 			tt_fill_header(&rec->h, TT_PROC_EXEC, sizeof(*rec));
 			rec->ret = ret;
 			rec->interp[0] = '\0';
+			/* Nothing else holds the argv of a failed exec: what could not be read is cut. */
+			if (rec->args_flags & TT_EXEC_ENTRY_UNREADABLE)
+				rec->args_flags |= TT_EXEC_ARGS_TRUNCATED;
+			rec->args_flags &= TT_EXEC_ARGS_TRUNCATED | TT_EXEC_FILENAME_TRUNCATED;
 			tt_submit(rec);
 		}
 	}
