@@ -56,19 +56,19 @@ TEST_CASE("doctor --json: host facts, every hook, exit 0 on this kernel")
 
 namespace {
 
-// The real host, except that one tracepoint is missing.
-struct KernelWithoutExit final : tapio::HostFeatures {
+// The real host, except for what a test takes away from it.
+struct RealHostExcept final : tapio::HostFeatures {
     tapio::SystemFeatures real;
+    std::string missing_tracepoint;  // a tracepoint name that is not there
+    std::optional<bpf_prog_type> missing_prog_type;
     bool has_vmlinux_btf() override { return real.has_vmlinux_btf(); }
     bool btf_has_type(std::string_view n) override { return real.btf_has_type(n); }
     bool tracepoint_exists(std::string_view c, std::string_view n) override
     {
-        if (n == "sched_process_exit")
-            return false;
-        return real.tracepoint_exists(c, n);
+        return n != missing_tracepoint && real.tracepoint_exists(c, n);
     }
     std::optional<std::string> tracefs_problem() override { return real.tracefs_problem(); }
-    bool prog_type_supported(bpf_prog_type t) override { return real.prog_type_supported(t); }
+    bool prog_type_supported(bpf_prog_type t) override { return t != missing_prog_type && real.prog_type_supported(t); }
     bool tracing_loadable(bpf_attach_type t, std::string_view n) override { return real.tracing_loadable(t, n); }
 };
 
@@ -97,7 +97,8 @@ struct Collect final : tapio::RecordSink {
 
 TEST_CASE("a missing hook degrades that feature only, and says why")
 {
-    KernelWithoutExit kernel;
+    RealHostExcept kernel;
+    kernel.missing_tracepoint = "sched_process_exit";
     tapio::Config config;
     config.areas = {tapio::Area::proc};
     tapio::Collector collector(config, &kernel);
@@ -130,27 +131,10 @@ TEST_CASE("a missing hook degrades that feature only, and says why")
     CHECK(exec_seen);
 }
 
-namespace {
-
-// The real host, except that raw tracepoint programs are not supported.
-struct KernelWithoutRawTp final : tapio::HostFeatures {
-    tapio::SystemFeatures real;
-    bool has_vmlinux_btf() override { return real.has_vmlinux_btf(); }
-    bool btf_has_type(std::string_view n) override { return real.btf_has_type(n); }
-    bool tracepoint_exists(std::string_view c, std::string_view n) override { return real.tracepoint_exists(c, n); }
-    std::optional<std::string> tracefs_problem() override { return real.tracefs_problem(); }
-    bool prog_type_supported(bpf_prog_type t) override
-    {
-        return t != BPF_PROG_TYPE_RAW_TRACEPOINT && real.prog_type_supported(t);
-    }
-    bool tracing_loadable(bpf_attach_type t, std::string_view n) override { return real.tracing_loadable(t, n); }
-};
-
-}  // namespace
-
 TEST_CASE("exec falls back to the plain tracepoint without raw tracepoints, and execs are still reported")
 {
-    KernelWithoutRawTp kernel;
+    RealHostExcept kernel;
+    kernel.missing_prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
     tapio::Config config;
     config.areas = {tapio::Area::proc};
     tapio::Collector collector(config, &kernel);
