@@ -39,6 +39,7 @@ public:
             {"tcp:tcp_retransmit_skb", {"handle_retransmit"}},
             {"tcp:tcp_send_reset", {"handle_send_reset"}},
             {"tcp:tcp_receive_reset", {"handle_receive_reset"}},
+            {"tcp:tcp_destroy_sock", {"handle_destroy_sock"}},
             {"skb:kfree_skb", {"handle_kfree_skb"}, config.net.drops},
         };
     }
