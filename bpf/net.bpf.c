@@ -210,6 +210,27 @@ static __always_inline void fill_header_owner(struct tt_header *h, __u32 kind, _
 		}                                                                        \
 	} while (0)
 
+/* A socket's addresses as the sock tracepoints store them, local side first. */
+static __always_inline void read_sock_addrs(struct tt_net_addrs *a, struct sock *sk)
+{
+	struct inet_sock *inet = (struct inet_sock *)sk;
+
+	a->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	a->sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+	a->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	a->protocol = TT_IPPROTO_TCP;
+	__builtin_memset(a->saddr, 0, sizeof(a->saddr));
+	__builtin_memset(a->daddr, 0, sizeof(a->daddr));
+	if (a->family == TT_AF_INET6) {
+		bpf_core_read(a->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(a->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		unmap_v4(a);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)a->saddr, inet, inet_saddr);
+		BPF_CORE_READ_INTO((__u32 *)a->daddr, sk, __sk_common.skc_daddr);
+	}
+}
+
 static __always_inline void emit_connect(struct sock_info *info, __s32 error)
 {
 	struct tt_net_connect *rec;
@@ -278,22 +299,20 @@ static __always_inline void emit_close(struct sock_info *info)
 	tt_submit(rec);
 }
 
-static __always_inline void emit_state(struct trace_event_raw_inet_sock_set_state *ctx,
-				       const struct sock_info *info, int oldstate, int newstate)
+static __always_inline void emit_state(const struct tt_net_addrs *a, const struct sock_info *info,
+				       int oldstate, int newstate)
 {
 	struct tt_net_state *rec;
-	struct tt_net_addrs a;
 
 	if (tt_cfg.failed_only || !info_wanted(info))
 		return;
-	READ_TP_ADDRS(&a, ctx);
-	if (!addrs_wanted(&a))
+	if (!addrs_wanted(a))
 		return;
 	rec = tt_reserve(TT_NET_STATE, struct tt_net_state);
 	if (!rec)
 		return;
 	fill_header_owner(&rec->h, TT_NET_STATE, sizeof(*rec), info);
-	rec->a = a;
+	rec->a = *a;
 	rec->old_state = oldstate;
 	rec->new_state = newstate;
 	tt_submit(rec);
@@ -322,57 +341,52 @@ static __always_inline bool rst_follows(const struct sock_info *info, struct soc
 	return BPF_CORE_READ(sk, sk_err) == 0;
 }
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+/* One TCP state change of sk, whose addresses the caller read into a. */
+static __always_inline int on_set_state(struct sock *sk, int oldstate, int newstate,
+					const struct tt_net_addrs *a)
 {
-	struct sock *sk = (struct sock *)ctx->skaddr;
 	__u64 key = (__u64)sk;
-	int oldstate = ctx->oldstate;
-	int newstate = ctx->newstate;
-	struct sock_info *info;
-
-	if (ctx->protocol != TT_IPPROTO_TCP)
-		return 0;
-	info = bpf_map_lookup_elem(&socks, &key);
+	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
 
 	if (newstate == TT_TCP_SYN_SENT) {
 		/* Inside connect(): the current task is the one connecting. */
 		struct sock_info fresh = {};
 
 		capture_owner(&fresh);
-		READ_TP_ADDRS(&fresh.addrs, ctx);
+		fresh.addrs = *a;
 		fresh.syn_ns = bpf_ktime_get_boot_ns();
 		fresh.role = TT_NET_ROLE_CLIENT;
 		if (bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY))
 			tt_count(TT_NET_CONNECT, TT_DROP_MAP_FULL);
 		if (trace_states)
-			emit_state(ctx, &fresh, oldstate, newstate);
+			emit_state(a, &fresh, oldstate, newstate);
 		return 0;
 	}
 	if (newstate == TT_TCP_ESTABLISHED && oldstate == TT_TCP_SYN_RECV &&
-	    !(info && info->role == TT_NET_ROLE_CLIENT)) {
+	    !(info && info->role == TT_NET_ROLE_CLIENT && !info->established_ns)) {
 		/*
 		 * A passive open's child socket; accept() will name its owner.
-		 * (A client gets here too, after a simultaneous open.)
+		 * (A client still opening gets here too, after a simultaneous
+		 * open; an entry of a closed socket at this address is stale.)
 		 */
 		struct sock_info fresh = {};
 
-		READ_TP_ADDRS(&fresh.addrs, ctx);
+		fresh.addrs = *a;
 		fresh.established_ns = bpf_ktime_get_boot_ns();
 		fresh.role = TT_NET_ROLE_SERVER;
 		if (bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY))
 			tt_count(TT_NET_ACCEPT, TT_DROP_MAP_FULL);
 		if (trace_states)
-			emit_state(ctx, &fresh, oldstate, newstate);
+			emit_state(a, &fresh, oldstate, newstate);
 		return 0;
 	}
 	if (trace_states)
-		emit_state(ctx, info, oldstate, newstate);
+		emit_state(a, info, oldstate, newstate);
 	if (!info)
 		return 0; /* opened before tracing started */
 
 	/* The source port is chosen after SYN_SENT is entered: refresh. */
-	READ_TP_ADDRS(&info->addrs, ctx);
+	info->addrs = *a;
 	if (info->role == TT_NET_ROLE_CLIENT && !info->established_ns) {
 		/* Still opening: SYN_SENT, or SYN_RECV after a simultaneous open. */
 		if (newstate == TT_TCP_ESTABLISHED) {
@@ -411,6 +425,37 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		bpf_map_delete_elem(&socks, &key);
 	}
 	return 0;
+}
+
+/*
+ * The raw tracepoint is preferred: a perf-attached tracepoint program is
+ * skipped, silently, whenever it fires while any other kprobe or tracepoint
+ * BPF program runs on that CPU (the kernel's per-CPU bpf_prog_active), which
+ * happens to state changes in softirq context: an ACK processed when an
+ * interrupt ends during someone else's syscall tracepoint program lost the
+ * CLOSE, its net.close and its table entry. A raw tracepoint program is only
+ * kept from nesting in itself.
+ */
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(handle_set_state_raw, struct sock *sk, int oldstate, int newstate)
+{
+	struct tt_net_addrs a;
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != TT_IPPROTO_TCP)
+		return 0;
+	read_sock_addrs(&a, sk);
+	return on_set_state(sk, oldstate, newstate, &a);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct tt_net_addrs a;
+
+	if (ctx->protocol != TT_IPPROTO_TCP)
+		return 0;
+	READ_TP_ADDRS(&a, ctx);
+	return on_set_state((struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, &a);
 }
 
 /* ---- accept: the task that takes a passive socket owns it ---- */
@@ -621,31 +666,46 @@ int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
 	return 0;
 }
 
-SEC("tracepoint/tcp/tcp_receive_reset")
-int handle_receive_reset(struct trace_event_raw_tcp_event_sk *ctx)
+static __always_inline int on_receive_reset(struct sock *sk, const struct tt_net_addrs *a)
 {
-	struct sock *sk = (struct sock *)ctx->skaddr;
 	__u64 key = (__u64)sk;
 	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
 	struct tt_net_reset *rec;
-	struct tt_net_addrs a;
 
 	if (info && !info->closed_by)
 		info->closed_by = TT_NET_CLOSED_BY_RESET_RECEIVED;
 	if (!info_wanted(info))
 		return 0;
-	READ_TP_ADDRS(&a, ctx);
-	if (!addrs_wanted(&a))
+	if (!addrs_wanted(a))
 		return 0;
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
 	if (!rec)
 		return 0;
 	fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
-	rec->a = a;
+	rec->a = *a;
 	rec->direction = TT_NET_RESET_RECEIVED;
 	rec->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	tt_submit(rec);
 	return 0;
+}
+
+/* Raw tracepoints first, for the reason given at handle_set_state_raw. */
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(handle_receive_reset_raw, struct sock *sk)
+{
+	struct tt_net_addrs a;
+
+	read_sock_addrs(&a, sk);
+	return on_receive_reset(sk, &a);
+}
+
+SEC("tracepoint/tcp/tcp_receive_reset")
+int handle_receive_reset(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	struct tt_net_addrs a;
+
+	READ_TP_ADDRS(&a, ctx);
+	return on_receive_reset((struct sock *)ctx->skaddr, &a);
 }
 
 /*
@@ -654,10 +714,8 @@ int handle_receive_reset(struct trace_event_raw_tcp_event_sk *ctx)
  * skipped the CLOSE transition) is dropped, so the table never fills with
  * the dead.
  */
-SEC("tracepoint/tcp/tcp_destroy_sock")
-int handle_destroy_sock(struct trace_event_raw_tcp_event_sk *ctx)
+static __always_inline int on_destroy_sock(__u64 key)
 {
-	__u64 key = (__u64)ctx->skaddr;
 	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
 
 	if (!info)
@@ -666,6 +724,18 @@ int handle_destroy_sock(struct trace_event_raw_tcp_event_sk *ctx)
 		emit_close(info);
 	bpf_map_delete_elem(&socks, &key);
 	return 0;
+}
+
+SEC("raw_tp/tcp_destroy_sock")
+int BPF_PROG(handle_destroy_sock_raw, struct sock *sk)
+{
+	return on_destroy_sock((__u64)sk);
+}
+
+SEC("tracepoint/tcp/tcp_destroy_sock")
+int handle_destroy_sock(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	return on_destroy_sock((__u64)ctx->skaddr);
 }
 
 /* ---- drops ---- */

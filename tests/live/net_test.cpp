@@ -836,10 +836,21 @@ void run_truth_matrix(const Path& path)
                 done.push_back(run_scenario(o, f, path));
                 const Scenario& s = done.back();
                 // Both closes are in before the next scenario starts.
-                for (bool client : {true, false})
-                    REQUIRE(t.wait_for([&](const json& r) {
-                        return is_type(r, "net.close") && on_connection(r, s) && client_side(r, s) == client;
-                    }));
+                for (bool client : {true, false}) {
+                    bool seen =
+                        t.wait_for([&](const json& r) {
+                             return is_type(r, "net.close") && on_connection(r, s) && client_side(r, s) == client;
+                         }).has_value();
+                    if (!seen) {
+                        std::string dump;
+                        for (const auto& r :
+                             t.all([&](const json& r) { return on_connection(r, s) || is_type(r, "tapio.dropped"); }))
+                            dump += r.dump() + "\n";
+                        FAIL("no net.close from the ", client ? "client" : "server", " (client ", s.client_pid, ":",
+                             s.client_port, ", server ", s.server_pid, ":", s.server_port, "); records:\n", dump,
+                             t.stderr_text());
+                    }
+                }
             }
         }
     }
