@@ -52,19 +52,29 @@ struct sock_info {
 	struct tt_net_addrs addrs;
 	__u64 syn_ns;         /* entered SYN_SENT (client) */
 	__u64 established_ns; /* entered ESTABLISHED */
+	/* The socket's counters as it entered CLOSE, for a net.close sent later. */
+	__u64 closed_ns;
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	__u32 retransmits;
 	__u16 role;           /* TT_NET_ROLE_* */
 	__u16 closed_by;      /* TT_NET_CLOSED_BY_* */
 	__u8 owned;           /* owner is known */
 	__u8 wanted;          /* owner passed the task filters when it was captured */
-	__u8 fin_received;    /* went through CLOSE_WAIT or CLOSING */
+	__u8 close_pending;   /* in CLOSE, its net.close waits for the RST that follows */
 	__u8 pad;
-	__u32 closer_pid;     /* who started the local close */
-	__u32 pad2;
+	__u32 closer_pid;     /* the process that sent this end's FIN or RST */
 };
 
-/* Every TCP socket seen opening, by its struct sock address. */
+/*
+ * Every TCP socket seen opening, by its struct sock address, until it
+ * reaches CLOSE (or, for one whose RST is still to come, until that RST or
+ * the socket's destruction). A plain hash: when full, a new connection is
+ * counted as a map_full drop of net.connect or net.accept instead of pushing
+ * out another one unseen.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u64);
 	__type(value, struct sock_info);
@@ -100,6 +110,40 @@ static __always_inline bool addrs_wanted(const struct tt_net_addrs *a)
 	if (filter_port && a->sport != filter_port && a->dport != filter_port)
 		return false;
 	return true;
+}
+
+/*
+ * An IPv4 connection on an AF_INET6 socket has IPv4-mapped addresses
+ * (::ffff:a.b.c.d). It is reported as what is on the wire, ipv4, so both ends
+ * of a connection agree whatever their socket family, and -4 keeps it. The
+ * local address may still be :: while connect() picks it.
+ */
+static __always_inline bool v4_mapped(const __u8 *addr)
+{
+	for (int i = 0; i < 10; i++)
+		if (addr[i])
+			return false;
+	return addr[10] == 0xff && addr[11] == 0xff;
+}
+
+static __always_inline bool v6_any(const __u8 *addr)
+{
+	for (int i = 0; i < 16; i++)
+		if (addr[i])
+			return false;
+	return true;
+}
+
+static __always_inline void unmap_v4(struct tt_net_addrs *a)
+{
+	if (a->family != TT_AF_INET6 || !v4_mapped(a->daddr) ||
+	    !(v4_mapped(a->saddr) || v6_any(a->saddr)))
+		return;
+	a->family = TT_AF_INET;
+	__builtin_memcpy(a->saddr, a->saddr + 12, 4);
+	__builtin_memcpy(a->daddr, a->daddr + 12, 4);
+	__builtin_memset(a->saddr + 4, 0, 12);
+	__builtin_memset(a->daddr + 4, 0, 12);
 }
 
 static __always_inline void capture_owner(struct sock_info *info)
@@ -159,11 +203,33 @@ static __always_inline void fill_header_owner(struct tt_header *h, __u32 kind, _
 		if ((a)->family == TT_AF_INET6) {                                        \
 			bpf_probe_read_kernel((a)->saddr, 16, &(ctx)->saddr_v6);         \
 			bpf_probe_read_kernel((a)->daddr, 16, &(ctx)->daddr_v6);         \
+			unmap_v4(a);                                                     \
 		} else {                                                                 \
 			bpf_probe_read_kernel((a)->saddr, 4, &(ctx)->saddr);             \
 			bpf_probe_read_kernel((a)->daddr, 4, &(ctx)->daddr);             \
 		}                                                                        \
 	} while (0)
+
+/* A socket's addresses as the sock tracepoints store them, local side first. */
+static __always_inline void read_sock_addrs(struct tt_net_addrs *a, struct sock *sk)
+{
+	struct inet_sock *inet = (struct inet_sock *)sk;
+
+	a->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	a->sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+	a->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	a->protocol = TT_IPPROTO_TCP;
+	__builtin_memset(a->saddr, 0, sizeof(a->saddr));
+	__builtin_memset(a->daddr, 0, sizeof(a->daddr));
+	if (a->family == TT_AF_INET6) {
+		bpf_core_read(a->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(a->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		unmap_v4(a);
+	} else {
+		BPF_CORE_READ_INTO((__u32 *)a->saddr, inet, inet_saddr);
+		BPF_CORE_READ_INTO((__u32 *)a->daddr, sk, __sk_common.skc_daddr);
+	}
+}
 
 static __always_inline void emit_connect(struct sock_info *info, __s32 error)
 {
@@ -182,11 +248,38 @@ static __always_inline void emit_connect(struct sock_info *info, __s32 error)
 	tt_submit(rec);
 }
 
-static __always_inline void emit_close(struct sock_info *info, struct sock *sk, bool fin_received)
+/*
+ * Whether tcp_fin() ran on this socket: it sets SOCK_DONE (with
+ * RCV_SHUTDOWN, which close() and shutdown() also set, so that bit proves
+ * nothing). Only then did rcv_nxt, and with it bytes_received, step over the
+ * peer's FIN. A FIN that reaches the timewait socket after the full socket
+ * handed over to it is neither counted nor marked.
+ */
+static __always_inline bool fin_consumed(struct sock *sk)
+{
+	unsigned long flags = BPF_CORE_READ(sk, __sk_common.skc_flags);
+
+	return flags & (1UL << bpf_core_enum_value(enum sock_flags, SOCK_DONE));
+}
+
+/* Keeps the socket's counters as it enters CLOSE; tcp_disconnect() zeroes them after. */
+static __always_inline void stash_close(struct sock_info *info, struct sock *sk)
 {
 	struct tcp_sock *tp = (struct tcp_sock *)sk;
+	__u64 received = BPF_CORE_READ(tp, bytes_received);
+
+	info->closed_ns = bpf_ktime_get_boot_ns();
+	/* Payload only, retransmissions not counted twice; SYN and FIN carry none. */
+	info->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
+	if (received && fin_consumed(sk))
+		received--;
+	info->bytes_received = received;
+	info->retransmits = BPF_CORE_READ(tp, total_retrans);
+}
+
+static __always_inline void emit_close(struct sock_info *info)
+{
 	struct tt_net_close *rec;
-	__u64 received;
 
 	if (tt_cfg.failed_only || !info_wanted(info) || !addrs_wanted(&info->addrs))
 		return;
@@ -195,18 +288,10 @@ static __always_inline void emit_close(struct sock_info *info, struct sock *sk, 
 		return;
 	fill_header_owner(&rec->h, TT_NET_CLOSE, sizeof(*rec), info);
 	rec->a = info->addrs;
-	rec->duration_ns = rec->h.ts_ns - info->established_ns;
-	/*
-	 * bytes_sent counts payload only, retransmissions included; SYN and
-	 * FIN carry none. bytes_received advances with rcv_nxt, so it counts
-	 * the peer's FIN as one byte: take it off when a FIN came in.
-	 */
-	rec->bytes_sent = BPF_CORE_READ(tp, bytes_sent) - BPF_CORE_READ(tp, bytes_retrans);
-	received = BPF_CORE_READ(tp, bytes_received);
-	if (fin_received && received)
-		received--;
-	rec->bytes_received = received;
-	rec->retransmits = BPF_CORE_READ(tp, total_retrans);
+	rec->duration_ns = info->closed_ns - info->established_ns;
+	rec->bytes_sent = info->bytes_sent;
+	rec->bytes_received = info->bytes_received;
+	rec->retransmits = info->retransmits;
 	rec->role = info->role;
 	rec->closed_by = info->closed_by;
 	rec->closer_pid = info->closer_pid;
@@ -214,22 +299,20 @@ static __always_inline void emit_close(struct sock_info *info, struct sock *sk, 
 	tt_submit(rec);
 }
 
-static __always_inline void emit_state(struct trace_event_raw_inet_sock_set_state *ctx,
-				       const struct sock_info *info, int oldstate, int newstate)
+static __always_inline void emit_state(const struct tt_net_addrs *a, const struct sock_info *info,
+				       int oldstate, int newstate)
 {
 	struct tt_net_state *rec;
-	struct tt_net_addrs a;
 
 	if (tt_cfg.failed_only || !info_wanted(info))
 		return;
-	READ_TP_ADDRS(&a, ctx);
-	if (!addrs_wanted(&a))
+	if (!addrs_wanted(a))
 		return;
 	rec = tt_reserve(TT_NET_STATE, struct tt_net_state);
 	if (!rec)
 		return;
 	fill_header_owner(&rec->h, TT_NET_STATE, sizeof(*rec), info);
-	rec->a = a;
+	rec->a = *a;
 	rec->old_state = oldstate;
 	rec->new_state = newstate;
 	tt_submit(rec);
@@ -237,55 +320,73 @@ static __always_inline void emit_state(struct trace_event_raw_inet_sock_set_stat
 
 /* ---- the TCP state machine ---- */
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+/*
+ * An abortive close moves the socket to CLOSE first and sends its RST after:
+ * tcp_disconnect() (close() with SO_LINGER 0, connect(AF_UNSPEC), a
+ * listener's unaccepted children), and tcp_close() with unread data. Its
+ * net.close waits for that RST to say reset_sent. It is recognised as a
+ * CLOSE this end did not start with a FIN or a RST (no closer yet), that no
+ * RST from the peer caused and no error ended (tcp_done_with_error() stores
+ * the error before the move; tcp_disconnect() after), from a state where
+ * those functions send a RST. If the RST never comes, the socket's
+ * destruction sends the record (handle_destroy_sock).
+ */
+static __always_inline bool rst_follows(const struct sock_info *info, struct sock *sk, int oldstate)
 {
-	struct sock *sk = (struct sock *)ctx->skaddr;
-	__u64 key = (__u64)sk;
-	int oldstate = ctx->oldstate;
-	int newstate = ctx->newstate;
-	struct sock_info *info;
+	if (info->closer_pid || info->closed_by == TT_NET_CLOSED_BY_RESET_RECEIVED ||
+	    info->closed_by == TT_NET_CLOSED_BY_RESET_SENT || !info->established_ns)
+		return false;
+	if (oldstate != TT_TCP_ESTABLISHED && oldstate != TT_TCP_SYN_RECV && oldstate != TT_TCP_CLOSE_WAIT)
+		return false;
+	return BPF_CORE_READ(sk, sk_err) == 0;
+}
 
-	if (ctx->protocol != TT_IPPROTO_TCP)
-		return 0;
-	info = bpf_map_lookup_elem(&socks, &key);
+/* One TCP state change of sk, whose addresses the caller read into a. */
+static __always_inline int on_set_state(struct sock *sk, int oldstate, int newstate,
+					const struct tt_net_addrs *a)
+{
+	__u64 key = (__u64)sk;
+	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
 
 	if (newstate == TT_TCP_SYN_SENT) {
 		/* Inside connect(): the current task is the one connecting. */
 		struct sock_info fresh = {};
 
 		capture_owner(&fresh);
-		READ_TP_ADDRS(&fresh.addrs, ctx);
+		fresh.addrs = *a;
 		fresh.syn_ns = bpf_ktime_get_boot_ns();
 		fresh.role = TT_NET_ROLE_CLIENT;
-		bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY);
+		if (bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY))
+			tt_count(TT_NET_CONNECT, TT_DROP_MAP_FULL);
 		if (trace_states)
-			emit_state(ctx, &fresh, oldstate, newstate);
+			emit_state(a, &fresh, oldstate, newstate);
 		return 0;
 	}
 	if (newstate == TT_TCP_ESTABLISHED && oldstate == TT_TCP_SYN_RECV &&
-	    !(info && info->role == TT_NET_ROLE_CLIENT)) {
+	    !(info && info->role == TT_NET_ROLE_CLIENT && !info->established_ns)) {
 		/*
 		 * A passive open's child socket; accept() will name its owner.
-		 * (A client gets here too, after a simultaneous open.)
+		 * (A client still opening gets here too, after a simultaneous
+		 * open; an entry of a closed socket at this address is stale.)
 		 */
 		struct sock_info fresh = {};
 
-		READ_TP_ADDRS(&fresh.addrs, ctx);
+		fresh.addrs = *a;
 		fresh.established_ns = bpf_ktime_get_boot_ns();
 		fresh.role = TT_NET_ROLE_SERVER;
-		bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY);
+		if (bpf_map_update_elem(&socks, &key, &fresh, BPF_ANY))
+			tt_count(TT_NET_ACCEPT, TT_DROP_MAP_FULL);
 		if (trace_states)
-			emit_state(ctx, &fresh, oldstate, newstate);
+			emit_state(a, &fresh, oldstate, newstate);
 		return 0;
 	}
 	if (trace_states)
-		emit_state(ctx, info, oldstate, newstate);
+		emit_state(a, info, oldstate, newstate);
 	if (!info)
 		return 0; /* opened before tracing started */
 
 	/* The source port is chosen after SYN_SENT is entered: refresh. */
-	READ_TP_ADDRS(&info->addrs, ctx);
+	info->addrs = *a;
 	if (info->role == TT_NET_ROLE_CLIENT && !info->established_ns) {
 		/* Still opening: SYN_SENT, or SYN_RECV after a simultaneous open. */
 		if (newstate == TT_TCP_ESTABLISHED) {
@@ -307,8 +408,6 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 		info->closed_by = TT_NET_CLOSED_BY_LOCAL;
 	else if (newstate == TT_TCP_CLOSE_WAIT && !info->closed_by)
 		info->closed_by = TT_NET_CLOSED_BY_REMOTE;
-	if (newstate == TT_TCP_CLOSE_WAIT || newstate == TT_TCP_CLOSING)
-		info->fin_received = 1;
 	/*
 	 * Our FIN goes out (FIN_WAIT1, LAST_ACK) only from close() or
 	 * shutdown(): process context, so the current task is the closer.
@@ -316,20 +415,47 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 	if ((newstate == TT_TCP_FIN_WAIT1 || newstate == TT_TCP_LAST_ACK) && !info->closer_pid)
 		info->closer_pid = bpf_get_current_pid_tgid() >> 32;
 	if (newstate == TT_TCP_CLOSE) {
-		/*
-		 * FIN_WAIT1/2 straight to CLOSE is the move to TIME_WAIT (the
-		 * full socket hands over to a timewait one) when the peer's FIN
-		 * arrived, which tcp_fin() marks with RCV_SHUTDOWN.
-		 */
-		bool fin = info->fin_received;
-
-		if (!fin && (oldstate == TT_TCP_FIN_WAIT1 || oldstate == TT_TCP_FIN_WAIT2))
-			fin = BPF_CORE_READ_BITFIELD_PROBED(sk, sk_shutdown) & 1 /* RCV_SHUTDOWN */;
+		stash_close(info, sk);
+		if (rst_follows(info, sk, oldstate)) {
+			info->close_pending = 1;
+			return 0;
+		}
 		if (info->established_ns)
-			emit_close(info, sk, fin);
+			emit_close(info);
 		bpf_map_delete_elem(&socks, &key);
 	}
 	return 0;
+}
+
+/*
+ * The raw tracepoint is preferred: a perf-attached tracepoint program is
+ * skipped, silently, whenever it fires while any other kprobe or tracepoint
+ * BPF program runs on that CPU (the kernel's per-CPU bpf_prog_active), which
+ * happens to state changes in softirq context: an ACK processed when an
+ * interrupt ends during someone else's syscall tracepoint program lost the
+ * CLOSE, its net.close and its table entry. A raw tracepoint program is only
+ * kept from nesting in itself.
+ */
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(handle_set_state_raw, struct sock *sk, int oldstate, int newstate)
+{
+	struct tt_net_addrs a;
+
+	if (BPF_CORE_READ_BITFIELD_PROBED(sk, sk_protocol) != TT_IPPROTO_TCP)
+		return 0;
+	read_sock_addrs(&a, sk);
+	return on_set_state(sk, oldstate, newstate, &a);
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	struct tt_net_addrs a;
+
+	if (ctx->protocol != TT_IPPROTO_TCP)
+		return 0;
+	READ_TP_ADDRS(&a, ctx);
+	return on_set_state((struct sock *)ctx->skaddr, ctx->oldstate, ctx->newstate, &a);
 }
 
 /* ---- accept: the task that takes a passive socket owns it ---- */
@@ -426,7 +552,7 @@ static __always_inline void read_sockaddr(__u8 *addr, __u16 *port, __u16 *family
 	*port = bpf_ntohs(sa.sin6_port);
 	if (sa.sin6_family == TT_AF_INET6)
 		__builtin_memcpy(addr, &sa.sin6_addr, 16);
-	else
+	else if (sa.sin6_family == TT_AF_INET)
 		/* struct sockaddr_in: the address follows the port. */
 		__builtin_memcpy(addr, &sa.sin6_flowinfo, 4);
 }
@@ -445,26 +571,38 @@ struct trace_event_raw_tcp_event_sk_skb___old {
 	__u8 daddr_v6[16];
 } __attribute__((preserve_access_index));
 
-SEC("tracepoint/tcp/tcp_send_reset")
-int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
+/*
+ * Whether this RST is an active reset (tcp_send_active_reset(): no packet
+ * it answers, the socket's own) sent by the task that holds the socket's
+ * lock. While a task owns the lock, softirqs and timers leave the socket to
+ * it (packets wait in the backlog, timers are deferred), so the current task
+ * is the one that closed or aborted. Timers (keepalive, orphan limits) and
+ * a listener dropping its unaccepted children send theirs without it.
+ * Before 6.10 the tracepoint saw only RSTs answering a packet.
+ */
+static __always_inline bool rst_from_process(struct trace_event_raw_tcp_send_reset *ctx, bool new_layout)
 {
-	struct trace_event_raw_tcp_event_sk_skb___old *old = (void *)ctx;
-	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
-	/* The old layout is read with probe reads, never merged with ctx loads. */
-	__u64 key = new_layout ? (__u64)ctx->skaddr : (__u64)BPF_CORE_READ(old, skaddr);
-	struct sock_info *info = key ? bpf_map_lookup_elem(&socks, &key) : NULL;
+	struct sock *sk;
+
+	if (!new_layout || ctx->skbaddr || !ctx->skaddr)
+		return false;
+	sk = (struct sock *)ctx->skaddr;
+	return BPF_CORE_READ(sk, sk_lock.owned) != 0;
+}
+
+static __always_inline void emit_sent_reset(struct trace_event_raw_tcp_send_reset *ctx,
+					    struct trace_event_raw_tcp_event_sk_skb___old *old,
+					    bool new_layout, const struct sock_info *info, bool by_process)
+{
 	struct tt_net_reset *rec;
 	struct tt_net_addrs a = {};
 	__u16 family2;
 
-	if (info && !info->closed_by)
-		info->closed_by = TT_NET_CLOSED_BY_RESET_SENT;
-	if (!info_wanted(info))
-		return 0;
 	if (new_layout) {
 		read_sockaddr(a.saddr, &a.sport, &a.family, &ctx->saddr);
 		read_sockaddr(a.daddr, &a.dport, &family2, &ctx->daddr);
 		a.protocol = TT_IPPROTO_TCP;
+		unmap_v4(&a);
 	} else {
 		a.family = BPF_CORE_READ(old, family);
 		a.sport = BPF_CORE_READ(old, sport);
@@ -479,43 +617,125 @@ int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
 		}
 	}
 	if (!addrs_wanted(&a))
-		return 0;
+		return;
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
 	if (!rec)
-		return 0;
-	fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
+		return;
+	if (info && info->owned)
+		fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
+	else if (by_process)
+		tt_fill_header(&rec->h, TT_NET_RESET, sizeof(*rec));
+	else
+		fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), NULL);
 	rec->a = a;
 	rec->direction = TT_NET_RESET_SENT;
 	rec->state = new_layout ? ctx->state : BPF_CORE_READ(old, state);
 	tt_submit(rec);
+}
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
+{
+	struct trace_event_raw_tcp_event_sk_skb___old *old = (void *)ctx;
+	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
+	/* The old layout is read with probe reads, never merged with ctx loads. */
+	__u64 key = new_layout ? (__u64)ctx->skaddr : (__u64)BPF_CORE_READ(old, skaddr);
+	struct sock_info *info = key ? bpf_map_lookup_elem(&socks, &key) : NULL;
+	bool by_process = rst_from_process(ctx, new_layout);
+	bool wanted;
+
+	if (info) {
+		if (!info->closed_by)
+			info->closed_by = TT_NET_CLOSED_BY_RESET_SENT;
+		if (by_process && !info->closer_pid)
+			info->closer_pid = bpf_get_current_pid_tgid() >> 32;
+	}
+	/* A known socket's owner; else the task that sent it, if one did. */
+	if (info && info->owned)
+		wanted = info->wanted;
+	else if (by_process)
+		wanted = tt_current_wanted();
+	else
+		wanted = !task_filters_set();
+	if (wanted)
+		emit_sent_reset(ctx, old, new_layout, info, by_process);
+	if (info && info->close_pending) {
+		emit_close(info);
+		bpf_map_delete_elem(&socks, &key);
+	}
 	return 0;
 }
 
-SEC("tracepoint/tcp/tcp_receive_reset")
-int handle_receive_reset(struct trace_event_raw_tcp_event_sk *ctx)
+static __always_inline int on_receive_reset(struct sock *sk, const struct tt_net_addrs *a)
 {
-	struct sock *sk = (struct sock *)ctx->skaddr;
 	__u64 key = (__u64)sk;
 	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
 	struct tt_net_reset *rec;
-	struct tt_net_addrs a;
 
 	if (info && !info->closed_by)
 		info->closed_by = TT_NET_CLOSED_BY_RESET_RECEIVED;
 	if (!info_wanted(info))
 		return 0;
-	READ_TP_ADDRS(&a, ctx);
-	if (!addrs_wanted(&a))
+	if (!addrs_wanted(a))
 		return 0;
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
 	if (!rec)
 		return 0;
 	fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
-	rec->a = a;
+	rec->a = *a;
 	rec->direction = TT_NET_RESET_RECEIVED;
 	rec->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	tt_submit(rec);
 	return 0;
+}
+
+/* Raw tracepoints first, for the reason given at handle_set_state_raw. */
+SEC("raw_tp/tcp_receive_reset")
+int BPF_PROG(handle_receive_reset_raw, struct sock *sk)
+{
+	struct tt_net_addrs a;
+
+	read_sock_addrs(&a, sk);
+	return on_receive_reset(sk, &a);
+}
+
+SEC("tracepoint/tcp/tcp_receive_reset")
+int handle_receive_reset(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	struct tt_net_addrs a;
+
+	READ_TP_ADDRS(&a, ctx);
+	return on_receive_reset((struct sock *)ctx->skaddr, &a);
+}
+
+/*
+ * The last word on a socket: the kernel frees it. A net.close still waiting
+ * for its RST goes out now, without one; any other entry left (a path that
+ * skipped the CLOSE transition) is dropped, so the table never fills with
+ * the dead.
+ */
+static __always_inline int on_destroy_sock(__u64 key)
+{
+	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
+
+	if (!info)
+		return 0;
+	if (info->close_pending)
+		emit_close(info);
+	bpf_map_delete_elem(&socks, &key);
+	return 0;
+}
+
+SEC("raw_tp/tcp_destroy_sock")
+int BPF_PROG(handle_destroy_sock_raw, struct sock *sk)
+{
+	return on_destroy_sock((__u64)sk);
+}
+
+SEC("tracepoint/tcp/tcp_destroy_sock")
+int handle_destroy_sock(struct trace_event_raw_tcp_event_sk *ctx)
+{
+	return on_destroy_sock((__u64)ctx->skaddr);
 }
 
 /* ---- drops ---- */
@@ -610,6 +830,19 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	 * arriving, with its destination as the local side.
 	 */
 	sk = BPF_CORE_READ(skb, sk);
+	/*
+	 * A TCP segment that its socket received, freed with that socket's
+	 * receive queue (sk_stream_kill_queues() when it is destroyed, as when
+	 * an orphan takes the peer's FIN into TIME_WAIT; tcp_disconnect()) is
+	 * QUEUE_PURGE, but it was delivered: nothing was lost on the way.
+	 * Received means it came from the socket's peer; the local port is no
+	 * help here, as a closed socket has already given it back (inet_num 0).
+	 */
+	if (sk && a.protocol == TT_IPPROTO_TCP &&
+	    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
+	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
+	    bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) == a.sport)
+		return 0;
 	if (!sk && bpf_core_field_exists(ctx->rx_sk))
 		sk = (struct sock *)BPF_CORE_READ(ctx, rx_sk);
 	if (sk) {

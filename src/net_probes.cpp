@@ -33,12 +33,13 @@ public:
     std::vector<HookSpec> hooks(const Config& config) const override
     {
         return {
-            {"sock:inet_sock_set_state", {"handle_set_state"}},
+            {"sock:inet_sock_set_state", {"handle_set_state_raw", "handle_set_state"}},
             {"syscalls:sys_exit_accept4", {"handle_accept4_exit"}},
             {"syscalls:sys_exit_accept", {"handle_accept_exit"}},
             {"tcp:tcp_retransmit_skb", {"handle_retransmit"}},
             {"tcp:tcp_send_reset", {"handle_send_reset"}},
-            {"tcp:tcp_receive_reset", {"handle_receive_reset"}},
+            {"tcp:tcp_receive_reset", {"handle_receive_reset_raw", "handle_receive_reset"}},
+            {"tcp:tcp_destroy_sock", {"handle_destroy_sock_raw", "handle_destroy_sock"}},
             {"skb:kfree_skb", {"handle_kfree_skb"}, config.net.drops},
         };
     }

@@ -12,9 +12,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 
@@ -333,12 +336,15 @@ public:
         a_ = "tt-net-a-" + id;
         b_ = "tt-net-b-" + id;
         subnet_ = "10.200." + std::to_string(getpid() % 250 + 1);
+        subnet6_ = "fd00:7474:" + std::to_string(getpid() % 10000);
         std::string va = "tta" + id, vb = "ttb" + id;
         sh("ip netns add " + a_);
         sh("ip netns add " + b_);
         sh("ip link add " + va + " netns " + a_ + " type veth peer name " + vb + " netns " + b_);
         sh("ip -n " + a_ + " addr add " + addr_a() + "/24 dev " + va);
         sh("ip -n " + b_ + " addr add " + addr_b() + "/24 dev " + vb);
+        sh("ip -n " + a_ + " addr add " + addr6_a() + "/64 dev " + va + " nodad");
+        sh("ip -n " + b_ + " addr add " + addr6_b() + "/64 dev " + vb + " nodad");
         sh("ip -n " + a_ + " link set " + va + " up");
         sh("ip -n " + b_ + " link set " + vb + " up");
         sh("ip -n " + a_ + " link set lo up");
@@ -351,6 +357,8 @@ public:
     }
     std::string addr_a() const { return subnet_ + ".1"; }
     std::string addr_b() const { return subnet_ + ".2"; }
+    std::string addr6_a() const { return subnet6_ + "::1"; }
+    std::string addr6_b() const { return subnet6_ + "::2"; }
     const std::string& a() const { return a_; }
     const std::string& b() const { return b_; }
     // Runs a shell command line; the test fails if it does.
@@ -361,7 +369,7 @@ public:
     }
 
 private:
-    std::string a_, b_, subnet_;
+    std::string a_, b_, subnet_, subnet6_;
 };
 
 // Enters a named network namespace (in a child process).
@@ -373,6 +381,482 @@ bool enter_netns(const std::string& name)
     bool ok = setns(fd, CLONE_NEWNET) == 0;
     close(fd);
     return ok;
+}
+
+// ---- The ground-truth TCP suite ----
+//
+// Workloads that know exactly what they did (bytes each way, who closed
+// first, who sent a RST), run under one tracer, every record compared field
+// by field. One scenario per (close order, address family, path).
+
+constexpr size_t truth_request = 1024;   // client to server
+constexpr size_t truth_response = 1000;  // server to client: different, so swaps show
+
+enum class Order {
+    client_first,   // client reads the response, closes; the server closes 200 ms later
+    server_first,   // server answers and closes; the client closes 200 ms after EOF
+    both,           // both close at the same moment
+    client_abort,   // the client closes with SO_LINGER 0: a RST
+    server_abort,   // the server closes with SO_LINGER 0: a RST
+    client_unread,  // the client closes with the response unread: a RST
+    half_close,     // the client shuts down its sending side, then the server answers
+};
+
+const char* order_name(Order o)
+{
+    switch (o) {
+        case Order::client_first: return "client_first";
+        case Order::server_first: return "server_first";
+        case Order::both: return "both";
+        case Order::client_abort: return "client_abort";
+        case Order::server_abort: return "server_abort";
+        case Order::client_unread: return "client_unread";
+        case Order::half_close: return "half_close";
+    }
+    return "?";
+}
+
+enum class Family { ipv4, ipv6, mapped };  // mapped: AF_INET6 sockets on ::ffff:a.b.c.d
+
+const char* family_label(Family f)
+{
+    return f == Family::ipv4 ? "ipv4" : f == Family::ipv6 ? "ipv6" : "mapped";
+}
+
+// Opens and closes a netns for the calling thread, for creating sockets in it.
+class InNetns {
+public:
+    explicit InNetns(const std::string& name)
+    {
+        if (name.empty())
+            return;
+        self_ = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+        REQUIRE(self_ >= 0);
+        REQUIRE(enter_netns(name));
+    }
+    ~InNetns()
+    {
+        if (self_ >= 0) {
+            setns(self_, CLONE_NEWNET);
+            close(self_);
+        }
+    }
+
+private:
+    int self_ = -1;
+};
+
+struct SyncPipe {
+    int r = -1, w = -1;
+    SyncPipe()
+    {
+        int fds[2];
+        REQUIRE(pipe(fds) == 0);
+        r = fds[0];
+        w = fds[1];
+    }
+    ~SyncPipe()
+    {
+        close(r);
+        close(w);
+    }
+    void signal(size_t n = 1) const
+    {
+        for (size_t i = 0; i < n; ++i)
+            (void)!write(w, "x", 1);
+    }
+    bool wait() const
+    {
+        char c;
+        return read(r, &c, 1) == 1;
+    }
+};
+
+size_t read_exact(int fd, size_t want)
+{
+    char buf[4096];
+    size_t total = 0;
+    while (total < want) {
+        ssize_t n = read(fd, buf, std::min(sizeof(buf), want - total));
+        if (n <= 0)
+            break;
+        total += static_cast<size_t>(n);
+    }
+    return total;
+}
+
+bool read_eof(int fd)
+{
+    char c;
+    return read(fd, &c, 1) == 0;
+}
+
+bool read_reset(int fd)
+{
+    char c;
+    return read(fd, &c, 1) < 0 && errno == ECONNRESET;
+}
+
+bool abort_close(int fd)
+{
+    linger l{1, 0};
+    bool ok = setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) == 0;
+    close(fd);
+    return ok;
+}
+
+void pause_200ms()
+{
+    usleep(200 * 1000);
+}
+
+// The client's half of a scenario on an unconnected socket; exit code 0 when
+// everything went as the scenario says.
+int truth_client(Order order, int fd, const sockaddr_storage& to, socklen_t to_len, int rep, const SyncPipe& barrier,
+                 const SyncPipe& c2s)
+{
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&to), to_len) != 0)
+        return 30;
+    report(rep, local_port(fd));
+    std::string request(truth_request, 'q');
+    if (!write_all(fd, request.data(), request.size()))
+        return 31;
+    if (order == Order::half_close && shutdown(fd, SHUT_WR) != 0)
+        return 32;
+    if (order == Order::client_unread) {
+        // Wait until the whole response is here, read none of it, close.
+        std::string buf(truth_response, '\0');
+        if (recv(fd, buf.data(), buf.size(), MSG_PEEK | MSG_WAITALL) != static_cast<ssize_t>(truth_response))
+            return 33;
+        close(fd);
+        return 0;
+    }
+    if (read_exact(fd, truth_response) != truth_response)
+        return 34;
+    switch (order) {
+        case Order::client_first: close(fd); return 0;
+        case Order::server_first:
+            if (!read_eof(fd))
+                return 35;
+            pause_200ms();
+            close(fd);
+            return 0;
+        case Order::both:
+            report(rep, 1);
+            if (!barrier.wait())
+                return 36;
+            close(fd);
+            return 0;
+        case Order::client_abort: return abort_close(fd) ? 0 : 37;
+        case Order::server_abort:
+            c2s.signal();
+            if (!read_reset(fd))
+                return 38;
+            close(fd);
+            return 0;
+        case Order::half_close:
+            if (!read_eof(fd))
+                return 39;
+            close(fd);
+            return 0;
+        case Order::client_unread: break;
+    }
+    return 40;
+}
+
+int truth_server(Order order, int lfd, int rep, const SyncPipe& barrier, const SyncPipe& c2s)
+{
+    int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0)
+        return 50;
+    close(lfd);
+    if (read_exact(fd, truth_request) != truth_request)
+        return 51;
+    if (order == Order::half_close && !read_eof(fd))
+        return 52;
+    std::string response(truth_response, 'r');
+    if (!write_all(fd, response.data(), response.size()))
+        return 53;
+    switch (order) {
+        case Order::client_first:
+            if (!read_eof(fd))
+                return 54;
+            pause_200ms();
+            close(fd);
+            return 0;
+        case Order::server_first:
+        case Order::half_close: close(fd); return 0;
+        case Order::both:
+            report(rep, 1);
+            if (!barrier.wait())
+                return 55;
+            close(fd);
+            return 0;
+        case Order::client_abort:
+        case Order::client_unread:
+            if (!read_reset(fd))
+                return 56;
+            close(fd);
+            return 0;
+        case Order::server_abort:
+            if (!c2s.wait())
+                return 57;
+            return abort_close(fd) ? 0 : 58;
+    }
+    return 59;
+}
+
+// Where a scenario runs: loopback in this namespace, or a veth pair.
+struct Path {
+    std::string label;
+    std::string client_ns, server_ns;  // empty: this namespace
+    std::string client_v4, server_v4, client_v6, server_v6;
+};
+
+// What one scenario did, to be checked against the records.
+struct Scenario {
+    Order order;
+    Family family;
+    std::string path;
+    pid_t client_pid = 0, server_pid = 0;
+    long client_port = 0, server_port = 0;
+    std::string client_addr, server_addr;  // as the records must show them
+    const char* reported_family = "ipv4";
+};
+
+// Runs one scenario to completion; REQUIREs that the workload itself did
+// what it says.
+Scenario run_scenario(Order order, Family family, const Path& path)
+{
+    Scenario s{order, family, path.label};
+    bool v6 = family != Family::ipv4;
+    std::string server_ip = family == Family::ipv4   ? path.server_v4
+                            : family == Family::ipv6 ? path.server_v6
+                                                     : "::ffff:" + path.server_v4;
+    int sock_family = v6 ? AF_INET6 : AF_INET;
+    s.reported_family = family == Family::ipv6 ? "ipv6" : "ipv4";
+    s.server_addr = family == Family::ipv6 ? path.server_v6 : path.server_v4;
+    s.client_addr = family == Family::ipv6 ? path.client_v6 : path.client_v4;
+
+    Endpoint ep{sock_family, server_ip, 0};
+    int lfd, cfd;
+    {
+        InNetns in(path.server_ns);
+        lfd = bound_socket(ep, true);
+    }
+    {
+        InNetns in(path.client_ns);
+        cfd = socket(sock_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        REQUIRE(cfd >= 0);
+    }
+    sockaddr_storage to;
+    socklen_t to_len = fill_sockaddr(ep, to);
+    SyncPipe barrier, c2s;
+    // Each child holds only its own socket: a copy left in the other would keep it open.
+    Child srv([&](int rep) {
+        close(cfd);
+        return truth_server(order, lfd, rep, barrier, c2s);
+    });
+    Child cli([&](int rep) {
+        close(lfd);
+        return truth_client(order, cfd, to, to_len, rep, barrier, c2s);
+    });
+    close(lfd);
+    close(cfd);
+    srv.go();
+    cli.go();
+    s.client_port = cli.reported();
+    REQUIRE(s.client_port > 0);
+    s.server_port = ep.port;
+    if (order == Order::both) {
+        REQUIRE(cli.reported() == 1);
+        REQUIRE(srv.reported() == 1);
+        barrier.signal(2);
+    }
+    s.client_pid = cli.pid();
+    s.server_pid = srv.pid();
+    REQUIRE(cli.wait() == 0);
+    REQUIRE(srv.wait() == 0);
+    return s;
+}
+
+bool on_connection(const json& r, const Scenario& s)
+{
+    if (!r.contains("sport") || !r.contains("dport"))
+        return false;
+    long sp = r["sport"].get<long>(), dp = r["dport"].get<long>();
+    return (sp == s.client_port && dp == s.server_port) || (sp == s.server_port && dp == s.client_port);
+}
+
+bool client_side(const json& r, const Scenario& s)
+{
+    return r["sport"] == s.client_port && r["dport"] == s.server_port;
+}
+
+void check_side(const json& r, const Scenario& s, bool client)
+{
+    CHECK(r["family"] == s.reported_family);
+    CHECK(r["saddr"] == (client ? s.client_addr : s.server_addr));
+    CHECK(r["daddr"] == (client ? s.server_addr : s.client_addr));
+}
+
+// Checks every record of one scenario. Call after the tracer stopped.
+void check_scenario(const Tracer& t, const Scenario& s)
+{
+    INFO("scenario ", std::string(order_name(s.order)), " ", std::string(family_label(s.family)), " over ", s.path,
+         ", client ", s.client_pid, ":", s.client_port, ", server ", s.server_pid, ":", s.server_port);
+    auto recs = t.all([&](const json& r) { return on_connection(r, s); });
+    std::string dump;
+    for (const auto& r : recs)
+        dump += r.dump() + "\n";
+    INFO("records:\n", dump);
+
+    auto of = [&](const char* type) {
+        std::vector<json> v;
+        for (const auto& r : recs)
+            if (is_type(r, type))
+                v.push_back(r);
+        return v;
+    };
+    auto connects = of("net.connect"), accepts = of("net.accept"), closes = of("net.close"), resets = of("net.reset"),
+         drops = of("net.drop");
+    REQUIRE(connects.size() == 1);
+    CHECK(connects[0]["pid"] == s.client_pid);
+    CHECK(client_side(connects[0], s));
+    check_side(connects[0], s, true);
+    REQUIRE(accepts.size() == 1);
+    CHECK(accepts[0]["pid"] == s.server_pid);
+    CHECK_FALSE(client_side(accepts[0], s));
+    check_side(accepts[0], s, false);
+    // Orderly closes and aborts free nothing that was lost on the way.
+    CHECK(drops.empty());
+
+    REQUIRE(closes.size() == 2);
+    const json& c = client_side(closes[0], s) ? closes[0] : closes[1];
+    const json& v = client_side(closes[0], s) ? closes[1] : closes[0];
+    REQUIRE(client_side(c, s));
+    REQUIRE_FALSE(client_side(v, s));
+    check_side(c, s, true);
+    check_side(v, s, false);
+    CHECK(c["role"] == "client");
+    CHECK(v["role"] == "server");
+    CHECK(c["pid"] == s.client_pid);
+    CHECK(v["pid"] == s.server_pid);
+    CHECK(c["bytes_sent"] == truth_request);
+    CHECK(c["bytes_received"] == truth_response);
+    CHECK(v["bytes_sent"] == truth_response);
+    CHECK(v["bytes_received"] == truth_request);
+    CHECK(c["retransmits"] == 0);
+    CHECK(v["retransmits"] == 0);
+
+    // Who closed, and which process closed each end (null: it never sent a FIN or RST).
+    json client_closer = s.client_pid, server_closer = s.server_pid, none = nullptr;
+    pid_t reset_from = 0, reset_to = 0;
+    switch (s.order) {
+        case Order::client_first:
+        case Order::half_close:
+            CHECK(c["closed_by"] == "local");
+            CHECK(v["closed_by"] == "remote");
+            break;
+        case Order::server_first:
+            CHECK(c["closed_by"] == "remote");
+            CHECK(v["closed_by"] == "local");
+            break;
+        case Order::both:
+            // Simultaneous: both local, or one FIN was in first.
+            CHECK(c["closed_by"] != nullptr);
+            CHECK(v["closed_by"] != nullptr);
+            CHECK_FALSE((c["closed_by"] == "remote" && v["closed_by"] == "remote"));
+            CHECK((c["closed_by"] == "local" || v["closed_by"] == "local"));
+            break;
+        case Order::client_abort:
+        case Order::client_unread:
+            CHECK(c["closed_by"] == "reset_sent");
+            CHECK(v["closed_by"] == "reset_received");
+            server_closer = none;
+            reset_from = s.client_pid;
+            reset_to = s.server_pid;
+            break;
+        case Order::server_abort:
+            CHECK(c["closed_by"] == "reset_received");
+            CHECK(v["closed_by"] == "reset_sent");
+            client_closer = none;
+            reset_from = s.server_pid;
+            reset_to = s.client_pid;
+            break;
+    }
+    CHECK(c["closer_pid"] == client_closer);
+    CHECK(v["closer_pid"] == server_closer);
+
+    if (!reset_from) {
+        CHECK(resets.empty());
+        return;
+    }
+    REQUIRE(resets.size() == 2);
+    const json& sent = resets[0]["direction"] == "sent" ? resets[0] : resets[1];
+    const json& received = resets[0]["direction"] == "sent" ? resets[1] : resets[0];
+    REQUIRE(sent["direction"] == "sent");
+    REQUIRE(received["direction"] == "received");
+    bool client_sent = reset_from == s.client_pid;
+    // The RST came from the process that closed: attributed to it.
+    CHECK(sent["pid"] == reset_from);
+    CHECK(sent["comm"] != "");
+    CHECK(client_side(sent, s) == client_sent);
+    check_side(sent, s, client_sent);
+    CHECK(received["pid"] == reset_to);
+    CHECK(client_side(received, s) == !client_sent);
+    check_side(received, s, !client_sent);
+    CHECK(received["state"] == "ESTABLISHED");
+}
+
+constexpr Order all_orders[] = {Order::client_first, Order::server_first,  Order::both,      Order::client_abort,
+                                Order::server_abort, Order::client_unread, Order::half_close};
+constexpr Family all_families[] = {Family::ipv4, Family::ipv6, Family::mapped};
+
+// TT_NET_TRUTH_LOOPS=N runs the matrix N times (to hunt races); once by default.
+int truth_loops()
+{
+    const char* v = getenv("TT_NET_TRUTH_LOOPS");
+    int n = v ? atoi(v) : 1;
+    return n > 0 ? n : 1;
+}
+
+// Every close order and family over one path, under one tracer, then every
+// record checked.
+void run_truth_matrix(const Path& path)
+{
+    Tracer t({"net", "--drops"});
+    REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+    std::vector<Scenario> done;
+    for (int loop = 0; loop < truth_loops(); ++loop) {
+        for (Family f : all_families) {
+            for (Order o : all_orders) {
+                std::string scenario = std::string(order_name(o)) + " " + family_label(f);
+                CAPTURE(scenario);
+                done.push_back(run_scenario(o, f, path));
+                const Scenario& s = done.back();
+                // Both closes are in before the next scenario starts.
+                for (bool client : {true, false}) {
+                    bool seen =
+                        t.wait_for([&](const json& r) {
+                             return is_type(r, "net.close") && on_connection(r, s) && client_side(r, s) == client;
+                         }).has_value();
+                    if (!seen) {
+                        std::string dump;
+                        for (const auto& r :
+                             t.all([&](const json& r) { return on_connection(r, s) || is_type(r, "tapio.dropped"); }))
+                            dump += r.dump() + "\n";
+                        FAIL("no net.close from the ", client ? "client" : "server", " (client ", s.client_pid, ":",
+                             s.client_port, ", server ", s.server_pid, ":", s.server_port, "); records:\n", dump,
+                             t.stderr_text());
+                    }
+                }
+            }
+        }
+    }
+    t.stop();
+    for (const auto& s : done)
+        check_scenario(t, s);
 }
 
 }  // namespace
@@ -737,4 +1221,134 @@ TEST_CASE("net: --lport keeps the server's side, --rport the client's")
         }
         CHECK(t.all([&](const json& r) { return is_type(r, local ? "net.accept" : "net.connect"); }).size() == 1);
     }
+}
+
+TEST_CASE("net: ground truth over loopback: every close order, IPv4, IPv6 and IPv4-mapped, both ends exact")
+{
+    run_truth_matrix(Path{"loopback", "", "", "127.0.0.1", "127.0.0.1", "::1", "::1"});
+}
+
+TEST_CASE("net: ground truth across a veth pair: every close order, IPv4, IPv6 and IPv4-mapped, both ends exact")
+{
+    NetnsPair ns;
+    run_truth_matrix(Path{"veth", ns.a(), ns.b(), ns.addr_a(), ns.addr_b(), ns.addr6_a(), ns.addr6_b()});
+}
+
+TEST_CASE("net: a full socket table counts map_full, keeps the connections it holds, and frees every entry at close")
+{
+    // 4 entries: the client and server ends of two loopback connections.
+    setenv("TAPIO_MAP_ENTRIES", "4", 1);
+    Tracer t({"net"});
+    unsetenv("TAPIO_MAP_ENTRIES");
+    REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+
+    Endpoint ep{AF_INET, "127.0.0.1", 0};
+    int lfd = bound_socket(ep, true);
+    struct Conn {
+        int client = -1, server = -1;
+        long port = 0;
+    };
+    // Opens n connections one after the other, each accepted, each with
+    // 100 + i bytes from client to server.
+    auto open_conns = [&](size_t n) {
+        std::vector<Conn> conns;
+        for (size_t i = 0; i < n; ++i) {
+            Conn c;
+            c.client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            REQUIRE(c.client >= 0);
+            sockaddr_storage ss;
+            socklen_t len = fill_sockaddr(ep, ss);
+            REQUIRE(connect(c.client, reinterpret_cast<sockaddr*>(&ss), len) == 0);
+            c.server = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
+            REQUIRE(c.server >= 0);
+            c.port = local_port(c.client);
+            std::string data(100 + i, 'm');
+            REQUIRE(write_all(c.client, data.data(), data.size()));
+            REQUIRE(read_exact(c.server, data.size()) == data.size());
+            conns.push_back(c);
+        }
+        return conns;
+    };
+    // Client closes first; the server closes after reading EOF.
+    auto close_conns = [&](std::vector<Conn>& conns) {
+        for (auto& c : conns) {
+            close(c.client);
+            CHECK(read_eof(c.server));
+            close(c.server);
+        }
+    };
+    auto check_tracked = [&](const std::vector<Conn>& conns, size_t n) {
+        for (size_t i = 0; i < n; ++i) {
+            CAPTURE(i);
+            long port = conns[i].port;
+            auto client_close =
+                t.wait_for([&](const json& r) { return is_type(r, "net.close") && r["sport"] == port; });
+            auto server_close =
+                t.wait_for([&](const json& r) { return is_type(r, "net.close") && r["dport"] == port; });
+            REQUIRE(client_close);
+            REQUIRE(server_close);
+            CHECK((*client_close)["pid"] == getpid());
+            CHECK((*client_close)["bytes_sent"] == 100 + i);
+            CHECK((*client_close)["bytes_received"] == 0);
+            CHECK((*client_close)["closed_by"] == "local");
+            CHECK((*server_close)["pid"] == getpid());
+            CHECK((*server_close)["bytes_received"] == 100 + i);
+            CHECK((*server_close)["closed_by"] == "remote");
+        }
+    };
+
+    // Six connections at once: the first two fill the table, the other four
+    // are counted, not tracked.
+    auto first = open_conns(6);
+    auto dropped = t.wait_for(
+        [](const json& r) { return is_type(r, "tapio.dropped") && r["map_full"].value("net.connect", 0) > 0; });
+    REQUIRE(dropped);
+    CHECK((*dropped)["map_full"]["net.connect"].get<long>() >= 4);
+    CHECK((*dropped)["map_full"]["net.accept"].get<long>() >= 4);
+    close_conns(first);
+    check_tracked(first, 2);
+    for (size_t i = 2; i < first.size(); ++i) {
+        long port = first[i].port;
+        CHECK(t.all([&](const json& r) { return r["sport"] == port || r["dport"] == port; }).empty());
+    }
+
+    // Two connections nobody accepts, then the listener goes: the kernel
+    // resets them. Their entries must go too.
+    {
+        Endpoint ep2{AF_INET, "127.0.0.1", 0};
+        int l2 = bound_socket(ep2, true);
+        int a = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), b = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_storage ss;
+        socklen_t len = fill_sockaddr(ep2, ss);
+        REQUIRE(connect(a, reinterpret_cast<sockaddr*>(&ss), len) == 0);
+        REQUIRE(connect(b, reinterpret_cast<sockaddr*>(&ss), len) == 0);
+        long pa = local_port(a);
+        close(l2);
+        CHECK(read_reset(a));
+        CHECK(read_reset(b));
+        close(a);
+        close(b);
+        auto reset = t.wait_for([&](const json& r) { return is_type(r, "net.close") && r["sport"] == pa; });
+        REQUIRE(reset);
+        CHECK((*reset)["closed_by"] == "reset_received");
+    }
+
+    // An abortive close (SO_LINGER 0) on a tracked connection.
+    {
+        auto aborted = open_conns(1);
+        REQUIRE(abort_close(aborted[0].client));
+        CHECK(read_reset(aborted[0].server));
+        close(aborted[0].server);
+        long port = aborted[0].port;
+        auto c = t.wait_for([&](const json& r) { return is_type(r, "net.close") && r["sport"] == port; });
+        REQUIRE(c);
+        CHECK((*c)["closed_by"] == "reset_sent");
+    }
+
+    // Every entry was freed: two new connections are tracked again.
+    auto second = open_conns(2);
+    close_conns(second);
+    check_tracked(second, 2);
+    close(lfd);
+    t.stop();
 }
