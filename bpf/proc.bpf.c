@@ -376,16 +376,14 @@ int BPF_PROG(handle_fork_raw, struct task_struct *parent, struct task_struct *ch
 
 /*
  * Whether the exiting thread is the last of its process. The tracepoint
- * says so itself since Linux 6.16 (group_dead); before, the count of live
- * threads has already dropped for this one when the tracepoint fires.
+ * says so itself since Linux 6.16 (group_dead; known is false before);
+ * before, the count of live threads has already dropped for this one when
+ * the tracepoint fires.
  */
-static __always_inline bool exit_group_dead(void *ctx, struct task_struct *task, bool *counted)
+static __always_inline bool exit_group_dead(bool known, bool group_dead, struct task_struct *task, bool *counted)
 {
-	struct trace_event_raw_sched_process_exit *tp = ctx;
-
-	if (bpf_core_type_exists(struct trace_event_raw_sched_process_exit) &&
-	    bpf_core_field_exists(tp->group_dead))
-		return BPF_CORE_READ(tp, group_dead);
+	if (known)
+		return group_dead;
 	/*
 	 * Two threads leaving at once can both see the count at zero: the
 	 * caller then reports only the first (first_exit_of()).
@@ -419,8 +417,8 @@ static __always_inline __s32 process_status(struct task_struct *task)
 	return BPF_CORE_READ(task, group_leader, exit_code);
 }
 
-SEC("tracepoint/sched/sched_process_exit")
-int handle_exit(struct trace_event_raw_sched_process_template *ctx)
+/* A thread is leaving: group_dead as the kernel said, where it does (known). */
+static __always_inline int thread_exit(bool known, bool group_dead_arg)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct task_struct *leader;
@@ -434,7 +432,7 @@ int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 	tt_pending_forget(&signal_pending);
 	tt_pending_forget(&syscall_start);
 
-	group_dead = exit_group_dead(ctx, task, &counted);
+	group_dead = exit_group_dead(known, group_dead_arg, task, &counted);
 	if (!group_dead && !trace_threads)
 		return 0;
 	status = group_dead ? process_status(task) : BPF_CORE_READ(task, exit_code);
@@ -466,6 +464,31 @@ int handle_exit(struct trace_event_raw_sched_process_template *ctx)
 	}
 	tt_submit(rec);
 	return 0;
+}
+
+/*
+ * The raw tracepoint first: a perf-attached tracepoint program is skipped
+ * while any other such BPF program runs on the CPU (even one preempted
+ * there), and an exit missed is a process that never ends in the stream.
+ */
+SEC("raw_tp/sched_process_exit")
+int handle_exit_raw(__u64 *ctx)
+{
+	bool known = bpf_core_type_exists(struct trace_event_raw_sched_process_exit) &&
+		     bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead);
+
+	/* TP_PROTO(struct task_struct *p, bool group_dead) since 6.16. */
+	return thread_exit(known, known && (bool)ctx[1]);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int handle_exit(void *ctx)
+{
+	struct trace_event_raw_sched_process_exit *tp = ctx;
+	bool known = bpf_core_type_exists(struct trace_event_raw_sched_process_exit) &&
+		     bpf_core_field_exists(tp->group_dead);
+
+	return thread_exit(known, known && BPF_CORE_READ(tp, group_dead));
 }
 
 /* ---- signals sent with kill, tkill, tgkill ---- */

@@ -39,7 +39,7 @@ public:
             {"syscalls:sys_enter_execveat", {"handle_execveat_enter"}},
             {"syscalls:sys_exit_execveat", {"handle_execveat_exit"}},
             {"sched:sched_process_fork", {"handle_fork_raw"}},
-            {"sched:sched_process_exit", {"handle_exit"}},
+            {"sched:sched_process_exit", {"handle_exit_raw", "handle_exit"}},
             {"syscalls:sys_enter_kill", {"handle_kill_enter"}},
             {"syscalls:sys_exit_kill", {"handle_kill_exit"}},
             {"syscalls:sys_enter_tkill", {"handle_tkill_enter"}},

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <map>
 #include <set>
 
 #include "collector.h"
@@ -97,8 +98,10 @@ struct Collect final : tapio::RecordSink {
 
 TEST_CASE("a missing hook degrades that feature only, and says why")
 {
+    // No sched_process_exit tracepoint, and no raw tracepoints to reach it otherwise.
     RealHostExcept kernel;
     kernel.missing_tracepoint = "sched_process_exit";
+    kernel.missing_prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
     tapio::Config config;
     config.areas = {tapio::Area::proc};
     tapio::Collector collector(config, &kernel);
@@ -131,7 +134,7 @@ TEST_CASE("a missing hook degrades that feature only, and says why")
     CHECK(exec_seen);
 }
 
-TEST_CASE("exec falls back to the plain tracepoint without raw tracepoints, and execs are still reported")
+TEST_CASE("exec and exit fall back to the plain tracepoints without raw tracepoints, and are still reported")
 {
     RealHostExcept kernel;
     kernel.missing_prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
@@ -139,21 +142,25 @@ TEST_CASE("exec falls back to the plain tracepoint without raw tracepoints, and 
     config.areas = {tapio::Area::proc};
     tapio::Collector collector(config, &kernel);
     REQUIRE_NOTHROW(collector.start());
-    std::string how;
+    std::map<std::string, std::string> how;
     for (const auto& hook : collector.health().hooks)
-        if (hook.hook == "sched:sched_process_exec" && hook.state == tapio::HookState::attached)
-            how = hook.how;
-    CHECK(how == "tracepoint");
+        if (hook.state == tapio::HookState::attached)
+            how[hook.hook] = hook.how;
+    CHECK(how["sched:sched_process_exec"] == "tracepoint");
+    CHECK(how["sched:sched_process_exit"] == "tracepoint");
     pid_t child = spawn({"/bin/true", "fallback"});
     wait_pid(child);
     Collect sink;
     tapio::RunLimits limits;
     limits.duration = std::chrono::milliseconds(300);
     collector.run(sink, limits);
-    bool exec_seen = false;
-    for (size_t i = 0; i < sink.types.size(); ++i)
+    bool exec_seen = false, exit_seen = false;
+    for (size_t i = 0; i < sink.types.size(); ++i) {
         exec_seen |= sink.types[i] == "proc.exec" && sink.pids[i] == static_cast<uint32_t>(child);
+        exit_seen |= sink.types[i] == "proc.exit" && sink.pids[i] == static_cast<uint32_t>(child);
+    }
     CHECK(exec_seen);
+    CHECK(exit_seen);
 }
 
 namespace {
