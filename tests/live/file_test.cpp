@@ -30,11 +30,6 @@ using namespace live;
 
 namespace {
 
-bool is_type(const json& r, const char* type)
-{
-    return r.value("type", "") == type;
-}
-
 // A fresh directory under /tmp, removed (with what is left in it) at the end.
 class TempDir {
 public:
@@ -890,15 +885,6 @@ public:
 private:
     const char* name_;
 };
-
-// Sums one reason's count for one record type over all tapio.dropped records.
-uint64_t dropped(const Tracer& t, const char* reason, const char* type)
-{
-    uint64_t sum = 0;
-    for (const auto& r : t.all([](const json& r) { return is_type(r, "tapio.dropped"); }))
-        sum += r[reason].value(type, uint64_t{0});
-    return sum;
-}
 
 // Waits until task tid (of process pid) is blocked in syscall nr on fd.
 bool in_syscall(pid_t pid, pid_t tid, long nr, int fd)

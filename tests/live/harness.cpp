@@ -12,6 +12,19 @@
 
 namespace live {
 
+bool is_type(const json& r, const char* type)
+{
+    return r.value("type", "") == type;
+}
+
+uint64_t dropped(const Tracer& t, const char* reason, const char* type)
+{
+    uint64_t sum = 0;
+    for (const auto& r : t.all([](const json& r) { return is_type(r, "tapio.dropped"); }))
+        sum += r[reason].value(type, uint64_t{0});
+    return sum;
+}
+
 std::string binary()
 {
     // TAPIO_TEST_BINARY runs the suite against another build (an older one,

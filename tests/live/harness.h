@@ -78,6 +78,11 @@ struct Captured {
 };
 Captured capture(const std::vector<std::string>& argv, const std::vector<std::string>& env_extra = {});
 
+// Whether record r has this "type".
+bool is_type(const json& r, const char* type);
+// Sums one reason's count for one record type over all tapio.dropped records.
+uint64_t dropped(const Tracer& t, const char* reason, const char* type);
+
 std::string binary();
 // A name unique to this test run, for markers in arguments and paths.
 std::string unique(const std::string& prefix);

@@ -22,11 +22,6 @@ using namespace live;
 
 namespace {
 
-bool is_type(const json& r, const char* type)
-{
-    return r.value("type", "") == type;
-}
-
 bool write_file(const std::string& path, const std::string& text)
 {
     int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);

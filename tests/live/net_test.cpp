@@ -28,11 +28,6 @@ namespace {
 constexpr size_t request_size = 12345;
 constexpr size_t response_size = 54321;
 
-bool is_type(const json& r, const char* type)
-{
-    return r.value("type", "") == type;
-}
-
 struct Endpoint {
     int family = AF_INET;
     std::string addr;  // numeric

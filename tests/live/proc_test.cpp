@@ -19,20 +19,6 @@ using namespace live;
 
 namespace {
 
-bool is_type(const json& r, const char* type)
-{
-    return r.value("type", "") == type;
-}
-
-// Sums one reason's count for one record type over all tapio.dropped records.
-uint64_t dropped(const Tracer& t, const char* reason, const char* type)
-{
-    uint64_t sum = 0;
-    for (const auto& r : t.all([](const json& r) { return is_type(r, "tapio.dropped"); }))
-        sum += r[reason].value(type, uint64_t{0});
-    return sum;
-}
-
 // Runs a tracer on this process, sends it `burst` kill(self, 0) probes (each
 // a proc.signal with a null signal), stops it, and returns how many probe
 // records it wrote.

@@ -22,11 +22,6 @@ namespace {
 
 const std::string workload = TAPIO_WORKLOAD;
 
-bool is_type(const json& r, const char* type)
-{
-    return r.value("type", "") == type;
-}
-
 std::vector<json> exits_of(const Tracer& t, pid_t pid)
 {
     return t.all([&](const json& r) { return is_type(r, "proc.exit") && r["pid"] == pid; });
@@ -41,14 +36,6 @@ std::vector<json> process_exits(Tracer& t, pid_t pid)
     CHECK_MESSAGE(done, "no process exit for ", pid);
     std::this_thread::sleep_for(100ms);
     return exits_of(t, pid);
-}
-
-uint64_t dropped(const Tracer& t, const char* reason, const char* type)
-{
-    uint64_t sum = 0;
-    for (const auto& r : t.all([](const json& r) { return is_type(r, "tapio.dropped"); }))
-        sum += r[reason].value(type, uint64_t{0});
-    return sum;
 }
 
 }  // namespace
@@ -168,8 +155,8 @@ TEST_CASE("proc truth: a thread that is not main execs: no exit until the new pr
     std::string marker = unique("tt-thread-exec");
     pid_t pid = spawn({workload, "thread-exec", "/bin/sh", "-c", "sleep 0.2; exit 5", marker});
     REQUIRE(wait_pid(pid).code == 5);
-    auto exec = t.wait_for(
-        [&](const json& r) { return is_type(r, "proc.exec") && r["pid"] == pid && r["comm"] == "sh"; });
+    auto exec =
+        t.wait_for([&](const json& r) { return is_type(r, "proc.exec") && r["pid"] == pid && r["comm"] == "sh"; });
     REQUIRE(exec);
     CHECK((*exec)["tid"] == pid);  // de_thread() gave the exec'ing thread the leader's pid
     CHECK((*exec)["filename"] == "/bin/sh");
@@ -188,8 +175,9 @@ TEST_CASE("proc truth: SIGTERM to a process of several threads")
     REQUIRE(t.ready());
     pid_t pid = spawn({workload, "sleepers", "3", "20000"});
     // All three threads and main exist before the signal.
-    for (int i = 0; i < 200 && std::distance(std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task"),
-                                             std::filesystem::directory_iterator{}) < 4;
+    for (int i = 0;
+         i < 200 && std::distance(std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task"),
+                                  std::filesystem::directory_iterator{}) < 4;
          ++i)
         std::this_thread::sleep_for(10ms);
     REQUIRE(std::distance(std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task"),
