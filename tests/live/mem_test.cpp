@@ -223,6 +223,27 @@ TEST_CASE("mem.alloc: 64 MiB mmap, mremap and munmap are reported, 4 KiB is not"
     CHECK(t.all([&](const json& r) { return is_type(r, "mem.alloc") && r["addr"] == hex(addrs[0]); }).empty());
 }
 
+TEST_CASE("mem.alloc: calls that find the pending map full are counted as map_full, each call exactly once")
+{
+    // 8 mmaps of 256 MiB with MAP_POPULATE at once: each stays in the kernel
+    // while it faults its pages in; the pending map holds 2.
+    const int threads = 8;
+    Tracer t({"mem", "--comm", "tt_workload", "--no-pressure"}, true, {"TAPIO_MAP_ENTRIES=alloc_pending=2"});
+    REQUIRE(t.ready());
+    pid_t child = spawn({TAPIO_WORKLOAD, "populate", std::to_string(threads), "256"});
+    REQUIRE(wait_pid(child).code == 0);
+    std::this_thread::sleep_for(1200ms);  // a drop report comes at most once a second
+    t.stop();
+    auto mapped = t.all([&](const json& r) {
+        return is_type(r, "mem.alloc") && r["pid"] == child && r["op"] == "mmap" && r["size"] == 256u << 20;
+    });
+    uint64_t full = dropped(t, "map_full", "mem.alloc");
+    CHECK(full >= 1);
+    // Every 256 MiB mmap is either reported or counted. (The thread stacks'
+    // mmaps, also large, come one at a time before the threads are released.)
+    CHECK(mapped.size() + full == static_cast<size_t>(threads));
+}
+
 TEST_CASE("mem.alloc: brk growth and shrink; -x keeps only the failed mmap")
 {
     Tracer t({"mem", "--no-pressure"});

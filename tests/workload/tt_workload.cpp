@@ -18,11 +18,14 @@
 //   tt_workload execveat-empty PATH ARG.. execveat(fd, "", ..., AT_EMPTY_PATH)
 //   tt_workload execveat-dir DIR NAME ARG.. execveat(fd of DIR, NAME, ...)
 //   tt_workload syscalls-mix MS        for MS, loops over a set of distinct cheap syscalls
+//   tt_workload populate N MB          N threads, released together, each mmap()s MB MiB with
+//                                      MAP_POPULATE (a call that stays in the kernel a while)
 //   tt_workload fork-at PID            forks a child that gets pid PID (through ns_last_pid), prints
 //                                      its pid; the child makes one getppid() and exits 0
 #include <fcntl.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -95,6 +98,16 @@ void* few_syscalls(void*)
     for (int i = 0; i < 3; ++i)
         syscall(SYS_getppid);
     return nullptr;
+}
+
+pthread_barrier_t populate_barrier;
+size_t populate_bytes;
+
+void* populate(void*)
+{
+    pthread_barrier_wait(&populate_barrier);
+    void* p = mmap(nullptr, populate_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? reinterpret_cast<void*>(1) : nullptr;
 }
 
 void start(void* (*fn)(void*), void* arg)
@@ -212,6 +225,21 @@ int main(int argc, char** argv)
             return 123;
         syscall(SYS_execveat, fd, argv[3], argv + 4, environ, 0);
         return 124;
+    }
+    if (what == "populate" && argc == 4) {
+        int n = atoi(argv[2]);
+        populate_bytes = static_cast<size_t>(atol(argv[3])) << 20;
+        pthread_barrier_init(&populate_barrier, nullptr, static_cast<unsigned>(n));
+        std::vector<pthread_t> threads(static_cast<size_t>(n));
+        for (auto& t : threads)
+            pthread_create(&t, nullptr, populate, nullptr);
+        int failed = 0;
+        for (auto& t : threads) {
+            void* r = nullptr;
+            pthread_join(t, &r);
+            failed += r != nullptr;
+        }
+        return failed ? 1 : 0;
     }
     if (what == "syscalls-mix" && argc == 3) {
         timespec begin{}, now{};
