@@ -62,6 +62,44 @@ TEST_CASE("proc.exec: argv split, max-args and truncation")
     CHECK(failed["error"] == "EACCES");
 }
 
+TEST_CASE("proc.exec: interpreter, where args came from, cut filenames, unnamed errors")
+{
+    auto rec = make<tt_proc_exec>(TT_PROC_EXEC);
+    std::strcpy(rec.filename, "/opt/run.sh");
+    const char argv[] = "/opt/run.sh\0-x";
+    std::memcpy(rec.args, argv, sizeof(argv));
+    rec.args_size = sizeof(argv);
+    json plain = decode(rec);
+    CHECK(plain["interpreter"].is_null());
+    CHECK(plain["interpreter_truncated"] == false);
+    CHECK(plain["filename_truncated"] == false);
+    CHECK(plain["args_source"] == "caller");
+
+    std::strcpy(rec.interp, "/bin/sh");
+    rec.args_flags = TT_EXEC_HAS_INTERP | TT_EXEC_FILENAME_TRUNCATED;
+    json script = decode(rec);
+    CHECK(script["interpreter"] == "/bin/sh");
+    CHECK(script["filename_truncated"] == true);
+    CHECK(script["args"] == json::array({"/opt/run.sh", "-x"}));
+
+    rec.args_flags = TT_EXEC_ARGS_FROM_IMAGE;
+    CHECK(decode(rec)["args_source"] == "image");
+
+    // A code with no name is still a string.
+    rec.ret = -600;
+    CHECK(decode(rec)["error"] == "E600");
+    rec.ret = -512;
+    CHECK(decode(rec)["error"] == "ERESTARTSYS");
+}
+
+TEST_CASE("proc.exit: the scope says whether the process ended or one thread left")
+{
+    auto rec = make<tt_proc_exit>(TT_PROC_EXIT);
+    CHECK(decode(rec)["scope"] == "process");
+    rec.exit_flags = TT_EXIT_THREAD;
+    CHECK(decode(rec)["scope"] == "thread");
+}
+
 TEST_CASE("proc.exit: wait status split into code, signal, core")
 {
     auto rec = make<tt_proc_exit>(TT_PROC_EXIT);

@@ -88,3 +88,26 @@ TEST_CASE("bad values are usage errors")
     CHECK(failure(many) == ExitCode::usage);
     CHECK(failure({}) == ExitCode::usage);
 }
+
+TEST_CASE("TAPIO_MAP_ENTRIES: every map, or the maps named; anything else is bad usage")
+{
+    setenv("TAPIO_MAP_ENTRIES", "64", 1);
+    auto all = parse({"proc"});
+    REQUIRE(all);
+    CHECK(all->options.config.map_entries == 64);
+    CHECK(all->options.config.map_entries_by_name.empty());
+
+    setenv("TAPIO_MAP_ENTRIES", "syscall_start=4,file_calls=8", 1);
+    auto named = parse({"proc"});
+    REQUIRE(named);
+    CHECK(named->options.config.map_entries == 0);
+    using Entry = std::pair<std::string, uint32_t>;
+    CHECK(named->options.config.map_entries_by_name == std::vector<Entry>{{"syscall_start", 4}, {"file_calls", 8}});
+
+    for (const char* bad : {"", "0", "lots", "=4", "syscall_start=", "syscall_start=4,", "a=1,b", "2000000"}) {
+        CAPTURE(bad);
+        setenv("TAPIO_MAP_ENTRIES", bad, 1);
+        CHECK(failure({"proc"}) == ExitCode::usage);
+    }
+    unsetenv("TAPIO_MAP_ENTRIES");
+}
