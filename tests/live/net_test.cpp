@@ -1166,7 +1166,13 @@ TEST_CASE("net: a packet dropped on its way out belongs to the connecting proces
     CHECK(cli.reported() == -ETIMEDOUT);
     CHECK(cli.wait() == 0);
     auto connect = t.wait_for([](const json& r) { return is_type(r, "net.connect"); });
-    REQUIRE(connect);
+    if (!connect) {
+        t.stop();
+        std::string seen;
+        for (const auto& line : t.stdout_lines())
+            seen += line + "\n";
+        FAIL("no net.connect; stdout:\n", seen, "stderr:\n", t.stderr_text());
+    }
     CHECK((*connect)["error"] == "ETIMEDOUT");
     long cport = (*connect)["sport"].get<long>();
     t.stop();
