@@ -296,10 +296,18 @@ struct tt_pending {
 		__type(value, value_type);            \
 	} name SEC(".maps")
 
+/*
+ * The current thread's start time, at every syscall entry and exit that is
+ * paired: a plain load through the BTF task pointer where the kernel has it
+ * (5.11+), a probe read before.
+ */
 static __always_inline __u64 tt_current_start(void)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task;
 
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+		return bpf_get_current_task_btf()->start_time;
+	task = (struct task_struct *)bpf_get_current_task();
 	return BPF_CORE_READ(task, start_time);
 }
 
@@ -369,57 +377,6 @@ static __always_inline void *tt_summary_entry(void *map, const void *key, const 
 		return NULL;
 	}
 	return bpf_map_lookup_elem(map, key);
-}
-
-/*
- * Path fields: at most TT_PATH_LEN - 1 bytes. A longer path keeps its end
- * (which names the file) and the caller flags it as truncated. A path is
- * read whole into this per-CPU buffer first, since only its length tells
- * where the kept part starts.
- */
-#define TT_PATH_MAX 4096 /* PATH_MAX, the terminating NUL included */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, char[TT_PATH_MAX]);
-} tt_path_scratch SEC(".maps");
-
-/* What tt_read_path_tail() found. */
-enum tt_path_read {
-	TT_PATH_OK = 0,
-	TT_PATH_CUT = 1,        /* longer than the field: its end was kept */
-	TT_PATH_UNREADABLE = 2, /* could not be read (a fault, a bad pointer): dst is empty */
-};
-
-/*
- * Reads the NUL-terminated string at src (user memory when user is set,
- * else kernel memory) into dst[TT_PATH_LEN], keeping its last
- * TT_PATH_LEN - 1 bytes when it is longer.
- */
-static __always_inline enum tt_path_read tt_read_path_tail(char *dst, const void *src, bool user)
-{
-	__u32 zero = 0;
-	char *buf = bpf_map_lookup_elem(&tt_path_scratch, &zero);
-	long n;
-
-	dst[0] = '\0';
-	if (!buf)
-		return TT_PATH_UNREADABLE;
-	n = user ? bpf_probe_read_user_str(buf, TT_PATH_MAX, src) : bpf_probe_read_kernel_str(buf, TT_PATH_MAX, src);
-	if (n <= 0)
-		return TT_PATH_UNREADABLE;
-	if (n <= TT_PATH_LEN) {
-		bpf_probe_read_kernel(dst, n, buf);
-		return TT_PATH_OK;
-	}
-	/* n counts the NUL: the tail is the last TT_PATH_LEN bytes of buf[0..n). */
-	n -= TT_PATH_LEN;
-	if (n < 0 || n > TT_PATH_MAX - TT_PATH_LEN)
-		return TT_PATH_UNREADABLE;
-	bpf_probe_read_kernel(dst, TT_PATH_LEN, buf + n);
-	return TT_PATH_CUT;
 }
 
 /* Common header from the current task. */
