@@ -87,6 +87,16 @@ struct tt_header {
  * Settings every BPF object shares, as one read-only global (tt_cfg) so user
  * space can fill it the same way in every skeleton before load.
  */
+/*
+ * Which areas the syscall dispatcher serves (tapio.bpf.c's tt_sys_areas, set
+ * before load): the verifier drops the handlers of the areas that are off.
+ */
+#define TT_SYS_AREA_PROC 0x1
+#define TT_SYS_AREA_PROC_SUMMARY 0x2 /* proc --syscalls: every syscall */
+#define TT_SYS_AREA_FILE 0x4
+#define TT_SYS_AREA_MEM 0x8
+#define TT_SYS_AREA_NET 0x10
+
 struct tt_config {
 	__u32 filter_pids;   /* only tgids present in tt_pids */
 	__u32 filter_uid;    /* only uid == uid */

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "cli.h"
 #include "collector.h"
@@ -138,9 +139,12 @@ bool output_closed(void* ctx)
 void report_hooks(const Health& h)
 {
     for (const HookStatus& s : h.hooks) {
+        std::string serves;
+        if (!s.syscalls.empty())
+            serves = fmt::format(" for {}", fmt::join(s.syscalls, " "));
         if (s.state == HookState::attached)
-            fmt::print(stderr, "tapio-trace: {}: {} attached ({}{}{})\n", s.area, s.hook, s.how,
-                       s.reason.empty() ? "" : "; ", s.reason);
+            fmt::print(stderr, "tapio-trace: {}: {} attached ({}{}{}){}\n", s.area, s.hook, s.how,
+                       s.reason.empty() ? "" : "; ", s.reason, serves);
         else
             fmt::print(stderr, "tapio-trace: {}: {} {}{}{}\n", s.area, s.hook, hook_state_name(s.state),
                        s.reason.empty() ? "" : ": ", s.reason);
@@ -183,9 +187,9 @@ int run_trace(const Invocation& inv)
         size_t attached = 0;
         for (const HookStatus& s : h.hooks)
             attached += s.state == HookState::attached;
-        for (const AreaTiming& t : h.timings)
-            fmt::print(stderr, "tapio-trace: {}: open {:.1f} ms, load {:.1f} ms, attach {:.1f} ms\n", area_name(t.area),
-                       t.open_ms, t.load_ms, t.attach_ms);
+        const AreaTiming& t = h.timing;
+        fmt::print(stderr, "tapio-trace: open {:.1f} ms, load {:.1f} ms{}, attach {:.1f} ms\n", t.open_ms, t.load_ms,
+                   t.loads > 1 ? fmt::format(" ({} tries)", t.loads) : "", t.attach_ms);
         fmt::print(stderr, "tapio-trace: ready: {} hooks attached in {:.1f} ms\n", attached, ms);
     }
 

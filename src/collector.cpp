@@ -83,7 +83,7 @@ std::optional<std::string> missing_privileges()
 Collector::Collector(Config config, HostFeatures* features) : config_(std::move(config)), features_(features)
 {
     if (!features_) {
-        owned_features_ = std::make_unique<SystemFeatures>();
+        owned_features_ = masked_from_env(std::make_unique<SystemFeatures>());
         features_ = owned_features_.get();
     }
 }
@@ -256,7 +256,7 @@ Health Collector::health() const
     if (probes_) {
         h.hooks = probes_->hooks();
         h.areas = probes_->running_areas();
-        h.timings = probes_->timings();
+        h.timing = probes_->timing();
     }
     return h;
 }

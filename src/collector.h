@@ -42,7 +42,7 @@ struct Health {
     DropCounts drops;
     std::vector<HookStatus> hooks;
     std::vector<Area> areas;  // areas running
-    std::vector<AreaTiming> timings;
+    AreaTiming timing;  // open, load and attach of the one BPF object
 };
 
 // When run() returns by itself.

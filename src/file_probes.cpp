@@ -12,16 +12,13 @@
 #include "area_probes.h"
 #include "map_drain.h"
 #include "escape.h"
-#include "file.skel.h"
 
 namespace tapio {
 namespace {
 
-class FileProbes final : public SkeletonProbes<file_bpf> {
+class FileProbes final : public SkeletonProbes {
 public:
-    FileProbes() : SkeletonProbes(Area::file, file_bpf__open(), file_bpf__destroy, "file") {}
-
-    tt_config* common_config() override { return const_cast<tt_config*>(&skel()->rodata->tt_cfg); }
+    explicit FileProbes(tapio_bpf* skel) : SkeletonProbes(Area::file, skel) {}
 
     void configure(const Config& config) override
     {
@@ -34,50 +31,31 @@ public:
             ro->prefix_len[i] = static_cast<uint32_t>(len);
             memcpy(const_cast<char*>(ro->prefixes[i]), paths[i].data(), len);
         }
-        ro->min_latency_ns = static_cast<uint64_t>(config.file.min_latency.count());
+        ro->file_min_latency_ns = static_cast<uint64_t>(config.file.min_latency.count());
         ro->io_top = config.file.top > 0;
     }
 
-    std::vector<HookSpec> hooks(const Config& config) const override
+    std::vector<HookSpec> hooks(const Config&) const override
     {
-        std::vector<HookSpec> specs;
-        // Exits of a family share one program (see bpf/file.bpf.c), attached
-        // to each exit tracepoint by name.
-        auto exit_hook = [&](const char* syscall, const char* program, bool wanted = true) {
-            specs.push_back({fmt::format("syscalls:sys_exit_{}", syscall),
-                             {program},
-                             wanted,
-                             fmt::format("syscalls/sys_exit_{}", syscall)});
-        };
-        auto enter_hook = [&](const char* syscall, bool wanted = true) {
-            specs.push_back(
-                {fmt::format("syscalls:sys_enter_{}", syscall), {fmt::format("handle_{}_enter", syscall)}, wanted});
-        };
-#if defined(__x86_64__)
-        // Opens: the exit reads the arguments back from the saved registers
-        // (bpf/file.bpf.c), so no entry program and no per-thread map.
-        for (const char* s : {"open", "openat", "openat2", "creat"})
-            exit_hook(s, "handle_open_exit_regs");
-#else
-        for (const char* s : {"open", "openat", "openat2", "creat"}) {
-            enter_hook(s);
-            specs.push_back({fmt::format("syscalls:sys_exit_{}", s), {fmt::format("handle_{}_exit", s)}});
-        }
-#endif
-        for (const char* s : {"unlink", "unlinkat", "rmdir", "mkdir", "mkdirat", "rename", "renameat", "renameat2",
-                              "truncate", "ftruncate", "chmod", "fchmod", "fchmodat", "fchmodat2"}) {
-            enter_hook(s);
-            exit_hook(s, "handle_op_exit");
-        }
         // A thread that dies in a call leaves its pending entry: dropped here.
-        specs.push_back({"sched:sched_process_exit", {"handle_thread_exit"}});
+        return {{"sched:sched_process_exit", {"handle_thread_exit"}}};
+    }
+
+    Syscalls syscalls(const Config& config) const override
+    {
+        Syscalls s;
+        s.areas = TT_SYS_AREA_FILE;
+        s.names = {"openat", "openat2", "unlinkat", "mkdirat", "renameat", "renameat2", "truncate", "ftruncate",
+                   "fchmod", "fchmodat", "fchmodat2"};
+#if defined(__x86_64__)
+        for (const char* legacy : {"open", "creat", "unlink", "rmdir", "mkdir", "rename", "chmod"})
+            s.names.push_back(legacy);
+#endif
         // Reads and writes are the busiest syscalls of all: only when asked.
-        bool io = config.file.min_latency.count() > 0 || config.file.top > 0;
-        for (const char* s : {"read", "write", "pread64", "pwrite64", "readv", "writev", "fsync", "fdatasync"}) {
-            enter_hook(s, io);
-            exit_hook(s, "handle_io_exit", io);
-        }
-        return specs;
+        if (config.file.min_latency.count() > 0 || config.file.top > 0)
+            for (const char* io : {"read", "write", "pread64", "pwrite64", "readv", "writev", "fsync", "fdatasync"})
+                s.names.push_back(io);
+        return s;
     }
 
     void tick(const TickContext& ctx, RecordSink& sink) override
@@ -145,9 +123,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<AreaProbes> make_file_probes()
+std::unique_ptr<AreaProbes> make_file_probes(tapio_bpf* skel)
 {
-    return std::make_unique<FileProbes>();
+    return std::make_unique<FileProbes>(skel);
 }
 
 }  // namespace tapio

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "host_features.h"
 
+#include <cstdlib>
+
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -172,8 +174,10 @@ HookTarget parse_section(std::string_view section)
     return t;
 }
 
-std::optional<std::string> target_unavailable(const HookTarget& t, HostFeatures& f)
+std::optional<std::string> target_unavailable(const HookTarget& t, HostFeatures& f, Check check)
 {
+    if (f.masked(t.kind))
+        return fmt::format("{} taken away by TAPIO_FAKE_HOST", hook_kind_name(t.kind));
     switch (t.kind) {
         case HookKind::tracepoint:
             if (auto problem = f.tracefs_problem())
@@ -184,6 +188,10 @@ std::optional<std::string> target_unavailable(const HookTarget& t, HostFeatures&
         case HookKind::btf_tracepoint:
             if (!f.has_vmlinux_btf())
                 return std::string("kernel has no BTF (/sys/kernel/btf/vmlinux)");
+            // Whether the kernel takes it is left to the load, which is
+            // retried without tp_btf programs when it fails.
+            if (check == Check::quick)
+                return std::nullopt;
             if (!f.btf_has_type("btf_trace_" + t.name))
                 return fmt::format("raw tracepoint {} not in kernel BTF", t.name);
             if (!f.tracing_loadable(BPF_TRACE_RAW_TP, "btf_trace_" + t.name))
@@ -208,6 +216,53 @@ std::optional<std::string> target_unavailable(const HookTarget& t, HostFeatures&
         case HookKind::other: return std::nullopt;
     }
     return std::nullopt;
+}
+
+namespace {
+
+class MaskedFeatures final : public HostFeatures {
+public:
+    MaskedFeatures(std::unique_ptr<HostFeatures> real, bool no_btf_tp, bool no_raw_tp)
+        : real_(std::move(real)), no_btf_tp_(no_btf_tp), no_raw_tp_(no_raw_tp)
+    {
+    }
+    bool has_vmlinux_btf() override { return real_->has_vmlinux_btf(); }
+    bool btf_has_type(std::string_view name) override { return real_->btf_has_type(name); }
+    bool tracepoint_exists(std::string_view c, std::string_view n) override { return real_->tracepoint_exists(c, n); }
+    std::optional<std::string> tracefs_problem() override { return real_->tracefs_problem(); }
+    bool prog_type_supported(bpf_prog_type type) override
+    {
+        if ((type == BPF_PROG_TYPE_TRACING && no_btf_tp_) || (type == BPF_PROG_TYPE_RAW_TRACEPOINT && no_raw_tp_))
+            return false;
+        return real_->prog_type_supported(type);
+    }
+    bool masked(HookKind kind) override
+    {
+        return (kind == HookKind::btf_tracepoint && no_btf_tp_) || (kind == HookKind::raw_tracepoint && no_raw_tp_);
+    }
+    bool tracing_loadable(bpf_attach_type type, std::string_view btf_name) override
+    {
+        if (type == BPF_TRACE_RAW_TP && no_btf_tp_)
+            return false;
+        return real_->tracing_loadable(type, btf_name);
+    }
+
+private:
+    std::unique_ptr<HostFeatures> real_;
+    bool no_btf_tp_, no_raw_tp_;
+};
+
+}  // namespace
+
+std::unique_ptr<HostFeatures> masked_from_env(std::unique_ptr<HostFeatures> real)
+{
+    const char* spec = getenv("TAPIO_FAKE_HOST");
+    if (!spec || !*spec)
+        return real;
+    std::string_view s(spec);
+    bool no_btf_tp = s.find("no-tp_btf") != std::string_view::npos;
+    bool no_raw_tp = s.find("no-raw_tp") != std::string_view::npos;
+    return std::make_unique<MaskedFeatures>(std::move(real), no_btf_tp, no_raw_tp);
 }
 
 }  // namespace tapio

@@ -6,6 +6,7 @@
 #include <linux/bpf.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,8 @@
 struct btf;
 
 namespace tapio {
+
+enum class HookKind;
 
 class HostFeatures {
 public:
@@ -29,6 +32,8 @@ public:
     // (BPF_TRACE_RAW_TP for tp_btf, BPF_TRACE_FENTRY/FEXIT) loads against the
     // named BTF type: some hardened kernels refuse fentry with EPERM.
     virtual bool tracing_loadable(bpf_attach_type type, std::string_view btf_name) = 0;
+    // A hook kind a test has taken away (see masked_from_env).
+    virtual bool masked(HookKind) { return false; }
 };
 
 // The real host.
@@ -76,7 +81,18 @@ struct HookTarget {
 
 HookTarget parse_section(std::string_view section);
 
+// How hard to look. quick skips what needs the kernel's BTF parsed in user
+// space (a tp_btf target's type, a trial load): the ProbeManager uses it and
+// lets a refused load tell it, so a run parses the BTF once, in libbpf.
+enum class Check { full, quick };
+
 // Why this target cannot be used on this host, or nullopt when it can.
-std::optional<std::string> target_unavailable(const HookTarget& target, HostFeatures& features);
+std::optional<std::string> target_unavailable(const HookTarget& target, HostFeatures& features,
+                                              Check check = Check::full);
+
+// The real host with some hook kinds taken away, from TAPIO_FAKE_HOST
+// ("no-tp_btf", "no-raw_tp", comma-separated): how tests force a fallback on
+// a kernel that has everything. Returns real itself when the variable is unset.
+std::unique_ptr<HostFeatures> masked_from_env(std::unique_ptr<HostFeatures> real);
 
 }  // namespace tapio

@@ -9,7 +9,6 @@
 #include <fmt/format.h>
 
 #include "area_probes.h"
-#include "mem.skel.h"
 #include "mem_pressure.h"
 
 namespace tapio {
@@ -19,16 +18,14 @@ namespace {
 // than this only costs reads.
 constexpr uint64_t threshold_check_ns = 250'000'000;
 
-class MemProbes final : public SkeletonProbes<mem_bpf> {
+class MemProbes final : public SkeletonProbes {
 public:
-    MemProbes() : SkeletonProbes(Area::mem, mem_bpf__open(), mem_bpf__destroy, "mem") {}
-
-    tt_config* common_config() override { return const_cast<tt_config*>(&skel()->rodata->tt_cfg); }
+    explicit MemProbes(tapio_bpf* skel) : SkeletonProbes(Area::mem, skel) {}
 
     void configure(const Config& config) override
     {
-        skel()->rodata->min_latency_ns = static_cast<uint64_t>(config.mem.min_latency.count());
-        skel()->rodata->min_size = config.mem.min_size;
+        skel()->rodata->mem_min_latency_ns = static_cast<uint64_t>(config.mem.min_latency.count());
+        skel()->rodata->mem_min_size = config.mem.min_size;
         open_pressure_files(config);
     }
 
@@ -40,17 +37,14 @@ public:
             {"vmscan:mm_vmscan_direct_reclaim_end", {"handle_direct_reclaim_end"}},
             {"vmscan:mm_vmscan_memcg_reclaim_begin", {"handle_memcg_reclaim_begin"}},
             {"vmscan:mm_vmscan_memcg_reclaim_end", {"handle_memcg_reclaim_end"}},
-            {"syscalls:sys_enter_mmap", {"handle_mmap_enter"}},
-            {"syscalls:sys_exit_mmap", {"handle_mmap_exit"}},
-            {"syscalls:sys_enter_munmap", {"handle_munmap_enter"}},
-            {"syscalls:sys_exit_munmap", {"handle_munmap_exit"}},
-            {"syscalls:sys_enter_brk", {"handle_brk_enter"}},
-            {"syscalls:sys_exit_brk", {"handle_brk_exit"}},
-            {"syscalls:sys_enter_mremap", {"handle_mremap_enter"}},
-            {"syscalls:sys_exit_mremap", {"handle_mremap_exit"}},
             // Cleans the pending maps of threads that leave mid-call.
             {"sched:sched_process_exit", {"handle_thread_exit_raw"}},
         };
+    }
+
+    Syscalls syscalls(const Config&) const override
+    {
+        return {TT_SYS_AREA_MEM, true, {"mmap", "munmap", "brk", "mremap"}};
     }
 
     // Every sampling interval: one mem.pressure record per pressure file.
@@ -168,9 +162,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<AreaProbes> make_mem_probes()
+std::unique_ptr<AreaProbes> make_mem_probes(tapio_bpf* skel)
 {
-    return std::make_unique<MemProbes>();
+    return std::make_unique<MemProbes>(skel);
 }
 
 }  // namespace tapio

@@ -4,17 +4,14 @@
 
 #include "area_probes.h"
 #include "events.h"
-#include "net.skel.h"
 #include "net_names.h"
 
 namespace tapio {
 namespace {
 
-class NetProbes final : public SkeletonProbes<net_bpf> {
+class NetProbes final : public SkeletonProbes {
 public:
-    NetProbes() : SkeletonProbes(Area::net, net_bpf__open(), net_bpf__destroy, "net") {}
-
-    tt_config* common_config() override { return const_cast<tt_config*>(&skel()->rodata->tt_cfg); }
+    explicit NetProbes(tapio_bpf* skel) : SkeletonProbes(Area::net, skel) {}
 
     void configure(const Config& config) override
     {
@@ -34,8 +31,6 @@ public:
     {
         return {
             {"sock:inet_sock_set_state", {"handle_set_state_raw", "handle_set_state"}},
-            {"syscalls:sys_exit_accept4", {"handle_accept4_exit"}},
-            {"syscalls:sys_exit_accept", {"handle_accept_exit"}},
             {"tcp:tcp_retransmit_skb", {"handle_retransmit"}},
             {"tcp:tcp_send_reset", {"handle_send_reset"}},
             {"tcp:tcp_receive_reset", {"handle_receive_reset_raw", "handle_receive_reset"}},
@@ -43,13 +38,16 @@ public:
             {"skb:kfree_skb", {"handle_kfree_skb"}, config.net.drops},
         };
     }
+
+    // accept() hands out a passive socket: its exit names the owner.
+    Syscalls syscalls(const Config&) const override { return {TT_SYS_AREA_NET, false, {"accept", "accept4"}}; }
 };
 
 }  // namespace
 
-std::unique_ptr<AreaProbes> make_net_probes()
+std::unique_ptr<AreaProbes> make_net_probes(tapio_bpf* skel)
 {
-    return std::make_unique<NetProbes>();
+    return std::make_unique<NetProbes>(skel);
 }
 
 }  // namespace tapio

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <system_error>
 #include <thread>
@@ -20,7 +21,7 @@
 #include "area_probes.h"
 #include "errors.h"
 #include "host_features.h"
-#include "shared.skel.h"
+#include "tapio.skel.h"
 
 namespace tapio {
 
@@ -42,59 +43,51 @@ void LinkDeleter::operator()(bpf_link* link) const
 
 namespace {
 
-// Maps every object declares through bpf/common.bpf.h; the first object
-// creates them, the others reuse its descriptors.
-constexpr const char* shared_map_names[] = {"tt_events", "tt_stats", "tt_pids", "tt_cgroup", "tt_sample", "tt_rate"};
-
-bool is_shared_map(const char* name)
-{
-    for (const char* shared : shared_map_names)
-        if (std::strcmp(shared, name) == 0)
-            return true;
-    return false;
-}
-
 std::string errno_text(int err)
 {
     return strerror(err < 0 ? -err : err);
 }
-
-}  // namespace
-
-std::unique_ptr<AreaProbes> make_area_probes(Area area)
-{
-    switch (area) {
-        case Area::proc: return make_proc_probes();
-        case Area::net: return make_net_probes();
-        case Area::file: return make_file_probes();
-        case Area::mem: return make_mem_probes();
-        default: break;
-    }
-    throw Error(ExitCode::runtime, fmt::format("the {} area is not built into this tapio-trace", area_name(area)));
-}
-
-bool area_built(Area area)
-{
-    return area == Area::proc || area == Area::net || area == Area::file || area == Area::mem;
-}
-
-namespace {
 
 double ms_since(std::chrono::steady_clock::time_point t)
 {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
 }
 
-}  // namespace
+// Each area's own maps (bpf/<area>.bpf.h). The object has them all; those
+// of areas that do not run are created at their smallest (a preallocated
+// hash map of 4096 exec calls is 10 MiB to allocate and clear).
+struct MapOwner {
+    const char* map;
+    Area area;
+};
+constexpr MapOwner map_owners[] = {
+    {"exec_pending", Area::proc},  {"exec_scratch", Area::proc},    {"signal_pending", Area::proc},
+    {"syscall_start", Area::proc}, {"syscall_stats", Area::proc},   {"tt_path_scratch", Area::proc},
+    {"exits_reported", Area::proc}, {"socks", Area::net},           {"file_calls", Area::file},
+    {"file_scratch", Area::file},  {"file_io", Area::file},         {"file_io_scratch", Area::file},
+    {"reclaim_start", Area::mem},  {"alloc_pending", Area::mem},
+};
 
-ProbeManager::ProbeManager(const Config& config, HostFeatures& features) : config_(config), features_(features) {}
+bool refused_kind(const std::vector<HookKind>& refused, HookKind kind)
+{
+    return std::find(refused.begin(), refused.end(), kind) != refused.end();
+}
 
-namespace {
+// The syscall dispatcher's three forms, best first (bpf/tapio.bpf.c); the
+// entry and exit programs are always of the same form.
+struct DispatchForm {
+    const char* enter;
+    const char* exit;
+};
+constexpr DispatchForm dispatch_forms[] = {
+    {"tt_sys_enter_btf", "tt_sys_exit_btf"},
+    {"tt_sys_enter_raw", "tt_sys_exit_raw"},
+    {"tt_sys_enter_tp", "tt_sys_exit_tp"},
+};
 
-// Detaching a tracepoint program waits for an RCU grace period, tens of
-// milliseconds each on a busy VM; detaching from several threads lets those
-// waits overlap, so exit takes one or two grace periods instead of one per
-// hook.
+// Detaching a perf-attached tracepoint waits for an RCU grace period (only
+// the plain-tracepoint fallbacks are attached that way); from several
+// threads those waits can overlap.
 void detach_in_parallel(std::vector<LinkPtr>& links)
 {
     constexpr size_t max_threads = 16;
@@ -123,14 +116,37 @@ void detach_in_parallel(std::vector<LinkPtr>& links)
 
 }  // namespace
 
+std::unique_ptr<AreaProbes> make_area_probes(Area area, tapio_bpf* skel)
+{
+    switch (area) {
+        case Area::proc: return make_proc_probes(skel);
+        case Area::net: return make_net_probes(skel);
+        case Area::file: return make_file_probes(skel);
+        case Area::mem: return make_mem_probes(skel);
+        default: break;
+    }
+    throw Error(ExitCode::runtime, fmt::format("the {} area is not built into this tapio-trace", area_name(area)));
+}
+
+bool area_built(Area area)
+{
+    return area == Area::proc || area == Area::net || area == Area::file || area == Area::mem;
+}
+
+void ProbeManager::SkelDeleter::operator()(tapio_bpf* skel) const
+{
+    tapio_bpf__destroy(skel);
+}
+
+ProbeManager::ProbeManager(const Config& config, HostFeatures& features) : config_(config), features_(features) {}
+
 ProbeManager::~ProbeManager()
 {
     detach_in_parallel(links_);
     areas_.clear();
+    skel_.reset();
     if (cgroup_fd_ >= 0)
         close(cgroup_fd_);
-    for (const auto& shared : shared_fds_)
-        close(shared.second);
 }
 
 std::vector<Area> ProbeManager::running_areas() const
@@ -149,81 +165,146 @@ void ProbeManager::start()
             throw Error(ExitCode::usage,
                         fmt::format("--cgroup {}: cannot open: {}", config_.cgroup_path, errno_text(errno)));
     }
-    create_shared_maps();
-
-    std::vector<std::string> failures;
-    auto fail = [&](Area area, const Error& e) {
-        if (e.code() == ExitCode::privilege || e.code() == ExitCode::usage)
-            throw e;
-        failures.push_back(e.what());
-        status_.push_back(HookStatus{area_name(area), "*", "", "", HookState::failed, e.what()});
-    };
-
-    std::vector<PendingArea> pending;
+    std::vector<Area> wanted;
     for (Area area : config_.areas) {
-        try {
-            pending.push_back(prepare_area(area));
-        } catch (const Error& e) {
-            fail(area, e);
-        }
+        if (area_built(area))
+            wanted.push_back(area);
+        else
+            failed_.push_back(HookStatus{area_name(area), "*", "", "", HookState::failed,
+                                         fmt::format("the {} area is not built into this tapio-trace", area_name(area))});
     }
-    // Loading is where the time goes (BTF parsing for CO-RE, the verifier),
-    // and the objects are independent: load them side by side.
-    std::vector<std::thread> loaders;
-    size_t started = 1;
-    try {
-        for (; started < pending.size(); ++started)
-            loaders.emplace_back([this, &p = pending[started]] { load_area(p); });
-    } catch (const std::system_error&) {
-        // No thread to be had (pid limit): load the rest here, one by one.
-    }
-    if (!pending.empty())
-        load_area(pending[0]);
-    for (size_t i = started; i < pending.size(); ++i)
-        load_area(pending[i]);
-    for (auto& t : loaders)
-        t.join();
+    if (wanted.empty())
+        throw Error(ExitCode::kernel, "no area could start: " +
+                                          (failed_.empty() ? std::string("no area selected") : failed_.front().reason));
 
-    for (PendingArea& p : pending) {
-        try {
-            if (p.error)
-                std::rethrow_exception(p.error);
-            attach_area(p);
-        } catch (const Error& e) {
-            fail(p.area, e);
+    // The common case: one object, one load, one parse of the kernel's BTF.
+    std::vector<HookKind> refused;
+    std::optional<Error> err = try_load(wanted, refused);
+    if (err && used_btf_) {
+        // Some kernels refuse BTF-typed programs (or lack one of their
+        // tracepoints): the same programs as raw tracepoints.
+        refused.push_back(HookKind::btf_tracepoint);
+        err = try_load(wanted, refused);
+    }
+    if (err && wanted.size() > 1) {
+        // Area by area, so one area's failure does not take the others down.
+        std::vector<Area> good;
+        for (Area area : wanted) {
+            if (auto e = try_load({area}, refused))
+                failed_.push_back(HookStatus{area_name(area), "*", "", "", HookState::failed, e->what()});
+            else
+                good.push_back(area);
         }
+        err = good.empty() ? err : try_load(good, refused);
+    } else if (err) {
+        failed_.push_back(HookStatus{area_name(wanted.front()), "*", "", "", HookState::failed, err->what()});
     }
-    if (areas_.empty()) {
-        std::string why = failures.empty() ? "no area selected" : failures.front();
-        throw Error(ExitCode::kernel, "no area could start: " + why);
-    }
-}
-
-void ProbeManager::create_shared_maps()
-{
-    shared_bpf* skel = shared_bpf__open();
-    if (!skel)
-        throw Error(ExitCode::runtime, fmt::format("cannot open the shared BPF maps: {}", errno_text(errno)));
-    std::unique_ptr<shared_bpf, void (*)(shared_bpf*)> owner(skel, shared_bpf__destroy);
-    bpf_map__set_max_entries(skel->maps.tt_events, static_cast<__u32>(config_.ring_buffer_size));
-    int err = shared_bpf__load(skel);
     if (err) {
-        if (err == -EPERM || err == -EACCES)
-            throw Error(
-                ExitCode::privilege,
-                fmt::format("cannot create BPF maps: {} (needs CAP_BPF and CAP_PERFMON, or root)", errno_text(err)));
-        throw Error(ExitCode::runtime, fmt::format("cannot create BPF maps: {}", errno_text(err)));
+        if (err->code() == ExitCode::privilege || err->code() == ExitCode::usage)
+            throw *err;
+        throw Error(ExitCode::kernel, "no area could start: " + std::string(err->what()));
     }
-    remember_shared_maps(skel->obj);
+    fill_filter_maps();
+    attach();
 }
 
-void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& planned)
+std::optional<Error> ProbeManager::try_load(const std::vector<Area>& areas, const std::vector<HookKind>& refused)
 {
-    bpf_object* obj = probes.object();
+    auto t0 = std::chrono::steady_clock::now();
+    links_.clear();
+    areas_.clear();
+    status_.clear();
+    skel_.reset(tapio_bpf__open());
+    if (!skel_)
+        return Error(ExitCode::runtime, fmt::format("cannot open the BPF object: {}", errno_text(errno)));
+    try {
+        for (Area area : areas)
+            areas_.push_back(make_area_probes(area, skel_.get()));
+        configure_object(refused);
+    } catch (const Error& e) {
+        skel_.reset();
+        areas_.clear();
+        return e;
+    }
+    timing_.open_ms += ms_since(t0);
+
+    auto t1 = std::chrono::steady_clock::now();
+    int err = bpf_object__load(skel_->obj);
+    timing_.load_ms += ms_since(t1);
+    ++timing_.loads;
+    if (!err) {
+        events_fd_ = bpf_map__fd(skel_->maps.tt_events);
+        stats_fd_ = bpf_map__fd(skel_->maps.tt_stats);
+        return std::nullopt;
+    }
+    std::string what;
+    for (size_t i = 0; i < areas.size(); ++i)
+        what += (i ? "," : "") + std::string(area_name(areas[i]));
+    skel_.reset();
+    areas_.clear();
+    status_.clear();
+    if (err == -EPERM || err == -EACCES)
+        return Error(ExitCode::privilege, fmt::format("cannot load the {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)",
+                                                      what, errno_text(err)));
+    return Error(ExitCode::runtime,
+                 fmt::format("cannot load the {} programs: {} (run with -v for the verifier log)", what, errno_text(err)));
+}
+
+void ProbeManager::configure_object(const std::vector<HookKind>& refused)
+{
+    bpf_object* obj = skel_->obj;
+    bpf_map* map;
+    bpf_object__for_each_map(map, obj)
+    {
+        const std::string name = bpf_map__name(map);
+        auto type = bpf_map__type(map);
+        bool idle = false;
+        for (const MapOwner& owner : map_owners)
+            if (name == owner.map)
+                idle = std::none_of(areas_.begin(), areas_.end(), [&](const auto& a) { return a->area() == owner.area; });
+        if (idle)
+            bpf_map__set_max_entries(map, 1);
+        else if (name == "tt_events")
+            bpf_map__set_max_entries(map, static_cast<__u32>(config_.ring_buffer_size));
+        else if (name != "tt_pids" && (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH)) {
+            if (config_.map_entries)
+                bpf_map__set_max_entries(map, config_.map_entries);
+            for (const auto& [wanted, entries] : config_.map_entries_by_name)
+                if (wanted == name)
+                    bpf_map__set_max_entries(map, entries);
+        }
+    }
+
+    tt_config& cfg = const_cast<tt_config&>(skel_->rodata->tt_cfg);
+    std::memset(&cfg, 0, sizeof(cfg));
+    cfg.filter_pids = config_.pids.empty() ? 0 : 1;
+    cfg.filter_uid = config_.uid.has_value();
+    cfg.uid = config_.uid.value_or(0);
+    cfg.filter_comm = config_.comm.empty() ? 0 : 1;
+    std::strncpy(cfg.comm, config_.comm.c_str(), sizeof(cfg.comm) - 1);
+    cfg.filter_cgroup = config_.cgroup_path.empty() ? 0 : 1;
+    cfg.failed_only = config_.failed_only;
+    cfg.sample_every = config_.sample;
+    cfg.self_tgid = static_cast<uint32_t>(getpid());
+    cfg.rate_per_sec = config_.rate_limit;
+    cfg.rate_burst = config_.rate_limit;  // one second's worth
+    // Wake the reader early once a quarter of the buffer is waiting.
+    cfg.wakeup_bytes = config_.ring_buffer_size / 4;
+
     // Nothing loads unless a hook picks it.
     bpf_program* prog;
     bpf_object__for_each_program(prog, obj) bpf_program__set_autoload(prog, false);
+    used_btf_ = false;
+    for (auto& probes : areas_) {
+        probes->configure(config_);
+        choose_programs(*probes, refused);
+    }
+    plan_dispatcher(refused);
+}
 
+void ProbeManager::choose_programs(AreaProbes& probes, const std::vector<HookKind>& refused)
+{
+    bpf_object* obj = skel_->obj;
     for (const HookSpec& spec : probes.hooks(config_)) {
         HookStatus st;
         st.area = area_name(probes.area());
@@ -233,7 +314,7 @@ void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& 
             st.state = HookState::disabled;
             st.reason = "not requested";
             st.program = spec.programs.empty() ? "" : spec.programs.front();
-            planned.push_back(st);
+            status_.push_back(st);
             continue;
         }
         std::vector<std::string> reasons;
@@ -245,11 +326,16 @@ void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& 
             }
             HookTarget target = spec.tracepoint.empty() ? parse_section(bpf_program__section_name(p))
                                                         : parse_section("tracepoint/" + spec.tracepoint);
-            if (auto why = target_unavailable(target, features_)) {
+            if (refused_kind(refused, target.kind)) {
+                reasons.push_back(fmt::format("{}: the kernel refused to load it", hook_kind_name(target.kind)));
+                continue;
+            }
+            if (auto why = target_unavailable(target, features_, Check::quick)) {
                 reasons.push_back(fmt::format("{}: {}", hook_kind_name(target.kind), *why));
                 continue;
             }
             bpf_program__set_autoload(p, true);
+            used_btf_ |= target.kind == HookKind::btf_tracepoint;
             st.program = name;
             st.how = hook_kind_name(target.kind);
             st.state = HookState::attached;  // provisional until attach
@@ -265,76 +351,95 @@ void ProbeManager::choose_programs(AreaProbes& probes, std::vector<HookStatus>& 
             for (size_t i = 0; i < reasons.size(); ++i)
                 st.reason += (i ? "; " : "fallback: ") + reasons[i];
         }
-        planned.push_back(st);
+        status_.push_back(st);
     }
 }
 
-void ProbeManager::share_maps(bpf_object* obj)
+void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
 {
-    bpf_map* map;
-    bpf_object__for_each_map(map, obj)
-    {
-        // A copy: bpf_map__reuse_fd() frees the map's name and takes the
-        // kernel's in its place.
-        const std::string name = bpf_map__name(map);
-        if (name == "tt_events")
-            bpf_map__set_max_entries(map, static_cast<__u32>(config_.ring_buffer_size));
-        auto type = bpf_map__type(map);
-        if (!is_shared_map(name.c_str()) && (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH)) {
-            if (config_.map_entries)
-                bpf_map__set_max_entries(map, config_.map_entries);
-            for (const auto& [wanted, entries] : config_.map_entries_by_name)
-                if (wanted == name)
-                    bpf_map__set_max_entries(map, entries);
-        }
-        for (const auto& [shared, fd] : shared_fds_) {
-            if (shared == name) {
-                int err = bpf_map__reuse_fd(map, fd);
-                if (err)
-                    throw Error(ExitCode::runtime, fmt::format("cannot share map {}: {}", name, errno_text(err)));
+    bpf_object* obj = skel_->obj;
+    uint32_t sys_areas = 0;
+    bool enter = false;
+    std::vector<std::pair<Area, AreaProbes::Syscalls>> users;
+    for (auto& probes : areas_) {
+        AreaProbes::Syscalls sc = probes->syscalls(config_);
+        if (sc.names.empty())
+            continue;
+        sys_areas |= sc.areas;
+        enter |= sc.enter;
+        users.emplace_back(probes->area(), std::move(sc));
+    }
+    if (users.empty())
+        return;
+
+    // The first form whose programs the host takes.
+    const DispatchForm* form = nullptr;
+    std::string how;
+    std::vector<std::string> reasons;
+    for (const DispatchForm& f : dispatch_forms) {
+        std::optional<std::string> why;
+        HookKind kind = HookKind::other;
+        for (const char* name : {f.enter, f.exit}) {
+            bpf_program* p = bpf_object__find_program_by_name(obj, name);
+            if (!p) {
+                why = fmt::format("{}: no such program", name);
                 break;
             }
+            HookTarget target = parse_section(bpf_program__section_name(p));
+            kind = target.kind;
+            if (refused_kind(refused, kind))
+                why = "the kernel refused to load it";
+            else
+                why = target_unavailable(target, features_, Check::quick);
+            if (why)
+                break;
+        }
+        if (why) {
+            reasons.push_back(fmt::format("{}: {}", hook_kind_name(kind), *why));
+            continue;
+        }
+        form = &f;
+        how = hook_kind_name(kind);
+        used_btf_ |= kind == HookKind::btf_tracepoint;
+        break;
+    }
+    std::string reason;
+    for (size_t i = 0; i < reasons.size(); ++i)
+        reason += (i ? "; " : (form ? "fallback: " : "")) + reasons[i];
+    if (form) {
+        if (enter)
+            bpf_program__set_autoload(bpf_object__find_program_by_name(obj, form->enter), true);
+        bpf_program__set_autoload(bpf_object__find_program_by_name(obj, form->exit), true);
+        const_cast<__u32&>(skel_->rodata->tt_sys_areas) = sys_areas;
+    }
+    for (auto& [area, sc] : users) {
+        for (bool is_enter : {true, false}) {
+            if (is_enter && !sc.enter)
+                continue;
+            HookStatus st;
+            st.area = area_name(area);
+            st.hook = is_enter ? "raw_syscalls:sys_enter" : "raw_syscalls:sys_exit";
+            const DispatchForm& shown = form ? *form : dispatch_forms[0];
+            st.program = is_enter ? shown.enter : shown.exit;
+            st.how = form ? how : "";
+            st.state = form ? HookState::attached : HookState::unavailable;
+            st.reason = reason;
+            st.syscalls = sc.names;
+            status_.push_back(st);
         }
     }
 }
 
-void ProbeManager::remember_shared_maps(bpf_object* obj)
+void ProbeManager::fill_filter_maps()
 {
-    if (!shared_fds_.empty())
-        return;
-    bpf_map* map;
-    bpf_object__for_each_map(map, obj)
-    {
-        const char* name = bpf_map__name(map);
-        if (!is_shared_map(name))
-            continue;
-        // Our own descriptor: the maps outlive this object if it is dropped.
-        int fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
-        if (fd < 0)
-            throw Error(ExitCode::runtime, fmt::format("cannot keep map {}: {}", name, errno_text(errno)));
-        shared_fds_.emplace_back(name, fd);
-        if (std::strcmp(name, "tt_events") == 0)
-            events_fd_ = fd;
-        if (std::strcmp(name, "tt_stats") == 0)
-            stats_fd_ = fd;
-    }
-    fill_filter_maps(obj);
-}
-
-void ProbeManager::fill_filter_maps(bpf_object* obj)
-{
-    if (bpf_map* pids = bpf_object__find_map_by_name(obj, "tt_pids")) {
-        __u8 one = 1;
-        for (uint32_t pid : config_.pids)
-            if (bpf_map__update_elem(pids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY) != 0)
-                throw Error(ExitCode::runtime,
-                            fmt::format("cannot add pid {} to the filter: {}", pid, errno_text(errno)));
-    }
+    __u8 one = 1;
+    for (uint32_t pid : config_.pids)
+        if (bpf_map__update_elem(skel_->maps.tt_pids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY) != 0)
+            throw Error(ExitCode::runtime, fmt::format("cannot add pid {} to the filter: {}", pid, errno_text(errno)));
     if (cgroup_fd_ >= 0) {
-        bpf_map* cg = bpf_object__find_map_by_name(obj, "tt_cgroup");
         __u32 zero = 0;
         __u32 fd = static_cast<__u32>(cgroup_fd_);
-        if (!cg || bpf_map__update_elem(cg, &zero, sizeof(zero), &fd, sizeof(fd), BPF_ANY) != 0)
+        if (bpf_map__update_elem(skel_->maps.tt_cgroup, &zero, sizeof(zero), &fd, sizeof(fd), BPF_ANY) != 0)
             throw Error(ExitCode::usage,
                         fmt::format("--cgroup {}: not a cgroup v2 directory (the cgroup2 hierarchy is usually "
                                     "mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)",
@@ -342,87 +447,63 @@ void ProbeManager::fill_filter_maps(bpf_object* obj)
     }
 }
 
-ProbeManager::PendingArea ProbeManager::prepare_area(Area area)
+void ProbeManager::attach()
 {
-    PendingArea p;
-    p.area = area;
-    p.timing.area = area;
-    auto t0 = std::chrono::steady_clock::now();
-    p.probes = make_area_probes(area);
-    bpf_object* obj = p.probes->object();
-
-    tt_config& cfg = *p.probes->common_config();
-    std::memset(&cfg, 0, sizeof(cfg));
-    cfg.filter_pids = config_.pids.empty() ? 0 : 1;
-    cfg.filter_uid = config_.uid.has_value();
-    cfg.uid = config_.uid.value_or(0);
-    cfg.filter_comm = config_.comm.empty() ? 0 : 1;
-    std::strncpy(cfg.comm, config_.comm.c_str(), sizeof(cfg.comm) - 1);
-    cfg.filter_cgroup = config_.cgroup_path.empty() ? 0 : 1;
-    cfg.failed_only = config_.failed_only;
-    cfg.sample_every = config_.sample;
-    cfg.self_tgid = static_cast<uint32_t>(getpid());
-    cfg.rate_per_sec = config_.rate_limit;
-    cfg.rate_burst = config_.rate_limit;  // one second's worth
-    // Wake the reader early once a quarter of the buffer is waiting.
-    cfg.wakeup_bytes = config_.ring_buffer_size / 4;
-    p.probes->configure(config_);
-
-    choose_programs(*p.probes, p.planned);
-    share_maps(obj);
-    p.timing.open_ms = ms_since(t0);
-    return p;
-}
-
-void ProbeManager::load_area(PendingArea& p)
-{
-    auto t1 = std::chrono::steady_clock::now();
-    int err = bpf_object__load(p.probes->object());
-    p.timing.load_ms = ms_since(t1);
-    if (!err)
-        return;
-    if (err == -EPERM || err == -EACCES)
-        p.error = std::make_exception_ptr(Error(
-            ExitCode::privilege, fmt::format("cannot load {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)",
-                                             area_name(p.area), errno_text(err))));
-    else
-        p.error = std::make_exception_ptr(
-            Error(ExitCode::runtime, fmt::format("cannot load {} programs: {} (run with -v for the verifier log)",
-                                                 area_name(p.area), errno_text(err))));
-}
-
-void ProbeManager::attach_area(PendingArea& p)
-{
-    bpf_object* obj = p.probes->object();
+    bpf_object* obj = skel_->obj;
     auto t2 = std::chrono::steady_clock::now();
-    size_t attached = 0;
-    for (HookStatus& st : p.planned) {
+    // The dispatcher is attached once, whichever areas it serves.
+    std::map<std::string, std::string> attached_programs;  // program -> error ("" when attached)
+    for (HookStatus& st : status_) {
         if (st.state != HookState::attached)
             continue;
-        bpf_program* prog = bpf_object__find_program_by_name(obj, st.program.c_str());
-        bpf_link* link;
-        if (st.tracepoint.empty()) {
-            link = bpf_program__attach(prog);
-        } else {
-            size_t slash = st.tracepoint.find('/');
-            link = bpf_program__attach_tracepoint(prog, st.tracepoint.substr(0, slash).c_str(),
-                                                  st.tracepoint.substr(slash + 1).c_str());
-        }
-        if (!link || libbpf_get_error(link)) {
-            int e = errno;
-            st.state = HookState::failed;
-            st.reason = fmt::format("cannot attach {} {}: {}", st.how, st.hook, errno_text(e));
+        auto done = attached_programs.find(st.program);
+        if (done == attached_programs.end()) {
+            bpf_program* prog = bpf_object__find_program_by_name(obj, st.program.c_str());
+            bpf_link* link;
+            if (st.tracepoint.empty()) {
+                link = bpf_program__attach(prog);
+            } else {
+                size_t slash = st.tracepoint.find('/');
+                link = bpf_program__attach_tracepoint(prog, st.tracepoint.substr(0, slash).c_str(),
+                                                      st.tracepoint.substr(slash + 1).c_str());
+            }
+            std::string error;
+            if (!link || libbpf_get_error(link))
+                error = errno_text(errno);
+            else
+                links_.emplace_back(link);
+            // A program serving several tracepoints (explicit targets) is attached to each.
+            if (st.tracepoint.empty())
+                done = attached_programs.emplace(st.program, error).first;
+            if (!error.empty()) {
+                st.state = HookState::failed;
+                st.reason = fmt::format("cannot attach {} {}: {}", st.how, st.hook, error);
+            }
             continue;
         }
-        links_.emplace_back(link);
-        ++attached;
+        if (!done->second.empty()) {
+            st.state = HookState::failed;
+            st.reason = fmt::format("cannot attach {} {}: {}", st.how, st.hook, done->second);
+        }
     }
-    status_.insert(status_.end(), p.planned.begin(), p.planned.end());
-    p.timing.attach_ms = ms_since(t2);
-    timings_.push_back(p.timing);
-    if (attached == 0)
-        throw Error(ExitCode::kernel, fmt::format("no {} hook could be attached", area_name(p.area)));
-    areas_.push_back(std::move(p.probes));
+    timing_.attach_ms = ms_since(t2);
+
+    // An area none of whose hooks attached is left out.
+    std::vector<std::unique_ptr<AreaProbes>> running;
+    for (auto& probes : areas_) {
+        bool any = false;
+        for (const HookStatus& st : status_)
+            any |= st.area == area_name(probes->area()) && st.state == HookState::attached;
+        if (any)
+            running.push_back(std::move(probes));
+        else
+            failed_.push_back(HookStatus{area_name(probes->area()), "*", "", "", HookState::failed,
+                                         fmt::format("no {} hook could be attached", area_name(probes->area()))});
+    }
+    areas_ = std::move(running);
+    status_.insert(status_.end(), failed_.begin(), failed_.end());
+    if (areas_.empty())
+        throw Error(ExitCode::kernel, "no area could start: " + failed_.front().reason);
 }
 
 void ProbeManager::tick(const TickContext& ctx, RecordSink& sink)

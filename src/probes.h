@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// Probe sets: one per area, each owning its BPF skeleton. The ProbeManager
-// opens them, picks for every hook the best program the kernel accepts,
-// shares one ring buffer and the filter maps between them, loads, attaches
-// and detaches (RAII: links go before the objects they came from).
+// Probe sets: one per area, all views onto one BPF object (bpf/tapio.bpf.c)
+// that the ProbeManager opens once, so the kernel's BTF is parsed once per
+// run. The manager picks for every hook the best program the kernel accepts,
+// turns on the syscall dispatcher for the areas that need syscalls, loads
+// once, attaches and detaches (RAII: links go before the object).
 #pragma once
 
 #include <linux/types.h>
@@ -10,19 +11,21 @@
 #include <cstdint>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config.h"
+#include "errors.h"
+#include "host_features.h"
 #include "events.h"
 #include "sink.h"
 
 struct bpf_object;
 struct bpf_link;
+struct tapio_bpf;
 
 namespace tapio {
-
-class HostFeatures;
 
 // One hook: what it watches, and the programs that can serve it, best first
 // (e.g. tp_btf, then raw_tp).
@@ -47,6 +50,8 @@ struct HookStatus {
     HookState state = HookState::unavailable;
     std::string reason;      // why not attached
     std::string tracepoint;  // explicit "category/name" target, see HookSpec
+    // raw_syscalls:sys_enter/sys_exit: the area's syscalls the dispatcher serves.
+    std::vector<std::string> syscalls;
 };
 
 struct TickContext {
@@ -60,12 +65,18 @@ class AreaProbes {
 public:
     virtual ~AreaProbes() = default;
     virtual Area area() const = 0;
-    virtual bpf_object* object() = 0;
-    // The skeleton's read-only tt_cfg, writable until load.
-    virtual tt_config* common_config() = 0;
     // Area globals (const volatile) from the configuration, before load.
     virtual void configure(const Config& config) = 0;
+    // Hooks other than syscalls, each with its own program.
     virtual std::vector<HookSpec> hooks(const Config& config) const = 0;
+    // The syscalls this area handles through the dispatcher (names, for
+    // -v and doctor), and its TT_SYS_AREA_* bits.
+    struct Syscalls {
+        uint32_t areas = 0;
+        bool enter = true;  // false: the area needs only the exits
+        std::vector<std::string> names;
+    };
+    virtual Syscalls syscalls(const Config&) const { return {}; }
     // Periodic summaries (syscalls, top files, pressure), every sampling interval.
     virtual void tick(const TickContext&, RecordSink&) {}
     // Cheap checks that must not wait for the sampling interval (a pressure
@@ -73,8 +84,8 @@ public:
     virtual void poll(const TickContext&, RecordSink&) {}
 };
 
-// Opens each area's skeleton; throws Error when the object cannot be opened.
-std::unique_ptr<AreaProbes> make_area_probes(Area area);
+// The probe set of an area, a view onto skel.
+std::unique_ptr<AreaProbes> make_area_probes(Area area, tapio_bpf* skel);
 // Whether this build has the area at all.
 bool area_built(Area area);
 
@@ -83,10 +94,10 @@ struct LinkDeleter {
 };
 using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
 
-// Where start-up time went, per area (shown with -v).
+// Where start-up time went (shown with -v): one object for every area.
 struct AreaTiming {
-    Area area;
     double open_ms = 0, load_ms = 0, attach_ms = 0;
+    int loads = 0;  // more than one: a load failed and was retried without something
 };
 
 class ProbeManager {
@@ -96,44 +107,43 @@ public:
     ProbeManager(const ProbeManager&) = delete;
     ProbeManager& operator=(const ProbeManager&) = delete;
 
-    // Opens, loads and attaches every configured area. An area whose
-    // programs cannot be loaded or whose hooks all fail is reported in
+    // Opens, loads and attaches every configured area. When the object does
+    // not load, it is loaded again without BTF-typed programs, then area by
+    // area: an area that cannot load or whose hooks all fail is reported in
     // hooks() and left out; only when no area runs does this throw.
     void start();
 
     int events_fd() const { return events_fd_; }
     int stats_fd() const { return stats_fd_; }
     const std::vector<HookStatus>& hooks() const { return status_; }
-    const std::vector<AreaTiming>& timings() const { return timings_; }
+    const AreaTiming& timing() const { return timing_; }
     std::vector<Area> running_areas() const;
     void tick(const TickContext& base, RecordSink& sink);
     void poll(const TickContext& base, RecordSink& sink);
 
 private:
-    struct PendingArea {
-        Area area = Area::proc;
-        std::unique_ptr<AreaProbes> probes;
-        std::vector<HookStatus> planned;
-        AreaTiming timing{Area::proc};
-        std::exception_ptr error;
+    struct SkelDeleter {
+        void operator()(tapio_bpf* skel) const;
     };
-    void create_shared_maps();
-    PendingArea prepare_area(Area area);
-    void load_area(PendingArea& p);
-    void attach_area(PendingArea& p);
-    void share_maps(bpf_object* obj);
-    void remember_shared_maps(bpf_object* obj);
-    void fill_filter_maps(bpf_object* obj);
-    void choose_programs(AreaProbes& probes, std::vector<HookStatus>& planned);
+    // One try: open the object for these areas, avoiding the hook kinds in
+    // refused, and load it. On failure returns the error and leaves nothing.
+    std::optional<Error> try_load(const std::vector<Area>& areas, const std::vector<HookKind>& refused);
+    void configure_object(const std::vector<HookKind>& refused);
+    void choose_programs(AreaProbes& probes, const std::vector<HookKind>& refused);
+    void plan_dispatcher(const std::vector<HookKind>& refused);
+    void attach();
+    void fill_filter_maps();
 
     const Config& config_;
     HostFeatures& features_;
+    std::unique_ptr<tapio_bpf, SkelDeleter> skel_;
     std::vector<std::unique_ptr<AreaProbes>> areas_;
-    // Declared after areas_: destroyed first, so links go before objects.
+    // Declared after skel_ and areas_: destroyed first, links before the object.
     std::vector<LinkPtr> links_;
     std::vector<HookStatus> status_;
-    std::vector<AreaTiming> timings_;
-    std::vector<std::pair<std::string, int>> shared_fds_;  // owned by the first object
+    std::vector<HookStatus> failed_;  // areas left out, reported with status_
+    AreaTiming timing_;
+    bool used_btf_ = false;  // the current plan has a tp_btf program
     int events_fd_ = -1;
     int stats_fd_ = -1;
     int cgroup_fd_ = -1;

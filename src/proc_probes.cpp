@@ -12,16 +12,13 @@
 #include "escape.h"
 #include "map_drain.h"
 #include "names.h"
-#include "proc.skel.h"
 
 namespace tapio {
 namespace {
 
-class ProcProbes final : public SkeletonProbes<proc_bpf> {
+class ProcProbes final : public SkeletonProbes {
 public:
-    ProcProbes() : SkeletonProbes(Area::proc, proc_bpf__open(), proc_bpf__destroy, "proc") {}
-
-    tt_config* common_config() override { return const_cast<tt_config*>(&skel()->rodata->tt_cfg); }
+    explicit ProcProbes(tapio_bpf* skel) : SkeletonProbes(Area::proc, skel) {}
 
     void configure(const Config& config) override
     {
@@ -31,24 +28,24 @@ public:
 
     std::vector<HookSpec> hooks(const Config& config) const override
     {
-        bool syscalls = config.proc.syscalls;
+        (void)config;
         return {
             {"sched:sched_process_exec", {"handle_exec_raw", "handle_exec"}},
-            {"syscalls:sys_enter_execve", {"handle_execve_enter"}},
-            {"syscalls:sys_exit_execve", {"handle_execve_exit"}},
-            {"syscalls:sys_enter_execveat", {"handle_execveat_enter"}},
-            {"syscalls:sys_exit_execveat", {"handle_execveat_exit"}},
             {"sched:sched_process_fork", {"handle_fork_raw"}},
             {"sched:sched_process_exit", {"handle_exit_raw", "handle_exit"}},
-            {"syscalls:sys_enter_kill", {"handle_kill_enter"}},
-            {"syscalls:sys_exit_kill", {"handle_kill_exit"}},
-            {"syscalls:sys_enter_tkill", {"handle_tkill_enter"}},
-            {"syscalls:sys_exit_tkill", {"handle_tkill_exit"}},
-            {"syscalls:sys_enter_tgkill", {"handle_tgkill_enter"}},
-            {"syscalls:sys_exit_tgkill", {"handle_tgkill_exit"}},
-            {"raw_syscalls:sys_enter", {"handle_sys_enter"}, syscalls},
-            {"raw_syscalls:sys_exit", {"handle_sys_exit"}, syscalls},
         };
+    }
+
+    Syscalls syscalls(const Config& config) const override
+    {
+        Syscalls s;
+        s.areas = TT_SYS_AREA_PROC;
+        s.names = {"execve", "execveat", "kill", "tkill", "tgkill"};
+        if (config.proc.syscalls || config.all_hooks) {
+            s.areas |= TT_SYS_AREA_PROC_SUMMARY;
+            s.names.push_back("*");
+        }
+        return s;
     }
 
     void tick(const TickContext& ctx, RecordSink& sink) override
@@ -117,9 +114,9 @@ private:
 
 }  // namespace
 
-std::unique_ptr<AreaProbes> make_proc_probes()
+std::unique_ptr<AreaProbes> make_proc_probes(tapio_bpf* skel)
 {
-    return std::make_unique<ProcProbes>();
+    return std::make_unique<ProcProbes>(skel);
 }
 
 }  // namespace tapio

@@ -29,7 +29,7 @@ const volatile __u32 prefix_count = 0;
 const volatile __u32 prefix_len[TT_FILE_MAX_PREFIXES] = {};
 const volatile char prefixes[TT_FILE_MAX_PREFIXES][TT_FILE_PREFIX_LEN] = {};
 /* --min-latency in ns; 0: no file.slow. */
-const volatile __u64 min_latency_ns = 0;
+const volatile __u64 file_min_latency_ns = 0;
 /* --top: aggregate I/O per process and file. */
 const volatile bool io_top = false;
 
@@ -417,7 +417,7 @@ static __always_inline int call_enter(struct file_call *call, int nr)
 	if (!tt_current_wanted())
 		return 0;
 	if (kind == TT_KIND_NONE) /* an I/O call: file.slow, or only file.io */
-		kind = min_latency_ns ? TT_FILE_SLOW : TT_FILE_IO;
+		kind = file_min_latency_ns ? TT_FILE_SLOW : TT_FILE_IO;
 	if (!tt_pending_put(&file_calls, call, nr, kind) && kind == TT_FILE_SLOW && io_top)
 		tt_count(TT_FILE_IO, TT_DROP_MAP_FULL);
 	return 0;
@@ -432,33 +432,9 @@ static __always_inline int open_enter(int nr, int dirfd, const char *path, __u32
 	return call_enter(&call, nr);
 }
 
-SEC("tracepoint/syscalls/sys_enter_open")
-int handle_open_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return open_enter(tt_syscall_nr(ctx), AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], ctx->args[2]);
-}
 
-SEC("tracepoint/syscalls/sys_enter_openat")
-int handle_openat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return open_enter(tt_syscall_nr(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
-}
 
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int handle_openat2_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct open_how how = {};
 
-	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return open_enter(tt_syscall_nr(ctx), ctx->args[0], (const char *)ctx->args[1], how.flags, how.mode);
-}
-
-SEC("tracepoint/syscalls/sys_enter_creat")
-int handle_creat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return open_enter(tt_syscall_nr(ctx), AT_FDCWD, (const char *)ctx->args[0], O_CREAT | O_WRONLY | O_TRUNC,
-			  ctx->args[1]);
-}
 
 static __always_inline int op_enter(int nr, __u32 kind, int dirfd, const char *path, __u32 mode, __u32 flags)
 {
@@ -469,82 +445,16 @@ static __always_inline int op_enter(int nr, __u32 kind, int dirfd, const char *p
 	return call_enter(&call, nr);
 }
 
-SEC("tracepoint/syscalls/sys_enter_unlink")
-int handle_unlink_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_enter(tt_syscall_nr(ctx), TT_FILE_UNLINK, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
-}
 
-SEC("tracepoint/syscalls/sys_enter_unlinkat")
-int handle_unlinkat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 flags = ctx->args[2];
 
-	return op_enter(tt_syscall_nr(ctx), flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK,
-			ctx->args[0], (const char *)ctx->args[1], 0, flags);
-}
 
-SEC("tracepoint/syscalls/sys_enter_rmdir")
-int handle_rmdir_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_enter(tt_syscall_nr(ctx), TT_FILE_RMDIR, AT_FDCWD, (const char *)ctx->args[0], 0, 0);
-}
 
-SEC("tracepoint/syscalls/sys_enter_mkdir")
-int handle_mkdir_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_enter(tt_syscall_nr(ctx), TT_FILE_MKDIR, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
-}
 
-SEC("tracepoint/syscalls/sys_enter_mkdirat")
-int handle_mkdirat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_enter(tt_syscall_nr(ctx), TT_FILE_MKDIR, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
-}
 
-SEC("tracepoint/syscalls/sys_enter_chmod")
-int handle_chmod_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_enter(tt_syscall_nr(ctx), TT_FILE_CHMOD, AT_FDCWD, (const char *)ctx->args[0], ctx->args[1], 0);
-}
 
-SEC("tracepoint/syscalls/sys_enter_fchmodat")
-int handle_fchmodat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_enter(tt_syscall_nr(ctx), TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], 0);
-}
 
-SEC("tracepoint/syscalls/sys_enter_fchmodat2")
-int handle_fchmodat2_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return op_enter(tt_syscall_nr(ctx), TT_FILE_CHMOD, ctx->args[0], (const char *)ctx->args[1], ctx->args[2], ctx->args[3]);
-}
 
-SEC("tracepoint/syscalls/sys_enter_fchmod")
-int handle_fchmod_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct file_call call = { .dirfd = ctx->args[0], .kind = TT_FILE_CHMOD, .mode = ctx->args[1], .by_fd = 1 };
 
-	return call_enter(&call, tt_syscall_nr(ctx));
-}
-
-SEC("tracepoint/syscalls/sys_enter_truncate")
-int handle_truncate_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct file_call call = {
-		.path = (const char *)ctx->args[0], .dirfd = AT_FDCWD, .kind = TT_FILE_TRUNCATE, .length = ctx->args[1],
-	};
-
-	return call_enter(&call, tt_syscall_nr(ctx));
-}
-
-SEC("tracepoint/syscalls/sys_enter_ftruncate")
-int handle_ftruncate_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct file_call call = { .dirfd = ctx->args[0], .kind = TT_FILE_TRUNCATE, .length = ctx->args[1], .by_fd = 1 };
-
-	return call_enter(&call, tt_syscall_nr(ctx));
-}
 
 static __always_inline int rename_enter(int nr, int olddirfd, const char *oldpath, int newdirfd,
 					const char *newpath, __u32 flags)
@@ -557,24 +467,8 @@ static __always_inline int rename_enter(int nr, int olddirfd, const char *oldpat
 	return call_enter(&call, nr);
 }
 
-SEC("tracepoint/syscalls/sys_enter_rename")
-int handle_rename_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return rename_enter(tt_syscall_nr(ctx), AT_FDCWD, (const char *)ctx->args[0], AT_FDCWD, (const char *)ctx->args[1], 0);
-}
 
-SEC("tracepoint/syscalls/sys_enter_renameat")
-int handle_renameat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return rename_enter(tt_syscall_nr(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3], 0);
-}
 
-SEC("tracepoint/syscalls/sys_enter_renameat2")
-int handle_renameat2_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return rename_enter(tt_syscall_nr(ctx), ctx->args[0], (const char *)ctx->args[1], ctx->args[2], (const char *)ctx->args[3],
-			    ctx->args[4]);
-}
 
 /* ---- exit: build the record ---- */
 
@@ -639,77 +533,62 @@ static __always_inline void open_emit(const struct file_call *call, long ret)
 	}
 }
 
-#if defined(__TARGET_ARCH_x86)
-/* x86_64 syscall numbers (stable ABI), to tell the open exits apart. */
-#define __NR_open 2
-#define __NR_creat 85
-#define __NR_openat 257
-#define __NR_openat2 437
+/* The arguments of an open (open, openat, openat2, creat) as a pending call. */
+static __always_inline void open_call_from(struct file_call *call, long nr, const struct tt_sys_args *a)
+{
+	call->kind = TT_FILE_OPEN;
+	switch (nr) {
+#ifdef TT_NR_open
+	case TT_NR_open: /* open(path, flags, mode) */
+		call->dirfd = AT_FDCWD;
+		call->path = (const char *)a->arg[0];
+		call->flags = a->arg[1];
+		call->mode = a->arg[2];
+		break;
+#endif
+#ifdef TT_NR_creat
+	case TT_NR_creat: /* creat(path, mode) */
+		call->dirfd = AT_FDCWD;
+		call->path = (const char *)a->arg[0];
+		call->flags = O_CREAT | O_WRONLY | O_TRUNC;
+		call->mode = a->arg[1];
+		break;
+#endif
+	case TT_NR_openat2: { /* openat2(dirfd, path, how, size) */
+		struct open_how how = {};
+
+		bpf_probe_read_user(&how, sizeof(how), (void *)a->arg[2]);
+		call->dirfd = a->arg[0];
+		call->path = (const char *)a->arg[1];
+		call->flags = how.flags;
+		call->mode = how.mode;
+		break;
+	}
+	default: /* openat(dirfd, path, flags, mode) */
+		call->dirfd = a->arg[0];
+		call->path = (const char *)a->arg[1];
+		call->flags = a->arg[2];
+		call->mode = a->arg[3];
+		break;
+	}
+}
 
 /*
- * x86_64: a syscall's arguments are still in the caller's saved registers
- * when it returns (only rax, rcx and r11 change), so an open needs no entry
- * program and no per-thread map at all: the exit reads them back. That
- * halves what tracing an open costs. Other architectures (arm64 overwrites
- * x0 with the result) pair entry and exit through file_calls.
+ * An open whose arguments are read back at exit: a syscall's arguments are
+ * still in the caller's saved registers when it returns (x86_64 changes only
+ * rax, rcx and r11; arm64 keeps the first in orig_x0), so an open needs no
+ * per-thread map at all. That halves what tracing an open costs.
  */
-static __always_inline int open_exit_regs(long ret, __u32 nr_kind)
+static __always_inline int open_exit_args(long nr, long ret, const struct tt_sys_args *a)
 {
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	struct file_call call = { .kind = TT_FILE_OPEN };
+	struct file_call call = {};
 
 	if (skip_for_failed_only(ret) || !tt_current_wanted())
 		return 0;
-	switch (nr_kind) {
-	case 0: /* open(path, flags, mode) */
-		call.dirfd = AT_FDCWD;
-		call.path = (const char *)regs->di;
-		call.flags = regs->si;
-		call.mode = regs->dx;
-		break;
-	case 1: /* openat(dirfd, path, flags, mode) */
-		call.dirfd = regs->di;
-		call.path = (const char *)regs->si;
-		call.flags = regs->dx;
-		call.mode = regs->r10;
-		break;
-	case 2: { /* openat2(dirfd, path, how, size) */
-		struct open_how how = {};
-
-		bpf_probe_read_user(&how, sizeof(how), (void *)regs->dx);
-		call.dirfd = regs->di;
-		call.path = (const char *)regs->si;
-		call.flags = how.flags;
-		call.mode = how.mode;
-		break;
-	}
-	default: /* creat(path, mode) */
-		call.dirfd = AT_FDCWD;
-		call.path = (const char *)regs->di;
-		call.flags = O_CREAT | O_WRONLY | O_TRUNC;
-		call.mode = regs->si;
-		break;
-	}
+	open_call_from(&call, nr, a);
 	open_emit(&call, ret);
 	return 0;
 }
-
-/*
- * One program for the four open exits, told apart by the syscall number in
- * the tracepoint record, so it is verified once.
- */
-SEC("tracepoint/syscalls/sys_exit_openat")
-int handle_open_exit_regs(struct trace_event_raw_sys_exit *ctx)
-{
-	switch (tt_syscall_nr(ctx)) {
-	case __NR_open: return open_exit_regs(ctx->ret, 0);
-	case __NR_openat: return open_exit_regs(ctx->ret, 1);
-	case __NR_openat2: return open_exit_regs(ctx->ret, 2);
-	case __NR_creat: return open_exit_regs(ctx->ret, 3);
-	}
-	return 0;
-}
-#endif
 
 /* Portable pairing: arguments saved at entry, record built at exit. */
 static __always_inline int open_exit(int nr, long ret)
@@ -724,29 +603,9 @@ static __always_inline int open_exit(int nr, long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_open")
-int handle_open_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return open_exit(tt_syscall_nr(ctx), ctx->ret);
-}
 
-SEC("tracepoint/syscalls/sys_exit_openat")
-int handle_openat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return open_exit(tt_syscall_nr(ctx), ctx->ret);
-}
 
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int handle_openat2_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return open_exit(tt_syscall_nr(ctx), ctx->ret);
-}
 
-SEC("tracepoint/syscalls/sys_exit_creat")
-int handle_creat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return open_exit(tt_syscall_nr(ctx), ctx->ret);
-}
 
 /*
  * The other operations are rare: always built in the scratch record, so
@@ -814,11 +673,6 @@ done:
  * entry and the return value. The probe set attaches it to each exit
  * tracepoint, so the verifier checks it once rather than fourteen times.
  */
-SEC("tracepoint/syscalls/sys_exit_unlink")
-int handle_op_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return op_exit(tt_syscall_nr(ctx), ctx->ret);
-}
 
 /* ---- I/O calls: file.slow and file.io ---- */
 
@@ -923,40 +777,20 @@ static __always_inline int io_exit(int nr, long ret)
 	if (call->kind != TT_KIND_NONE)
 		goto done;
 	latency = bpf_ktime_get_ns() - call->ts;
-	if (!io_top && latency < min_latency_ns)
+	if (!io_top && latency < file_min_latency_ns)
 		goto done;
 	file = fd_file(call->dirfd);
 	if (io_top && file)
 		io_account(file, call->op, ret, latency);
-	if (min_latency_ns && latency >= min_latency_ns)
+	if (file_min_latency_ns && latency >= file_min_latency_ns)
 		io_slow(file, call, ret, latency);
 done:
 	tt_pending_forget(&file_calls);
 	return 0;
 }
 
-#define TT_IO_HOOKS(name, op)                                                                   \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                             \
-	int handle_##name##_enter(struct trace_event_raw_sys_enter *ctx)                        \
-	{                                                                                       \
-		return io_enter(tt_syscall_nr(ctx), op, ctx->args[0]);                             \
-	}
-
-TT_IO_HOOKS(read, TT_IO_READ)
-TT_IO_HOOKS(write, TT_IO_WRITE)
-TT_IO_HOOKS(pread64, TT_IO_PREAD)
-TT_IO_HOOKS(pwrite64, TT_IO_PWRITE)
-TT_IO_HOOKS(readv, TT_IO_READV)
-TT_IO_HOOKS(writev, TT_IO_WRITEV)
-TT_IO_HOOKS(fsync, TT_IO_FSYNC)
-TT_IO_HOOKS(fdatasync, TT_IO_FDATASYNC)
 
 /* One program for every I/O exit (see handle_op_exit). */
-SEC("tracepoint/syscalls/sys_exit_read")
-int handle_io_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return io_exit(tt_syscall_nr(ctx), ctx->ret);
-}
 
 /*
  * A thread that dies inside a traced call (or in one that never returns)
@@ -968,4 +802,190 @@ int handle_thread_exit(void *ctx)
 {
 	tt_pending_forget(&file_calls);
 	return 0;
+}
+
+/* ---- the syscalls file handles, from the dispatcher (tapio.bpf.c) ---- */
+
+/* Reads and writes are the busiest syscalls of all: only when asked (--min-latency, --top). */
+static __always_inline bool file_io_on(void)
+{
+	return io_top || file_min_latency_ns;
+}
+
+/* opens_at_exit: the exit can read the arguments back (see open_exit_args). */
+static __always_inline void file_sys_enter(long nr, const struct tt_sys_args *a, bool opens_at_exit)
+{
+	switch (nr) {
+#ifdef TT_NR_open
+	case TT_NR_open:
+#endif
+#ifdef TT_NR_creat
+	case TT_NR_creat:
+#endif
+	case TT_NR_openat:
+	case TT_NR_openat2:
+		if (!opens_at_exit) {
+			struct file_call call = {};
+
+			open_call_from(&call, nr, a);
+			call_enter(&call, nr);
+		}
+		break;
+#ifdef TT_NR_unlink
+	case TT_NR_unlink:
+		op_enter(nr, TT_FILE_UNLINK, AT_FDCWD, (const char *)a->arg[0], 0, 0);
+		break;
+#endif
+	case TT_NR_unlinkat: {
+		__u32 flags = a->arg[2];
+
+		op_enter(nr, flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK, a->arg[0],
+			 (const char *)a->arg[1], 0, flags);
+		break;
+	}
+#ifdef TT_NR_rmdir
+	case TT_NR_rmdir:
+		op_enter(nr, TT_FILE_RMDIR, AT_FDCWD, (const char *)a->arg[0], 0, 0);
+		break;
+#endif
+#ifdef TT_NR_mkdir
+	case TT_NR_mkdir:
+		op_enter(nr, TT_FILE_MKDIR, AT_FDCWD, (const char *)a->arg[0], a->arg[1], 0);
+		break;
+#endif
+	case TT_NR_mkdirat:
+		op_enter(nr, TT_FILE_MKDIR, a->arg[0], (const char *)a->arg[1], a->arg[2], 0);
+		break;
+#ifdef TT_NR_chmod
+	case TT_NR_chmod:
+		op_enter(nr, TT_FILE_CHMOD, AT_FDCWD, (const char *)a->arg[0], a->arg[1], 0);
+		break;
+#endif
+	case TT_NR_fchmodat:
+		op_enter(nr, TT_FILE_CHMOD, a->arg[0], (const char *)a->arg[1], a->arg[2], 0);
+		break;
+	case TT_NR_fchmodat2:
+		op_enter(nr, TT_FILE_CHMOD, a->arg[0], (const char *)a->arg[1], a->arg[2], a->arg[3]);
+		break;
+	case TT_NR_fchmod: {
+		struct file_call call = { .dirfd = a->arg[0], .kind = TT_FILE_CHMOD, .mode = a->arg[1], .by_fd = 1 };
+
+		call_enter(&call, nr);
+		break;
+	}
+	case TT_NR_truncate: {
+		struct file_call call = {
+			.path = (const char *)a->arg[0], .dirfd = AT_FDCWD, .kind = TT_FILE_TRUNCATE, .length = a->arg[1],
+		};
+
+		call_enter(&call, nr);
+		break;
+	}
+	case TT_NR_ftruncate: {
+		struct file_call call = { .dirfd = a->arg[0], .kind = TT_FILE_TRUNCATE, .length = a->arg[1], .by_fd = 1 };
+
+		call_enter(&call, nr);
+		break;
+	}
+#ifdef TT_NR_rename
+	case TT_NR_rename:
+		rename_enter(nr, AT_FDCWD, (const char *)a->arg[0], AT_FDCWD, (const char *)a->arg[1], 0);
+		break;
+#endif
+	case TT_NR_renameat:
+		rename_enter(nr, a->arg[0], (const char *)a->arg[1], a->arg[2], (const char *)a->arg[3], 0);
+		break;
+	case TT_NR_renameat2:
+		rename_enter(nr, a->arg[0], (const char *)a->arg[1], a->arg[2], (const char *)a->arg[3], a->arg[4]);
+		break;
+	case TT_NR_read:
+		if (file_io_on())
+			io_enter(nr, TT_IO_READ, a->arg[0]);
+		break;
+	case TT_NR_write:
+		if (file_io_on())
+			io_enter(nr, TT_IO_WRITE, a->arg[0]);
+		break;
+	case TT_NR_pread64:
+		if (file_io_on())
+			io_enter(nr, TT_IO_PREAD, a->arg[0]);
+		break;
+	case TT_NR_pwrite64:
+		if (file_io_on())
+			io_enter(nr, TT_IO_PWRITE, a->arg[0]);
+		break;
+	case TT_NR_readv:
+		if (file_io_on())
+			io_enter(nr, TT_IO_READV, a->arg[0]);
+		break;
+	case TT_NR_writev:
+		if (file_io_on())
+			io_enter(nr, TT_IO_WRITEV, a->arg[0]);
+		break;
+	case TT_NR_fsync:
+		if (file_io_on())
+			io_enter(nr, TT_IO_FSYNC, a->arg[0]);
+		break;
+	case TT_NR_fdatasync:
+		if (file_io_on())
+			io_enter(nr, TT_IO_FDATASYNC, a->arg[0]);
+		break;
+	}
+}
+
+/* exit_args: the arguments read back at exit, or NULL when only pairing can tell them. */
+static __always_inline void file_sys_exit(long nr, long ret, const struct tt_sys_args *exit_args)
+{
+	switch (nr) {
+#ifdef TT_NR_open
+	case TT_NR_open:
+#endif
+#ifdef TT_NR_creat
+	case TT_NR_creat:
+#endif
+	case TT_NR_openat:
+	case TT_NR_openat2:
+		if (exit_args)
+			open_exit_args(nr, ret, exit_args);
+		else
+			open_exit(nr, ret);
+		break;
+#ifdef TT_NR_unlink
+	case TT_NR_unlink:
+#endif
+#ifdef TT_NR_rmdir
+	case TT_NR_rmdir:
+#endif
+#ifdef TT_NR_mkdir
+	case TT_NR_mkdir:
+#endif
+#ifdef TT_NR_chmod
+	case TT_NR_chmod:
+#endif
+#ifdef TT_NR_rename
+	case TT_NR_rename:
+#endif
+	case TT_NR_unlinkat:
+	case TT_NR_mkdirat:
+	case TT_NR_fchmodat:
+	case TT_NR_fchmodat2:
+	case TT_NR_fchmod:
+	case TT_NR_truncate:
+	case TT_NR_ftruncate:
+	case TT_NR_renameat:
+	case TT_NR_renameat2:
+		op_exit(nr, ret);
+		break;
+	case TT_NR_read:
+	case TT_NR_write:
+	case TT_NR_pread64:
+	case TT_NR_pwrite64:
+	case TT_NR_readv:
+	case TT_NR_writev:
+	case TT_NR_fsync:
+	case TT_NR_fdatasync:
+		if (file_io_on())
+			io_exit(nr, ret);
+		break;
+	}
 }

@@ -500,16 +500,11 @@ static __always_inline int on_accept_exit(long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_accept4")
-int handle_accept4_exit(struct trace_event_raw_sys_exit *ctx)
+/* From the dispatcher (tapio.bpf.c): the only syscalls net needs. */
+static __always_inline void net_sys_exit(long nr, long ret)
 {
-	return on_accept_exit(ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_accept")
-int handle_accept_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return on_accept_exit(ctx->ret);
+	if (nr == TT_NR_accept || nr == TT_NR_accept4)
+		on_accept_exit(ret);
 }
 
 /* ---- retransmits and resets ---- */

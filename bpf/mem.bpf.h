@@ -8,9 +8,9 @@
 #include "common.bpf.h"
 
 /* Shortest reclaim stall reported (--min-latency). */
-const volatile __u64 min_latency_ns = 1000000;
+const volatile __u64 mem_min_latency_ns = 1000000;
 /* Smallest mapping or break change reported (--min-size). */
-const volatile __u64 min_size = 1 << 20;
+const volatile __u64 mem_min_size = 1 << 20;
 
 #define TT_MAX_ERRNO 4095
 
@@ -160,7 +160,7 @@ static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
 	duration = bpf_ktime_get_boot_ns() - call->ts;
 	order = call->order;
 	tt_pending_forget(&reclaim_start);
-	if (duration < min_latency_ns)
+	if (duration < mem_min_latency_ns)
 		return 0;
 	rec = tt_reserve(TT_MEM_RECLAIM, struct tt_mem_reclaim);
 	if (!rec)
@@ -204,7 +204,7 @@ int handle_memcg_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end
 static __always_inline int alloc_enter(__u32 nr, struct alloc_args *args)
 {
 	/* Size first: it rejects nearly every call before any other work. */
-	if (args->size < min_size && args->old_size < min_size)
+	if (args->size < mem_min_size && args->old_size < mem_min_size)
 		return 0;
 	if (!tt_current_wanted())
 		return 0;
@@ -260,90 +260,6 @@ static __always_inline int alloc_exit(__u32 nr, long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_mmap")
-int handle_mmap_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct alloc_args args = {
-		.op = TT_ALLOC_MMAP,
-		.addr = ctx->args[0],
-		.size = ctx->args[1],
-	};
-
-	return alloc_enter(tt_syscall_nr(ctx), &args);
-}
-
-SEC("tracepoint/syscalls/sys_exit_mmap")
-int handle_mmap_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return alloc_exit(tt_syscall_nr(ctx), ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_munmap")
-int handle_munmap_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct alloc_args args = {
-		.op = TT_ALLOC_MUNMAP,
-		.addr = ctx->args[0],
-		.size = ctx->args[1],
-	};
-
-	return alloc_enter(tt_syscall_nr(ctx), &args);
-}
-
-SEC("tracepoint/syscalls/sys_exit_munmap")
-int handle_munmap_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return alloc_exit(tt_syscall_nr(ctx), ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_brk")
-int handle_brk_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 new_brk = ctx->args[0];
-	__u64 old_brk;
-	struct alloc_args args = { .op = TT_ALLOC_BRK };
-
-	/* brk(0) only asks where the break is. */
-	if (new_brk == 0)
-		return 0;
-	old_brk = BPF_CORE_READ(task, mm, brk);
-	args.addr = old_brk;
-	if (new_brk >= old_brk) {
-		args.size = new_brk - old_brk;
-	} else {
-		args.size = old_brk - new_brk;
-		args.flags = TT_ALLOC_SHRINK;
-	}
-	return alloc_enter(tt_syscall_nr(ctx), &args);
-}
-
-SEC("tracepoint/syscalls/sys_exit_brk")
-int handle_brk_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return alloc_exit(tt_syscall_nr(ctx), ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_mremap")
-int handle_mremap_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	struct alloc_args args = {
-		.op = TT_ALLOC_MREMAP,
-		.old_addr = ctx->args[0],
-		.addr = ctx->args[0],
-		.old_size = ctx->args[1],
-		.size = ctx->args[2],
-	};
-
-	return alloc_enter(tt_syscall_nr(ctx), &args);
-}
-
-SEC("tracepoint/syscalls/sys_exit_mremap")
-int handle_mremap_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return alloc_exit(tt_syscall_nr(ctx), ctx->ret);
-}
-
 /* ---- thread exit: calls it never returned from leave nothing behind ---- */
 
 SEC("raw_tp/sched_process_exit")
@@ -352,4 +268,65 @@ int handle_thread_exit_raw(void *ctx)
 	tt_pending_forget(&reclaim_start);
 	tt_pending_forget(&alloc_pending);
 	return 0;
+}
+
+/* ---- the syscalls mem handles, from the dispatcher (tapio.bpf.c) ---- */
+
+static __always_inline void mem_sys_enter(long nr, const struct tt_sys_args *a)
+{
+	struct alloc_args args = {};
+
+	switch (nr) {
+	case TT_NR_mmap:
+		args.op = TT_ALLOC_MMAP;
+		args.addr = a->arg[0];
+		args.size = a->arg[1];
+		break;
+	case TT_NR_munmap:
+		args.op = TT_ALLOC_MUNMAP;
+		args.addr = a->arg[0];
+		args.size = a->arg[1];
+		break;
+	case TT_NR_mremap:
+		args.op = TT_ALLOC_MREMAP;
+		args.old_addr = a->arg[0];
+		args.addr = a->arg[0];
+		args.old_size = a->arg[1];
+		args.size = a->arg[2];
+		break;
+	case TT_NR_brk: {
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+		__u64 new_brk = a->arg[0];
+		__u64 old_brk;
+
+		/* brk(0) only asks where the break is. */
+		if (new_brk == 0)
+			return;
+		old_brk = BPF_CORE_READ(task, mm, brk);
+		args.op = TT_ALLOC_BRK;
+		args.addr = old_brk;
+		if (new_brk >= old_brk) {
+			args.size = new_brk - old_brk;
+		} else {
+			args.size = old_brk - new_brk;
+			args.flags = TT_ALLOC_SHRINK;
+		}
+		break;
+	}
+	default:
+		return;
+	}
+	alloc_enter(nr, &args);
+}
+
+static __always_inline void mem_sys_exit(long nr, long ret)
+{
+	switch (nr) {
+	case TT_NR_mmap:
+	case TT_NR_munmap:
+	case TT_NR_mremap:
+	case TT_NR_brk:
+		alloc_exit(nr, ret);
+		break;
+	}
 }

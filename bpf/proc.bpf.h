@@ -106,22 +106,6 @@ static __always_inline enum tt_path_read tt_read_path_tail(char *dst, const void
 	return TT_PATH_CUT;
 }
 
-/* Syscall numbers of this architecture, for the pending-call checks. */
-#if defined(__TARGET_ARCH_x86)
-#define TT_NR_EXECVE 59
-#define TT_NR_EXECVEAT 322
-#define TT_NR_KILL 62
-#define TT_NR_TKILL 200
-#define TT_NR_TGKILL 234
-#elif defined(__TARGET_ARCH_arm64)
-#define TT_NR_EXECVE 221
-#define TT_NR_EXECVEAT 281
-#define TT_NR_KILL 129
-#define TT_NR_TKILL 130
-#define TT_NR_TGKILL 131
-#else
-#error "syscall numbers of this architecture are missing"
-#endif
 
 /*
  * A successful execveat() leaves the kernel as an execve(): x86's
@@ -130,7 +114,7 @@ static __always_inline enum tt_path_read tt_read_path_tail(char *dst, const void
  */
 static __always_inline __u32 syscall_family(__u32 nr)
 {
-	return nr == TT_NR_EXECVEAT ? TT_NR_EXECVE : nr;
+	return nr == TT_NR_execveat ? TT_NR_execve : nr;
 }
 
 /* Processes whose end was reported, where the kernel does not say which thread is last. */
@@ -199,7 +183,7 @@ static __always_inline int exec_done(const char *filename, const char *interp, _
 	struct exec_call *call = bpf_map_lookup_elem(&exec_pending, &old_pid);
 	struct tt_proc_exec *rec;
 
-	if (call && (call->p.nr != TT_NR_EXECVE || (old_pid == tid && call->p.task_start != tt_current_start())))
+	if (call && (call->p.nr != TT_NR_execve || (old_pid == tid && call->p.task_start != tt_current_start())))
 		call = NULL; /* not this exec's: never use it */
 	if (old_pid != tid)
 		move_syscall_start(old_pid, tid);
@@ -366,31 +350,6 @@ static __always_inline int exec_exit(__u32 nr, long ret)
 	}
 	tt_pending_forget(&exec_pending);
 	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_execve")
-int handle_execve_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return exec_enter(TT_NR_EXECVE, (const char *)ctx->args[0], (const char *const *)ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_execveat")
-int handle_execveat_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return exec_enter(TT_NR_EXECVEAT, (const char *)ctx->args[1], (const char *const *)ctx->args[2]);
-}
-
-/* The syscall's identity comes from the exit record, never from what entry stored. */
-SEC("tracepoint/syscalls/sys_exit_execve")
-int handle_execve_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return exec_exit(tt_syscall_nr(ctx), ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int handle_execveat_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return exec_exit(tt_syscall_nr(ctx), ctx->ret);
 }
 
 /* ---- fork ---- */
@@ -577,53 +536,16 @@ static __always_inline int signal_exit(__u32 nr, long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_kill")
-int handle_kill_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return signal_enter(TT_NR_KILL, (__s32)ctx->args[0], 0, (__s32)ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_kill")
-int handle_kill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return signal_exit(tt_syscall_nr(ctx), ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_tkill")
-int handle_tkill_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return signal_enter(TT_NR_TKILL, 0, (__s32)ctx->args[0], (__s32)ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_tkill")
-int handle_tkill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return signal_exit(tt_syscall_nr(ctx), ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_tgkill")
-int handle_tgkill_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return signal_enter(TT_NR_TGKILL, (__s32)ctx->args[0], (__s32)ctx->args[1], (__s32)ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_tgkill")
-int handle_tgkill_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return signal_exit(tt_syscall_nr(ctx), ctx->ret);
-}
-
 /* ---- per-process syscall summary (--syscalls), drained by user space ---- */
 
-SEC("tracepoint/raw_syscalls/sys_enter")
-int handle_sys_enter(struct trace_event_raw_sys_enter *ctx)
+static __always_inline int summary_enter(long nr)
 {
 	struct syscall_call call;
 
 	if (!tt_current_wanted())
 		return 0;
 	call.ts = bpf_ktime_get_boot_ns();
-	call.nr = (__u32)ctx->id;
+	call.nr = (__u32)nr;
 	call.pad = 0;
 	tt_pending_put(&syscall_start, &call, syscall_family(call.nr), TT_PROC_SYSCALLS);
 	return 0;
@@ -633,17 +555,15 @@ int handle_sys_enter(struct trace_event_raw_sys_enter *ctx)
  * Syscalls that never return (exit, exit_group) are not counted: their
  * entries are dropped when the thread exits.
  */
-SEC("tracepoint/raw_syscalls/sys_exit")
-int handle_sys_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int summary_exit(long nr, long ret)
 {
 	struct task_struct *task;
 	struct syscall_call *call;
 	struct tt_syscall_stat *stat;
 	struct tt_syscall_key key;
 	__u64 pid_tgid, elapsed;
-	long ret = ctx->ret;
 
-	call = tt_pending_get(&syscall_start, syscall_family((__u32)ctx->id));
+	call = tt_pending_get(&syscall_start, syscall_family((__u32)nr));
 	if (!call)
 		return 0;
 	elapsed = bpf_ktime_get_boot_ns() - call->ts;
@@ -672,4 +592,43 @@ int handle_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	if (ret < 0 && ret > -4096)
 		__sync_fetch_and_add(&stat->errors, 1);
 	return 0;
+}
+
+/* ---- the syscalls proc handles, from the dispatcher (syscalls.bpf.h) ---- */
+
+static __always_inline void proc_sys_enter(long nr, const struct tt_sys_args *a)
+{
+	switch (nr) {
+	case TT_NR_execve:
+		exec_enter(nr, (const char *)a->arg[0], (const char *const *)a->arg[1]);
+		break;
+	case TT_NR_execveat:
+		exec_enter(nr, (const char *)a->arg[1], (const char *const *)a->arg[2]);
+		break;
+	case TT_NR_kill:
+		signal_enter(nr, (__s32)a->arg[0], 0, (__s32)a->arg[1]);
+		break;
+	case TT_NR_tkill:
+		signal_enter(nr, 0, (__s32)a->arg[0], (__s32)a->arg[1]);
+		break;
+	case TT_NR_tgkill:
+		signal_enter(nr, (__s32)a->arg[0], (__s32)a->arg[1], (__s32)a->arg[2]);
+		break;
+	}
+}
+
+/* The syscall's identity comes from the exit, never from what entry stored. */
+static __always_inline void proc_sys_exit(long nr, long ret)
+{
+	switch (nr) {
+	case TT_NR_execve:
+	case TT_NR_execveat:
+		exec_exit(nr, ret);
+		break;
+	case TT_NR_kill:
+	case TT_NR_tkill:
+	case TT_NR_tgkill:
+		signal_exit(nr, ret);
+		break;
+	}
 }
