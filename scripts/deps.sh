@@ -13,6 +13,10 @@ packages=(
   # gzip and gcc are already there: essential, and g++'s dependency)
   strace git
 )
+if [ "$(dpkg --print-architecture)" = amd64 ]; then
+  # live tests: a real 32-bit (-m32) program for the compat tests
+  packages+=(gcc-multilib)
+fi
 if [ "${1:-}" = "--bench" ]; then
   # peers the benchmark compares against
   packages+=(libbpf-tools bpftrace util-linux)

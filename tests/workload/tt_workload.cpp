@@ -22,7 +22,20 @@
 //                                      MAP_POPULATE (a call that stays in the kernel a while)
 //   tt_workload fork-at PID            forks a child that gets pid PID (through ns_last_pid), prints
 //                                      its pid; the child makes one getppid() and exits 0
+//   tt_workload compat-int80 DIR       32-bit syscalls through `int $0x80` (compat_calls.h), between
+//                                      two 64-bit markers, then traced 64-bit calls as a control:
+//                                        open(DIR/native-begin) fails ENOENT    (the window opens)
+//                                        the compat calls of compat_calls.h, one compat fork
+//                                        openat(DIR/native-open, O_WRONLY|O_CREAT, 0644), close
+//                                        mkdir DIR/native-dir 0755; chmod DIR/native-open 0600
+//                                        rename DIR/native-open DIR/native-renamed; truncate it to 0
+//                                        unlink DIR/native-renamed; rmdir DIR/native-dir
+//                                        kill(getpid(), 0); mmap 2 MiB, munmap it
+//                                        open(DIR/native-end) fails ENOENT      (the window closes)
+//                                      then prints "compat NAME NR AS64 RET" for every compat call,
+//                                      "compat-child PID STATUS", "native NAME RET" for every 64-bit one
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <sys/mman.h>
@@ -32,11 +45,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "compat_calls.h"
 
 extern char** environ;
 
@@ -118,6 +135,57 @@ void start(void* (*fn)(void*), void* arg)
         _exit(120);
     }
     pthread_detach(t);
+}
+
+// A 32-bit syscall from this 64-bit process: int $0x80 sets TS_COMPAT, the
+// kernel takes the i386 number and arguments in eax, ebx, ecx, edx, esi,
+// edi (only their low 32 bits) and answers in eax.
+long int80(long nr, long a, long b, long c, long d, long e)
+{
+    long ret;
+    asm volatile("int $0x80"
+                 : "=a"(ret)
+                 : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d), "D"(e)
+                 : "memory", "cc", "r8", "r9", "r10", "r11");
+    return static_cast<int>(ret);
+}
+
+int compat_int80(const std::string& dir)
+{
+    // Strings and buffers the compat calls get must sit below 4 GiB.
+    void* low = mmap(nullptr, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    if (low == MAP_FAILED || reinterpret_cast<uintptr_t>(low) + 65536 > (uintptr_t{1} << 32))
+        return 125;
+    std::string begin = dir + "/native-begin", end = dir + "/native-end", file = dir + "/native-open",
+                renamed = dir + "/native-renamed", sub = dir + "/native-dir";
+    static c32_run run;
+    std::vector<std::pair<const char*, long>> native;
+    auto ret = [](long r) { return r < 0 ? -static_cast<long>(errno) : r; };
+
+    // From the first marker to the last, this process makes no other
+    // syscall than these: nothing is printed or allocated in between.
+    native.reserve(16);
+    native.emplace_back("open-begin", ret(open(begin.c_str(), O_RDONLY)));
+    c32_run_all(&run, int80, static_cast<char*>(low), dir.c_str());
+    int fd = openat(AT_FDCWD, file.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    native.emplace_back("openat", ret(fd));
+    native.emplace_back("close", ret(close(fd)));
+    native.emplace_back("mkdir", ret(mkdir(sub.c_str(), 0755)));
+    native.emplace_back("chmod", ret(chmod(file.c_str(), 0600)));
+    native.emplace_back("rename", ret(rename(file.c_str(), renamed.c_str())));
+    native.emplace_back("truncate", ret(truncate(renamed.c_str(), 0)));
+    native.emplace_back("unlink", ret(unlink(renamed.c_str())));
+    native.emplace_back("rmdir", ret(rmdir(sub.c_str())));
+    native.emplace_back("kill", ret(kill(getpid(), 0)));
+    void* big = mmap(nullptr, 2 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    native.emplace_back("mmap", big == MAP_FAILED ? -static_cast<long>(errno) : 0);
+    native.emplace_back("munmap", ret(munmap(big, 2 << 20)));
+    native.emplace_back("open-end", ret(open(end.c_str(), O_RDONLY)));
+
+    c32_print(&run);
+    for (const auto& [name, r] : native)
+        printf("native %s %ld\n", name, r);
+    return 0;
 }
 
 int usage()
@@ -282,5 +350,7 @@ int main(int argc, char** argv)
         }
         return 126;  // another process kept taking the pid
     }
+    if (what == "compat-int80" && argc == 3)
+        return compat_int80(argv[2]);
     return usage();
 }
