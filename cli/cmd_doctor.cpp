@@ -90,6 +90,12 @@ int run_doctor(const Invocation& inv)
                 sink.name("state", hook_state_name(h.state));
                 if (!h.reason.empty())
                     sink.str("reason", h.reason);
+                if (!h.syscalls.empty()) {
+                    sink.begin_array("syscalls");
+                    for (const std::string& s : h.syscalls)
+                        sink.element(s);
+                    sink.end_array();
+                }
                 sink.end();
             }
             sink.begin("doctor.area", tracer_common());

@@ -35,14 +35,28 @@ TEST_CASE("doctor --json: host facts, every hook, exit 0 on this kernel")
     CHECK(host.contains("fentry"));
 
     std::set<std::string> attached;
+    std::map<std::string, std::set<std::string>> served;  // area -> syscalls the dispatcher serves it
     for (const auto& r : records)
-        if (r["type"] == "doctor.hook" && r["state"] == "attached")
+        if (r["type"] == "doctor.hook" && r["state"] == "attached") {
             attached.insert(r["hook"].get<std::string>() + "/" + r["how"].get<std::string>());
+            if (r.contains("syscalls"))
+                for (const auto& s : r["syscalls"])
+                    served[r["area"].get<std::string>()].insert(s.get<std::string>());
+        }
     CHECK(attached.count("sched:sched_process_exec/raw_tracepoint"));
     CHECK(attached.count("sched:sched_process_fork/raw_tracepoint"));
-    CHECK(attached.count("syscalls:sys_exit_execve/tracepoint"));
-    // Hooks of optional features (--syscalls) are checked too.
-    CHECK(attached.count("raw_syscalls:sys_enter/tracepoint"));
+    // Syscalls come through the BTF-typed raw syscall tracepoints on this kernel.
+    CHECK(attached.count("raw_syscalls:sys_enter/tp_btf"));
+    CHECK(attached.count("raw_syscalls:sys_exit/tp_btf"));
+    CHECK(served["proc"].count("execve"));
+    CHECK(served["file"].count("openat"));
+    CHECK(served["mem"].count("mmap"));
+    CHECK(served["net"].count("accept4"));
+    // Hooks of optional features (--syscalls: every syscall) are checked too.
+    CHECK(served["proc"].count("*"));
+    for (const auto& r : records)
+        if (r["type"] == "doctor.hook")
+            CHECK(r["how"] != "tracepoint");  // nothing perf-attached: each would cost a grace period at exit
     for (const auto& r : records)
         if (r["type"] == "doctor.hook")
             CHECK(r["state"] != "disabled");

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// Live tests of the syscall dispatcher (bpf/tapio.bpf.c): every form it can
+// take (tp_btf, raw_tp, the plain raw_syscalls tracepoint, forced with
+// TAPIO_FAKE_HOST) reports the same calls with the same fields, and a run
+// ends at once: -n 1, | head -1 and SIGINT do not wait on the kernel.
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "harness.h"
+
+using namespace live;
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point t)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// Opens /dev/null every few milliseconds until destroyed: a steady trickle
+// of file.open records from this process.
+class Trickle {
+public:
+    Trickle()
+        : thread_([this] {
+              while (!stop_) {
+                  int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+                  if (fd >= 0)
+                      close(fd);
+                  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+              }
+          })
+    {
+    }
+    ~Trickle()
+    {
+        stop_ = true;
+        thread_.join();
+    }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
+size_t count_lines(const std::string& s)
+{
+    size_t n = 0;
+    for (char c : s)
+        n += c == '\n';
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("dispatch: tp_btf, raw_tp and the plain tracepoint each report the same syscalls, exactly")
+{
+    struct Form {
+        const char* mask;  // TAPIO_FAKE_HOST
+        const char* how;   // what -v must say the dispatcher is attached as
+    };
+    for (Form form : {Form{"", "tp_btf"}, Form{"no-tp_btf", "raw_tracepoint"},
+                      Form{"no-tp_btf,no-raw_tp", "tracepoint"}}) {
+        CAPTURE(form.how);
+        std::string dir = "/tmp/" + unique("tt-dispatch");
+        REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+        Tracer t({"all", "-p", std::to_string(getpid()), "--no-pressure"}, true,
+                 {std::string("TAPIO_FAKE_HOST=") + form.mask});
+        REQUIRE(t.ready());
+        for (const char* hook : {"raw_syscalls:sys_enter", "raw_syscalls:sys_exit"})
+            CHECK(t.stderr_text().find(std::string(hook) + " attached (" + form.how) != std::string::npos);
+
+        // One of each, from this process.
+        std::string file = dir + "/opened", renamed = dir + "/renamed", sub = dir + "/sub";
+        int fd = open(file.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0640);
+        REQUIRE(fd >= 0);
+        close(fd);
+        REQUIRE(mkdir(sub.c_str(), 0750) == 0);
+        REQUIRE(rename(file.c_str(), renamed.c_str()) == 0);
+        REQUIRE(unlink(renamed.c_str()) == 0);
+        REQUIRE(rmdir(sub.c_str()) == 0);
+        REQUIRE(kill(getpid(), 0) == 0);
+        std::string missing = dir + "/no-such-program";
+        char* const argv[] = {missing.data(), nullptr};
+        REQUIRE(syscall(SYS_execve, missing.c_str(), argv, environ) == -1);
+        void* big = mmap(nullptr, 3 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        REQUIRE(big != MAP_FAILED);
+        REQUIRE(munmap(big, 3 << 20) == 0);
+        // The marker: its record is the last of them.
+        std::string end = dir + "/end";
+        REQUIRE(open(end.c_str(), O_RDONLY | O_CLOEXEC) == -1);
+        REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "file.open") && r["path"] == end; }));
+        t.stop();
+
+        auto mine = [&](const char* type, const char* field, const std::string& value) {
+            return t.all([&](const json& r) {
+                return is_type(r, type) && r["pid"] == getpid() && r.value(field, "") == value;
+            });
+        };
+        auto opens = mine("file.open", "path", file);
+        REQUIRE(opens.size() == 1);
+        CHECK(opens[0]["fd"].get<int>() >= 0);
+        CHECK(opens[0]["flags"].get<std::string>().find("O_CREAT") != std::string::npos);
+        CHECK(opens[0]["mode"] == "0640");
+        CHECK(mine("file.mkdir", "path", sub).size() == 1);
+        auto renames = mine("file.rename", "path", file);
+        REQUIRE(renames.size() == 1);
+        CHECK(renames[0]["new_path"] == renamed);
+        CHECK(mine("file.unlink", "path", renamed).size() == 1);
+        CHECK(mine("file.rmdir", "path", sub).size() == 1);
+        auto execs = mine("proc.exec", "filename", missing);
+        REQUIRE(execs.size() == 1);
+        CHECK(execs[0]["ret"] == -ENOENT);
+        auto signals = t.all([&](const json& r) {
+            return is_type(r, "proc.signal") && r["pid"] == getpid() && r["target_pid"] == getpid();
+        });
+        REQUIRE(signals.size() == 1);
+        CHECK(signals[0]["signal"].is_null());  // kill(pid, 0): no signal, a check
+        CHECK(signals[0]["ret"] == 0);
+        auto allocs = t.all([&](const json& r) {
+            return is_type(r, "mem.alloc") && r["pid"] == getpid() && r["size"] == (3 << 20);
+        });
+        REQUIRE(allocs.size() == 2);
+        CHECK(allocs[0]["op"] == "mmap");
+        CHECK(allocs[1]["op"] == "munmap");
+        CHECK(allocs[0]["addr"] == allocs[1]["addr"]);
+        run({"/bin/rm", "-rf", dir});
+    }
+}
+
+// "At once": well under the 2 s or more that detaching dozens of
+// perf-attached tracepoints took, with room for a loaded machine.
+constexpr double at_once_s = 1.2;
+
+TEST_CASE("dispatch: all -n 1 returns at once, with its one record complete")
+{
+    Trickle trickle;
+    auto t0 = std::chrono::steady_clock::now();
+    Captured c = capture({binary(), "all", "--json", "-n", "1"});
+    double took = seconds_since(t0);
+    CAPTURE(c.err);
+    CHECK(c.exit.code == 0);
+    REQUIRE(count_lines(c.out) == 1);
+    json r = json::parse(c.out);
+    CHECK(r.contains("type"));
+    CHECK(took < at_once_s);
+}
+
+TEST_CASE("dispatch: all | head -1 returns at once, with its one record complete")
+{
+    Trickle trickle;
+    auto t0 = std::chrono::steady_clock::now();
+    Captured c = capture({"/bin/bash", "-c", "set -o pipefail; '" + binary() + "' all --json | head -1"});
+    double took = seconds_since(t0);
+    CAPTURE(c.err);
+    // tapio-trace ends quietly on the closed pipe.
+    CHECK(c.exit.code == 0);
+    REQUIRE(count_lines(c.out) == 1);
+    json r = json::parse(c.out);
+    CHECK(r.contains("type"));
+    CHECK(took < at_once_s);
+}
+
+TEST_CASE("dispatch: all is gone at once after SIGINT")
+{
+    Tracer t({"all"});
+    REQUIRE(t.ready());
+    auto t0 = std::chrono::steady_clock::now();
+    Exit e = t.stop();
+    double took = seconds_since(t0);
+    CHECK(e.code == 0);
+    CHECK(took < at_once_s);
+}
