@@ -17,6 +17,7 @@ measure() {
 }
 printf '%-34s %11s\n' "tracer" "first event"
 measure "tapio-trace proc --json" 0 "$tt" proc --json -p '{pid}'
+measure "tapio-trace file --json" 0 "$tt" file --json -p '{pid}'
 measure "tapio-trace all --json" 0 "$tt" all --json -p '{pid}'
 command -v opensnoop >/dev/null && measure "opensnoop (libbpf-tools)" 1 opensnoop -p '{pid}'
 command -v bpftrace >/dev/null && measure "bpftrace (openat)" 1 bpftrace -e \
