@@ -8,6 +8,9 @@
 #
 #   sudo bench/exit_bench.sh [BUILD_DIR] [RUNS]
 #
+# BASELINE=/path/to/older/tapio-trace adds that build's rows beside this
+# one's, measured in the same run (before/after figures for a change).
+#
 # A benchmark, not a test: the figures depend on the machine and its load.
 set -u
 build=${1:-build}
@@ -36,6 +39,9 @@ exit_row() {
 printf '%-28s %12s %12s\n' "tracer" "stdout EOF" "gone (ms)"
 for area in proc net file mem all; do
     exit_row "tapio-trace $area" --ready -- "$tt" "$area" --json -v
+    if [ -n "${BASELINE:-}" ]; then
+        exit_row "  baseline $area" --ready -- "$BASELINE" "$area" --json -v
+    fi
 done
 command -v opensnoop >/dev/null && exit_row "opensnoop" --settle 1500 -- opensnoop
 command -v bpftrace >/dev/null && exit_row "bpftrace (10 tracepoints)" --settle 3000 -- bpftrace -e "$bt_probes"
@@ -52,6 +58,14 @@ cost_row() {
     printf '%-28s %12s\n' "$label" "$("$sc")"
     kill -INT "$pid"; wait "$pid" 2>/dev/null
 }
-cost_row "tapio-trace all" "$tt" all --json
+# Interleaved with untraced rounds: the machine drifts.
+for round in 1 2; do
+    printf '%-28s %12s\n' "none (round $round)" "$("$sc")"
+    cost_row "tapio-trace all" "$tt" all --json
+    [ -n "${BASELINE:-}" ] && cost_row "  baseline all" "$BASELINE" all --json
+    cost_row "tapio-trace file" "$tt" file --json
+    [ -n "${BASELINE:-}" ] && cost_row "  baseline file" "$BASELINE" file --json
+done
 cost_row "tapio-trace proc --syscalls" "$tt" proc --syscalls --json
+[ -n "${BASELINE:-}" ] && cost_row "  baseline proc --syscalls" "$BASELINE" proc --syscalls --json
 command -v opensnoop >/dev/null && cost_row "opensnoop" opensnoop

@@ -10,6 +10,9 @@
 #
 #   sudo bench/file_bench.sh [BUILD_DIR] [ITERATIONS] [ROUNDS]
 #
+# BASELINE=/path/to/older/tapio-trace adds that build as a fourth tracer,
+# measured in the same rounds (before/after figures for a change).
+#
 # A benchmark, not a test: the figures depend on the machine and its load.
 set -u
 
@@ -69,7 +72,7 @@ traced_run() {
     taskset -c "$tracer_cpu" "$@" >"$out" 2>"$err" &
     tracer=$!
     case $name in
-    tapio) wait_for_text "$err" "^tapio-trace: ready:" || return 1 ;;
+    tapio | baseline) wait_for_text "$err" "^tapio-trace: ready:" || return 1 ;;
     bpftrace) wait_for_text "$out" "Attaching" || return 1; sleep 1 ;;
     *) sleep 3 ;;  # opensnoop buffers its header: give it time to attach
     esac
@@ -87,6 +90,7 @@ traced_run() {
 
 declare -A added seen rss
 names="opensnoop bpftrace tapio"
+[ -n "${BASELINE:-}" ] && names="$names baseline"
 for round in $(seq "$rounds"); do
     base=$(run_workload)
     for name in $names; do
@@ -95,6 +99,7 @@ for round in $(seq "$rounds"); do
         bpftrace) r=$(traced_run bpftrace /usr/bin/bpftrace -e \
             'tracepoint:syscalls:sys_enter_openat { printf("%d %s %s\n", pid, comm, str(args->filename)); }') ;;
         tapio) r=$(traced_run tapio "$tapio" file --json -v) ;;
+        baseline) r=$(traced_run baseline "$BASELINE" file --json -v) ;;
         esac
         read -r ns count rss_kb <<<"$r"
         added[$name]+="$(awk -v a="$ns" -v b="$base" 'BEGIN { printf "%.0f", a - b }') "

@@ -19,6 +19,12 @@ printf '%-34s %11s\n' "tracer" "first event"
 measure "tapio-trace proc --json" 0 "$tt" proc --json -p '{pid}'
 measure "tapio-trace file --json" 0 "$tt" file --json -p '{pid}'
 measure "tapio-trace all --json" 0 "$tt" all --json -p '{pid}'
+# BASELINE=/path/to/older/tapio-trace: that build too, in the same run.
+if [ -n "${BASELINE:-}" ]; then
+  measure "  baseline proc --json" 0 "$BASELINE" proc --json -p '{pid}'
+  measure "  baseline file --json" 0 "$BASELINE" file --json -p '{pid}'
+  measure "  baseline all --json" 0 "$BASELINE" all --json -p '{pid}'
+fi
 command -v opensnoop >/dev/null && measure "opensnoop (libbpf-tools)" 1 opensnoop -p '{pid}'
 command -v bpftrace >/dev/null && measure "bpftrace (openat)" 1 bpftrace -e \
   'tracepoint:syscalls:sys_enter_openat /pid == '"$$"' || 1/ { printf("%s\n", str(args->filename)); }'
