@@ -175,6 +175,31 @@ static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
 	return 0;
 }
 
+/* Raw tracepoints first: no RCU grace period to wait for at detach. */
+SEC("raw_tp/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(handle_direct_reclaim_begin_raw, int order)
+{
+	return reclaim_begin(TT_RECLAIM_GLOBAL, order);
+}
+
+SEC("raw_tp/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(handle_direct_reclaim_end_raw, unsigned long nr_reclaimed)
+{
+	return reclaim_end(TT_RECLAIM_GLOBAL, nr_reclaimed);
+}
+
+SEC("raw_tp/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(handle_memcg_reclaim_begin_raw, int order)
+{
+	return reclaim_begin(TT_RECLAIM_MEMCG, order);
+}
+
+SEC("raw_tp/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(handle_memcg_reclaim_end_raw, unsigned long nr_reclaimed)
+{
+	return reclaim_end(TT_RECLAIM_MEMCG, nr_reclaimed);
+}
+
 SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin")
 int handle_direct_reclaim_begin(struct trace_event_raw_mm_vmscan_direct_reclaim_begin_template *ctx)
 {

@@ -33,10 +33,11 @@ public:
     {
         return {
             {"oom:mark_victim", {"handle_mark_victim"}},
-            {"vmscan:mm_vmscan_direct_reclaim_begin", {"handle_direct_reclaim_begin"}},
-            {"vmscan:mm_vmscan_direct_reclaim_end", {"handle_direct_reclaim_end"}},
-            {"vmscan:mm_vmscan_memcg_reclaim_begin", {"handle_memcg_reclaim_begin"}},
-            {"vmscan:mm_vmscan_memcg_reclaim_end", {"handle_memcg_reclaim_end"}},
+            {"vmscan:mm_vmscan_direct_reclaim_begin",
+             {"handle_direct_reclaim_begin_raw", "handle_direct_reclaim_begin"}},
+            {"vmscan:mm_vmscan_direct_reclaim_end", {"handle_direct_reclaim_end_raw", "handle_direct_reclaim_end"}},
+            {"vmscan:mm_vmscan_memcg_reclaim_begin", {"handle_memcg_reclaim_begin_raw", "handle_memcg_reclaim_begin"}},
+            {"vmscan:mm_vmscan_memcg_reclaim_end", {"handle_memcg_reclaim_end_raw", "handle_memcg_reclaim_end"}},
             // Cleans the pending maps of threads that leave mid-call.
             {"sched:sched_process_exit", {"handle_thread_exit_raw"}},
         };
