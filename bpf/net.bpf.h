@@ -509,29 +509,54 @@ static __always_inline void net_sys_exit(long nr, long ret)
 
 /* ---- retransmits and resets ---- */
 
-SEC("tracepoint/tcp/tcp_retransmit_skb")
-int handle_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
+static __always_inline int on_retransmit(struct sock *sk, const struct tt_net_addrs *a, int state, int err)
 {
-	__u64 key = (__u64)ctx->skaddr;
+	__u64 key = (__u64)sk;
 	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
 	struct tt_net_retransmit *rec;
-	struct tt_net_addrs a;
 
 	if (!info_wanted(info))
 		return 0;
-	READ_TP_ADDRS(&a, ctx);
-	if (!addrs_wanted(&a))
+	if (!addrs_wanted(a))
 		return 0;
 	rec = tt_reserve(TT_NET_RETRANSMIT, struct tt_net_retransmit);
 	if (!rec)
 		return 0;
 	fill_header_owner(&rec->h, TT_NET_RETRANSMIT, sizeof(*rec), info);
-	rec->a = a;
-	rec->state = ctx->state;
-	/* The err field is recent (6.10); older kernels report 0. */
-	rec->error = bpf_core_field_exists(ctx->err) ? BPF_CORE_READ(ctx, err) : 0;
+	rec->a = *a;
+	rec->state = state;
+	rec->error = err;
 	tt_submit(rec);
 	return 0;
+}
+
+/*
+ * Raw tracepoints first: a perf-attached tracepoint costs an RCU grace
+ * period at detach (and see handle_set_state_raw). The record's fields are
+ * what the kernel's TP_fast_assign computes from sk.
+ */
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(handle_retransmit_raw, struct sock *sk)
+{
+	struct tt_net_addrs a;
+	int err = 0;
+
+	/* The err argument came with the record's err field (6.10); older kernels report 0. */
+	if (bpf_core_field_exists(struct trace_event_raw_tcp_retransmit_skb, err))
+		err = (int)ctx[2];
+	read_sock_addrs(&a, sk);
+	return on_retransmit(sk, &a, BPF_CORE_READ(sk, __sk_common.skc_state), err);
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int handle_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
+{
+	struct tt_net_addrs a;
+
+	READ_TP_ADDRS(&a, ctx);
+	/* The err field is recent (6.10); older kernels report 0. */
+	return on_retransmit((struct sock *)ctx->skaddr, &a, ctx->state,
+			     bpf_core_field_exists(ctx->err) ? BPF_CORE_READ(ctx, err) : 0);
 }
 
 /*
