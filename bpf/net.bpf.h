@@ -210,8 +210,11 @@ static __always_inline void fill_header_owner(struct tt_header *h, __u32 kind, _
 		}                                                                        \
 	} while (0)
 
-/* A socket's addresses as the sock tracepoints store them, local side first. */
-static __always_inline void read_sock_addrs(struct tt_net_addrs *a, struct sock *sk)
+/*
+ * A socket's addresses as the tcp_event_sk(_skb) tracepoints store them,
+ * local side first, IPv4-mapped addresses left as they are.
+ */
+static __always_inline void read_sock_tuple(struct tt_net_addrs *a, struct sock *sk)
 {
 	struct inet_sock *inet = (struct inet_sock *)sk;
 
@@ -224,11 +227,17 @@ static __always_inline void read_sock_addrs(struct tt_net_addrs *a, struct sock 
 	if (a->family == TT_AF_INET6) {
 		bpf_core_read(a->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 		bpf_core_read(a->daddr, 16, &sk->__sk_common.skc_v6_daddr);
-		unmap_v4(a);
 	} else {
 		BPF_CORE_READ_INTO((__u32 *)a->saddr, inet, inet_saddr);
 		BPF_CORE_READ_INTO((__u32 *)a->daddr, sk, __sk_common.skc_daddr);
 	}
+}
+
+/* A socket's addresses as the sock tracepoints store them, local side first. */
+static __always_inline void read_sock_addrs(struct tt_net_addrs *a, struct sock *sk)
+{
+	read_sock_tuple(a, sk);
+	unmap_v4(a);
 }
 
 static __always_inline void emit_connect(struct sock_info *info, __s32 error)
@@ -600,43 +609,43 @@ struct trace_event_raw_tcp_event_sk_skb___old {
  * a listener dropping its unaccepted children send theirs without it.
  * Before 6.10 the tracepoint saw only RSTs answering a packet.
  */
-static __always_inline bool rst_from_process(struct trace_event_raw_tcp_send_reset *ctx, bool new_layout)
+static __always_inline bool rst_from_process(struct sock *sk, const void *skb, bool new_layout)
 {
-	struct sock *sk;
-
-	if (!new_layout || ctx->skbaddr || !ctx->skaddr)
+	if (!new_layout || skb || !sk)
 		return false;
-	sk = (struct sock *)ctx->skaddr;
 	return BPF_CORE_READ(sk, sk_lock.owned) != 0;
 }
 
-static __always_inline void emit_sent_reset(struct trace_event_raw_tcp_send_reset *ctx,
-					    struct trace_event_raw_tcp_event_sk_skb___old *old,
-					    bool new_layout, const struct sock_info *info, bool by_process)
+/*
+ * The socket's entry learns who reset it; returns it (NULL when the socket
+ * is unknown) and in *wanted whether the RST's record passes the filters.
+ */
+static __always_inline struct sock_info *on_send_reset(__u64 key, bool by_process, bool *wanted)
+{
+	struct sock_info *info = key ? bpf_map_lookup_elem(&socks, &key) : NULL;
+
+	if (info) {
+		if (!info->closed_by)
+			info->closed_by = TT_NET_CLOSED_BY_RESET_SENT;
+		if (by_process && !info->closer_pid)
+			info->closer_pid = bpf_get_current_pid_tgid() >> 32;
+	}
+	/* A known socket's owner; else the task that sent it, if one did. */
+	if (info && info->owned)
+		*wanted = info->wanted;
+	else if (by_process)
+		*wanted = tt_current_wanted();
+	else
+		*wanted = !task_filters_set();
+	return info;
+}
+
+static __always_inline void emit_sent_reset(const struct tt_net_addrs *a, int state,
+					    const struct sock_info *info, bool by_process)
 {
 	struct tt_net_reset *rec;
-	struct tt_net_addrs a = {};
-	__u16 family2;
 
-	if (new_layout) {
-		read_sockaddr(a.saddr, &a.sport, &a.family, &ctx->saddr);
-		read_sockaddr(a.daddr, &a.dport, &family2, &ctx->daddr);
-		a.protocol = TT_IPPROTO_TCP;
-		unmap_v4(&a);
-	} else {
-		a.family = BPF_CORE_READ(old, family);
-		a.sport = BPF_CORE_READ(old, sport);
-		a.dport = BPF_CORE_READ(old, dport);
-		a.protocol = TT_IPPROTO_TCP;
-		if (a.family == TT_AF_INET6) {
-			bpf_probe_read_kernel(a.saddr, 16, &old->saddr_v6);
-			bpf_probe_read_kernel(a.daddr, 16, &old->daddr_v6);
-		} else {
-			bpf_probe_read_kernel(a.saddr, 4, &old->saddr);
-			bpf_probe_read_kernel(a.daddr, 4, &old->daddr);
-		}
-	}
-	if (!addrs_wanted(&a))
+	if (!addrs_wanted(a))
 		return;
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
 	if (!rec)
@@ -647,10 +656,106 @@ static __always_inline void emit_sent_reset(struct trace_event_raw_tcp_send_rese
 		tt_fill_header(&rec->h, TT_NET_RESET, sizeof(*rec));
 	else
 		fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), NULL);
-	rec->a = a;
+	rec->a = *a;
 	rec->direction = TT_NET_RESET_SENT;
-	rec->state = new_layout ? ctx->state : BPF_CORE_READ(old, state);
+	rec->state = state;
 	tt_submit(rec);
+}
+
+/* After the RST: a net.close that waited for it goes out. */
+static __always_inline void sent_reset_done(__u64 key, struct sock_info *info)
+{
+	if (info && info->close_pending) {
+		emit_close(info);
+		bpf_map_delete_elem(&socks, &key);
+	}
+}
+
+#define TT_TCP_TIME_WAIT 6
+#define TT_TCP_NEW_SYN_RECV 12
+
+/*
+ * The two ends of an RST as tcp_send_reset's TP_fast_assign (6.10+) stores
+ * them, sender first: from a full socket (TP_STORE_ADDR_PORTS), else from
+ * the packet it answers, reversed (TP_STORE_ADDR_PORTS_SKB with the ends
+ * swapped: the packet's destination sends the RST), else nothing.
+ */
+static __always_inline void read_reset_ends(struct tt_net_addrs *a, struct sock *sk, struct sk_buff *skb)
+{
+	int state = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
+
+	__builtin_memset(a, 0, sizeof(*a));
+	a->protocol = TT_IPPROTO_TCP;
+	/* sk_fullsock(): neither a timewait nor a request socket. */
+	if (sk && state != TT_TCP_TIME_WAIT && state != TT_TCP_NEW_SYN_RECV) {
+		struct inet_sock *inet = (struct inet_sock *)sk;
+
+		a->sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+		a->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (BPF_CORE_READ(sk, __sk_common.skc_family) == TT_AF_INET6) {
+			/* inet6_sk(sk)->saddr, not skc_v6_rcv_saddr */
+			struct ipv6_pinfo *np = BPF_CORE_READ(inet, pinet6);
+
+			a->family = TT_AF_INET6;
+			bpf_core_read(a->saddr, 16, &np->saddr);
+			bpf_core_read(a->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		} else {
+			a->family = TT_AF_INET;
+			BPF_CORE_READ_INTO((__u32 *)a->saddr, inet, inet_saddr);
+			BPF_CORE_READ_INTO((__u32 *)a->daddr, sk, __sk_common.skc_daddr);
+		}
+	} else if (skb) {
+		/* ip_hdr(skb) for the addresses, skb->data for the TCP header. */
+		unsigned char *head = BPF_CORE_READ(skb, head);
+		unsigned char *ip = head + BPF_CORE_READ(skb, network_header);
+		__be16 ports[2] = {};
+		__u8 version = 0;
+
+		bpf_probe_read_kernel(&version, 1, ip);
+		bpf_probe_read_kernel(ports, sizeof(ports), BPF_CORE_READ(skb, data));
+		a->sport = bpf_ntohs(ports[1]);
+		a->dport = bpf_ntohs(ports[0]);
+		if (version >> 4 == 6) {
+			a->family = TT_AF_INET6;
+			bpf_probe_read_kernel(a->saddr, 16, ip + offsetof(struct ipv6hdr, daddr));
+			bpf_probe_read_kernel(a->daddr, 16, ip + offsetof(struct ipv6hdr, saddr));
+		} else {
+			a->family = TT_AF_INET;
+			bpf_probe_read_kernel(a->saddr, 4, ip + offsetof(struct iphdr, daddr));
+			bpf_probe_read_kernel(a->daddr, 4, ip + offsetof(struct iphdr, saddr));
+		}
+	} else {
+		return;
+	}
+	unmap_v4(a);
+}
+
+/*
+ * Raw tracepoint first (no RCU grace period at detach): the record's
+ * fields are read from sk and skb as the kernel's TP_fast_assign reads
+ * them. sk may be NULL from 6.10 (an RST answering a packet no socket
+ * took), skb is NULL for an active reset.
+ */
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(handle_send_reset_raw, struct sock *sk, struct sk_buff *skb)
+{
+	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
+	bool by_process = rst_from_process(sk, skb, new_layout);
+	__u64 key = (__u64)sk;
+	struct sock_info *info;
+	struct tt_net_addrs a;
+	bool wanted;
+
+	info = on_send_reset(key, by_process, &wanted);
+	if (wanted) {
+		if (new_layout)
+			read_reset_ends(&a, sk, skb);
+		else
+			read_sock_tuple(&a, sk);
+		emit_sent_reset(&a, sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0, info, by_process);
+	}
+	sent_reset_done(key, info);
+	return 0;
 }
 
 SEC("tracepoint/tcp/tcp_send_reset")
@@ -660,29 +765,35 @@ int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
 	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
 	/* The old layout is read with probe reads, never merged with ctx loads. */
 	__u64 key = new_layout ? (__u64)ctx->skaddr : (__u64)BPF_CORE_READ(old, skaddr);
-	struct sock_info *info = key ? bpf_map_lookup_elem(&socks, &key) : NULL;
-	bool by_process = rst_from_process(ctx, new_layout);
+	bool by_process = new_layout && rst_from_process((struct sock *)ctx->skaddr, ctx->skbaddr, true);
+	struct sock_info *info;
+	struct tt_net_addrs a = {};
+	__u16 family2;
 	bool wanted;
 
-	if (info) {
-		if (!info->closed_by)
-			info->closed_by = TT_NET_CLOSED_BY_RESET_SENT;
-		if (by_process && !info->closer_pid)
-			info->closer_pid = bpf_get_current_pid_tgid() >> 32;
+	info = on_send_reset(key, by_process, &wanted);
+	if (wanted) {
+		if (new_layout) {
+			read_sockaddr(a.saddr, &a.sport, &a.family, &ctx->saddr);
+			read_sockaddr(a.daddr, &a.dport, &family2, &ctx->daddr);
+			a.protocol = TT_IPPROTO_TCP;
+			unmap_v4(&a);
+		} else {
+			a.family = BPF_CORE_READ(old, family);
+			a.sport = BPF_CORE_READ(old, sport);
+			a.dport = BPF_CORE_READ(old, dport);
+			a.protocol = TT_IPPROTO_TCP;
+			if (a.family == TT_AF_INET6) {
+				bpf_probe_read_kernel(a.saddr, 16, &old->saddr_v6);
+				bpf_probe_read_kernel(a.daddr, 16, &old->daddr_v6);
+			} else {
+				bpf_probe_read_kernel(a.saddr, 4, &old->saddr);
+				bpf_probe_read_kernel(a.daddr, 4, &old->daddr);
+			}
+		}
+		emit_sent_reset(&a, new_layout ? ctx->state : BPF_CORE_READ(old, state), info, by_process);
 	}
-	/* A known socket's owner; else the task that sent it, if one did. */
-	if (info && info->owned)
-		wanted = info->wanted;
-	else if (by_process)
-		wanted = tt_current_wanted();
-	else
-		wanted = !task_filters_set();
-	if (wanted)
-		emit_sent_reset(ctx, old, new_layout, info, by_process);
-	if (info && info->close_pending) {
-		emit_close(info);
-		bpf_map_delete_elem(&socks, &key);
-	}
+	sent_reset_done(key, info);
 	return 0;
 }
 
