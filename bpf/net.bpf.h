@@ -930,12 +930,21 @@ static __always_inline void swap_sides(struct tt_net_addrs *a)
 	a->dport = port;
 }
 
-SEC("tracepoint/skb/kfree_skb")
-int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
+/*
+ * Whether a freed packet may be a drop worth a record: a reason other than
+ * the normal frees (SKB_CONSUMED, and NOT_SPECIFIED as every plain
+ * kfree_skb() says), on IPv4 or IPv6. Nearly every kfree_skb stops here.
+ */
+static __always_inline bool drop_candidate(__u32 reason, __u16 ethertype)
 {
-	struct sk_buff *skb = (struct sk_buff *)ctx->skbaddr;
-	__u32 reason;
-	__u16 ethertype = ctx->protocol; /* already host order */
+	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+		return false;
+	return ethertype == TT_ETH_P_IP || ethertype == TT_ETH_P_IPV6;
+}
+
+/* rx_sk: the receiving socket when the kernel gives one (6.12+), else NULL. */
+static __always_inline int on_kfree_skb(struct sk_buff *skb, __u32 reason, __u16 ethertype, struct sock *rx_sk)
+{
 	struct sock_info *info = NULL;
 	struct tt_net_drop *rec;
 	struct tt_net_addrs a = {};
@@ -943,15 +952,6 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	__u16 direction = TT_NET_DROP_INGRESS;
 	__u64 key;
 
-	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
-	if (!bpf_core_field_exists(ctx->reason))
-		return 0;
-	reason = ctx->reason;
-	/* Normal frees: SKB_CONSUMED, and NOT_SPECIFIED as every plain kfree_skb() says. */
-	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
-		return 0;
-	if (ethertype != TT_ETH_P_IP && ethertype != TT_ETH_P_IPV6)
-		return 0;
 	if (!read_packet(skb, ethertype, &a))
 		return 0;
 
@@ -974,8 +974,8 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
 	    bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) == a.sport)
 		return 0;
-	if (!sk && bpf_core_field_exists(ctx->rx_sk))
-		sk = (struct sock *)BPF_CORE_READ(ctx, rx_sk);
+	if (!sk)
+		sk = rx_sk;
 	if (sk) {
 		key = (__u64)sk;
 		info = bpf_map_lookup_elem(&socks, &key);
@@ -996,4 +996,46 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	rec->direction = direction;
 	tt_submit(rec);
 	return 0;
+}
+
+/*
+ * Raw tracepoint first: no RCU grace period at detach, and see
+ * handle_set_state_raw. Its reason and rx_sk arguments came with the
+ * record's fields of the same names (5.17, 6.12).
+ */
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(handle_kfree_skb_raw, struct sk_buff *skb)
+{
+	__u32 reason;
+	__u16 ethertype;
+
+	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
+	if (!bpf_core_field_exists(struct trace_event_raw_kfree_skb, reason))
+		return 0;
+	reason = (__u32)ctx[2];
+	/* Reason first: it is in ctx, the protocol needs a read. */
+	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+		return 0;
+	/* The record's protocol: ntohs(skb->protocol). */
+	ethertype = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	if (!drop_candidate(reason, ethertype))
+		return 0;
+	return on_kfree_skb(skb, reason, ethertype,
+			    bpf_core_field_exists(struct trace_event_raw_kfree_skb, rx_sk) ? (void *)ctx[3] : NULL);
+}
+
+SEC("tracepoint/skb/kfree_skb")
+int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
+{
+	__u16 ethertype = ctx->protocol; /* already host order */
+	__u32 reason;
+
+	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
+	if (!bpf_core_field_exists(ctx->reason))
+		return 0;
+	reason = ctx->reason;
+	if (!drop_candidate(reason, ethertype))
+		return 0;
+	return on_kfree_skb((struct sk_buff *)ctx->skbaddr, reason, ethertype,
+			    bpf_core_field_exists(ctx->rx_sk) ? (struct sock *)BPF_CORE_READ(ctx, rx_sk) : NULL);
 }

@@ -35,7 +35,7 @@ public:
             {"tcp:tcp_send_reset", {"handle_send_reset_raw", "handle_send_reset"}},
             {"tcp:tcp_receive_reset", {"handle_receive_reset_raw", "handle_receive_reset"}},
             {"tcp:tcp_destroy_sock", {"handle_destroy_sock_raw", "handle_destroy_sock"}},
-            {"skb:kfree_skb", {"handle_kfree_skb"}, config.net.drops},
+            {"skb:kfree_skb", {"handle_kfree_skb_raw", "handle_kfree_skb"}, config.net.drops},
         };
     }
 
