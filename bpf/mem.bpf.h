@@ -57,25 +57,28 @@ static __always_inline __u64 current_memcg_id(void)
 
 /* ---- OOM kills ---- */
 
-SEC("tracepoint/oom/mark_victim")
-int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
+/* The page size's log2, from user space (sysconf): a macro, not in BTF. */
+const volatile __u32 mem_page_shift = 12;
+
+/* What mark_victim knows of its victim, however it was read. */
+struct oom_victim {
+	__u32 pid;
+	__u32 uid;
+	__u32 present; /* TT_OOM_HAS_*, memcg aside */
+	__s32 oom_score_adj;
+	__u64 total_vm_kb;
+	__u64 anon_rss_kb;
+	__u64 file_rss_kb;
+	__u64 shmem_rss_kb;
+	__u64 pgtables_kb;
+	char comm[TT_COMM_LEN];
+};
+
+static __always_inline int on_mark_victim(const struct oom_victim *v)
 {
 	struct tt_mem_oom_kill *rec;
-	char victim_comm[TT_COMM_LEN] = {};
-	__u32 victim_pid, victim_uid = 0, present = 0;
+	__u32 present = v->present;
 	bool wanted;
-
-	victim_pid = BPF_CORE_READ(ctx, pid);
-	if (bpf_core_field_exists(ctx->__data_loc_comm)) {
-		__u32 off = BPF_CORE_READ(ctx, __data_loc_comm) & 0xFFFF;
-
-		if (bpf_probe_read_kernel_str(victim_comm, sizeof(victim_comm), (void *)ctx + off) > 0)
-			present |= TT_OOM_HAS_COMM;
-	}
-	if (bpf_core_field_exists(ctx->uid)) {
-		victim_uid = BPF_CORE_READ(ctx, uid);
-		present |= TT_OOM_HAS_UID;
-	}
 
 	/*
 	 * Wanted when either side matches: the victim (its identity is in the
@@ -84,7 +87,7 @@ int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
 	 */
 	wanted = tt_current_wanted();
 	if (!wanted && !tt_cfg.filter_cgroup)
-		wanted = tt_identity_wanted(victim_pid, victim_uid, victim_comm);
+		wanted = tt_identity_wanted(v->pid, v->uid, v->comm);
 	if (!wanted)
 		return 0;
 	/* An OOM kill is a failed allocation: -x keeps it. */
@@ -92,45 +95,151 @@ int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
 	if (!rec)
 		return 0;
 	tt_fill_header(&rec->h, TT_MEM_OOM_KILL, sizeof(*rec));
-	rec->victim_pid = victim_pid;
-	rec->victim_uid = victim_uid;
-	__builtin_memcpy(rec->victim_comm, victim_comm, sizeof(victim_comm));
-	rec->total_vm_kb = 0;
-	rec->anon_rss_kb = 0;
-	rec->file_rss_kb = 0;
-	rec->shmem_rss_kb = 0;
-	rec->pgtables_kb = 0;
-	rec->oom_score_adj = 0;
-	if (bpf_core_field_exists(ctx->total_vm)) {
-		rec->total_vm_kb = BPF_CORE_READ(ctx, total_vm);
-		present |= TT_OOM_HAS_TOTAL_VM;
-	}
-	if (bpf_core_field_exists(ctx->anon_rss)) {
-		rec->anon_rss_kb = BPF_CORE_READ(ctx, anon_rss);
-		present |= TT_OOM_HAS_ANON_RSS;
-	}
-	if (bpf_core_field_exists(ctx->file_rss)) {
-		rec->file_rss_kb = BPF_CORE_READ(ctx, file_rss);
-		present |= TT_OOM_HAS_FILE_RSS;
-	}
-	if (bpf_core_field_exists(ctx->shmem_rss)) {
-		rec->shmem_rss_kb = BPF_CORE_READ(ctx, shmem_rss);
-		present |= TT_OOM_HAS_SHMEM_RSS;
-	}
-	if (bpf_core_field_exists(ctx->pgtables)) {
-		rec->pgtables_kb = BPF_CORE_READ(ctx, pgtables);
-		present |= TT_OOM_HAS_PGTABLES;
-	}
-	if (bpf_core_field_exists(ctx->oom_score_adj)) {
-		rec->oom_score_adj = BPF_CORE_READ(ctx, oom_score_adj);
-		present |= TT_OOM_HAS_SCORE_ADJ;
-	}
+	rec->victim_pid = v->pid;
+	rec->victim_uid = v->uid;
+	__builtin_memcpy(rec->victim_comm, v->comm, sizeof(rec->victim_comm));
+	rec->total_vm_kb = v->total_vm_kb;
+	rec->anon_rss_kb = v->anon_rss_kb;
+	rec->file_rss_kb = v->file_rss_kb;
+	rec->shmem_rss_kb = v->shmem_rss_kb;
+	rec->pgtables_kb = v->pgtables_kb;
+	rec->oom_score_adj = v->oom_score_adj;
 	rec->memcg_id = current_memcg_id();
 	if (rec->memcg_id)
 		present |= TT_OOM_HAS_MEMCG;
 	rec->present = present;
 	tt_submit(rec);
 	return 0;
+}
+
+/* mm_struct before 6.2: the counters were atomics in one struct. */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+} __attribute__((preserve_access_index));
+
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+} __attribute__((preserve_access_index));
+
+/*
+ * get_mm_counter(): pages of one kind (enum MM_*) mapped by mm, never
+ * negative (percpu_counter_read_positive(), and the clamp of the split
+ * counters before).
+ */
+static __always_inline __u64 mm_counter(struct mm_struct *mm, int member)
+{
+	struct mm_struct___old *old = (void *)mm;
+	void *addr;
+	long val = 0;
+
+	if (bpf_core_field_exists(mm->rss_stat)) {
+		/* 6.2+ (f1a7941243c1): one percpu_counter per kind; its count, not the per-CPU parts. */
+		addr = (void *)mm + bpf_core_field_offset(mm->rss_stat) +
+		       member * bpf_core_type_size(struct percpu_counter) +
+		       bpf_core_field_offset(struct percpu_counter, count);
+	} else if (bpf_core_field_exists(old->rss_stat)) {
+		addr = (void *)&old->rss_stat.count[0] + member * sizeof(atomic_long_t);
+	} else {
+		return 0;
+	}
+	if (bpf_probe_read_kernel(&val, sizeof(val), addr) || val < 0)
+		return 0;
+	return val;
+}
+
+/*
+ * The victim as mark_victim's TP_fast_assign (include/trace/events/oom.h)
+ * computes it from the task: sizes in KiB.
+ */
+static __always_inline void read_victim_task(struct oom_victim *v, struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u32 to_kb = mem_page_shift - 10;
+
+	v->pid = BPF_CORE_READ(task, pid);
+	if (bpf_core_read_str(v->comm, sizeof(v->comm), &task->comm) > 0)
+		v->present |= TT_OOM_HAS_COMM;
+	v->total_vm_kb = (__u64)BPF_CORE_READ(mm, total_vm) << to_kb;
+	v->present |= TT_OOM_HAS_TOTAL_VM;
+	/*
+	 * MM_* is an anonymous enum, out of CO-RE's reach; its values have not
+	 * moved since MM_SHMEMPAGES came (4.5), long before this prototype.
+	 */
+	v->anon_rss_kb = mm_counter(mm, MM_ANONPAGES) << to_kb;
+	v->file_rss_kb = mm_counter(mm, MM_FILEPAGES) << to_kb;
+	v->shmem_rss_kb = mm_counter(mm, MM_SHMEMPAGES) << to_kb;
+	v->present |= TT_OOM_HAS_ANON_RSS | TT_OOM_HAS_FILE_RSS | TT_OOM_HAS_SHMEM_RSS;
+	/* mm_pgtables_bytes() */
+	if (bpf_core_field_exists(mm->pgtables_bytes)) {
+		v->pgtables_kb = (__u64)BPF_CORE_READ(mm, pgtables_bytes.counter) >> 10;
+		v->present |= TT_OOM_HAS_PGTABLES;
+	}
+	v->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
+	v->present |= TT_OOM_HAS_SCORE_ADJ;
+}
+
+/*
+ * The raw tracepoint is preferred: a perf-attached tracepoint costs an RCU
+ * grace period at detach. Its arguments are (task, uid) since one change
+ * after 6.8 gave the record the victim's comm, sizes and uid; before, only
+ * the pid, which is all this reports there.
+ */
+SEC("raw_tp/mark_victim")
+int BPF_PROG(handle_mark_victim_raw)
+{
+	struct oom_victim v = {};
+
+	if (bpf_core_field_exists(struct trace_event_raw_mark_victim, uid)) {
+		read_victim_task(&v, (struct task_struct *)ctx[0]);
+		v.uid = (__u32)ctx[1];
+		v.present |= TT_OOM_HAS_UID;
+	} else {
+		v.pid = (__u32)ctx[0];
+	}
+	return on_mark_victim(&v);
+}
+
+SEC("tracepoint/oom/mark_victim")
+int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
+{
+	struct oom_victim v = {};
+
+	v.pid = BPF_CORE_READ(ctx, pid);
+	if (bpf_core_field_exists(ctx->__data_loc_comm)) {
+		__u32 off = BPF_CORE_READ(ctx, __data_loc_comm) & 0xFFFF;
+
+		if (bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), (void *)ctx + off) > 0)
+			v.present |= TT_OOM_HAS_COMM;
+	}
+	if (bpf_core_field_exists(ctx->uid)) {
+		v.uid = BPF_CORE_READ(ctx, uid);
+		v.present |= TT_OOM_HAS_UID;
+	}
+	if (bpf_core_field_exists(ctx->total_vm)) {
+		v.total_vm_kb = BPF_CORE_READ(ctx, total_vm);
+		v.present |= TT_OOM_HAS_TOTAL_VM;
+	}
+	if (bpf_core_field_exists(ctx->anon_rss)) {
+		v.anon_rss_kb = BPF_CORE_READ(ctx, anon_rss);
+		v.present |= TT_OOM_HAS_ANON_RSS;
+	}
+	if (bpf_core_field_exists(ctx->file_rss)) {
+		v.file_rss_kb = BPF_CORE_READ(ctx, file_rss);
+		v.present |= TT_OOM_HAS_FILE_RSS;
+	}
+	if (bpf_core_field_exists(ctx->shmem_rss)) {
+		v.shmem_rss_kb = BPF_CORE_READ(ctx, shmem_rss);
+		v.present |= TT_OOM_HAS_SHMEM_RSS;
+	}
+	if (bpf_core_field_exists(ctx->pgtables)) {
+		v.pgtables_kb = BPF_CORE_READ(ctx, pgtables);
+		v.present |= TT_OOM_HAS_PGTABLES;
+	}
+	if (bpf_core_field_exists(ctx->oom_score_adj)) {
+		v.oom_score_adj = BPF_CORE_READ(ctx, oom_score_adj);
+		v.present |= TT_OOM_HAS_SCORE_ADJ;
+	}
+	return on_mark_victim(&v);
 }
 
 /* ---- direct reclaim stalls ---- */
@@ -173,6 +282,31 @@ static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
 	rec->order = order;
 	tt_submit(rec);
 	return 0;
+}
+
+/* Raw tracepoints first: no RCU grace period to wait for at detach. */
+SEC("raw_tp/mm_vmscan_direct_reclaim_begin")
+int BPF_PROG(handle_direct_reclaim_begin_raw, int order)
+{
+	return reclaim_begin(TT_RECLAIM_GLOBAL, order);
+}
+
+SEC("raw_tp/mm_vmscan_direct_reclaim_end")
+int BPF_PROG(handle_direct_reclaim_end_raw, unsigned long nr_reclaimed)
+{
+	return reclaim_end(TT_RECLAIM_GLOBAL, nr_reclaimed);
+}
+
+SEC("raw_tp/mm_vmscan_memcg_reclaim_begin")
+int BPF_PROG(handle_memcg_reclaim_begin_raw, int order)
+{
+	return reclaim_begin(TT_RECLAIM_MEMCG, order);
+}
+
+SEC("raw_tp/mm_vmscan_memcg_reclaim_end")
+int BPF_PROG(handle_memcg_reclaim_end_raw, unsigned long nr_reclaimed)
+{
+	return reclaim_end(TT_RECLAIM_MEMCG, nr_reclaimed);
 }
 
 SEC("tracepoint/vmscan/mm_vmscan_direct_reclaim_begin")

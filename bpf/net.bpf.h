@@ -210,8 +210,11 @@ static __always_inline void fill_header_owner(struct tt_header *h, __u32 kind, _
 		}                                                                        \
 	} while (0)
 
-/* A socket's addresses as the sock tracepoints store them, local side first. */
-static __always_inline void read_sock_addrs(struct tt_net_addrs *a, struct sock *sk)
+/*
+ * A socket's addresses as the tcp_event_sk(_skb) tracepoints store them,
+ * local side first, IPv4-mapped addresses left as they are.
+ */
+static __always_inline void read_sock_tuple(struct tt_net_addrs *a, struct sock *sk)
 {
 	struct inet_sock *inet = (struct inet_sock *)sk;
 
@@ -224,11 +227,17 @@ static __always_inline void read_sock_addrs(struct tt_net_addrs *a, struct sock 
 	if (a->family == TT_AF_INET6) {
 		bpf_core_read(a->saddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
 		bpf_core_read(a->daddr, 16, &sk->__sk_common.skc_v6_daddr);
-		unmap_v4(a);
 	} else {
 		BPF_CORE_READ_INTO((__u32 *)a->saddr, inet, inet_saddr);
 		BPF_CORE_READ_INTO((__u32 *)a->daddr, sk, __sk_common.skc_daddr);
 	}
+}
+
+/* A socket's addresses as the sock tracepoints store them, local side first. */
+static __always_inline void read_sock_addrs(struct tt_net_addrs *a, struct sock *sk)
+{
+	read_sock_tuple(a, sk);
+	unmap_v4(a);
 }
 
 static __always_inline void emit_connect(struct sock_info *info, __s32 error)
@@ -509,29 +518,54 @@ static __always_inline void net_sys_exit(long nr, long ret)
 
 /* ---- retransmits and resets ---- */
 
-SEC("tracepoint/tcp/tcp_retransmit_skb")
-int handle_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
+static __always_inline int on_retransmit(struct sock *sk, const struct tt_net_addrs *a, int state, int err)
 {
-	__u64 key = (__u64)ctx->skaddr;
+	__u64 key = (__u64)sk;
 	struct sock_info *info = bpf_map_lookup_elem(&socks, &key);
 	struct tt_net_retransmit *rec;
-	struct tt_net_addrs a;
 
 	if (!info_wanted(info))
 		return 0;
-	READ_TP_ADDRS(&a, ctx);
-	if (!addrs_wanted(&a))
+	if (!addrs_wanted(a))
 		return 0;
 	rec = tt_reserve(TT_NET_RETRANSMIT, struct tt_net_retransmit);
 	if (!rec)
 		return 0;
 	fill_header_owner(&rec->h, TT_NET_RETRANSMIT, sizeof(*rec), info);
-	rec->a = a;
-	rec->state = ctx->state;
-	/* The err field is recent (6.10); older kernels report 0. */
-	rec->error = bpf_core_field_exists(ctx->err) ? BPF_CORE_READ(ctx, err) : 0;
+	rec->a = *a;
+	rec->state = state;
+	rec->error = err;
 	tt_submit(rec);
 	return 0;
+}
+
+/*
+ * Raw tracepoints first: a perf-attached tracepoint costs an RCU grace
+ * period at detach (and see handle_set_state_raw). The record's fields are
+ * what the kernel's TP_fast_assign computes from sk.
+ */
+SEC("raw_tp/tcp_retransmit_skb")
+int BPF_PROG(handle_retransmit_raw, struct sock *sk)
+{
+	struct tt_net_addrs a;
+	int err = 0;
+
+	/* The err argument came with the record's err field (6.10); older kernels report 0. */
+	if (bpf_core_field_exists(struct trace_event_raw_tcp_retransmit_skb, err))
+		err = (int)ctx[2];
+	read_sock_addrs(&a, sk);
+	return on_retransmit(sk, &a, BPF_CORE_READ(sk, __sk_common.skc_state), err);
+}
+
+SEC("tracepoint/tcp/tcp_retransmit_skb")
+int handle_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
+{
+	struct tt_net_addrs a;
+
+	READ_TP_ADDRS(&a, ctx);
+	/* The err field is recent (6.10); older kernels report 0. */
+	return on_retransmit((struct sock *)ctx->skaddr, &a, ctx->state,
+			     bpf_core_field_exists(ctx->err) ? BPF_CORE_READ(ctx, err) : 0);
 }
 
 /*
@@ -575,43 +609,43 @@ struct trace_event_raw_tcp_event_sk_skb___old {
  * a listener dropping its unaccepted children send theirs without it.
  * Before 6.10 the tracepoint saw only RSTs answering a packet.
  */
-static __always_inline bool rst_from_process(struct trace_event_raw_tcp_send_reset *ctx, bool new_layout)
+static __always_inline bool rst_from_process(struct sock *sk, const void *skb, bool new_layout)
 {
-	struct sock *sk;
-
-	if (!new_layout || ctx->skbaddr || !ctx->skaddr)
+	if (!new_layout || skb || !sk)
 		return false;
-	sk = (struct sock *)ctx->skaddr;
 	return BPF_CORE_READ(sk, sk_lock.owned) != 0;
 }
 
-static __always_inline void emit_sent_reset(struct trace_event_raw_tcp_send_reset *ctx,
-					    struct trace_event_raw_tcp_event_sk_skb___old *old,
-					    bool new_layout, const struct sock_info *info, bool by_process)
+/*
+ * The socket's entry learns who reset it; returns it (NULL when the socket
+ * is unknown) and in *wanted whether the RST's record passes the filters.
+ */
+static __always_inline struct sock_info *on_send_reset(__u64 key, bool by_process, bool *wanted)
+{
+	struct sock_info *info = key ? bpf_map_lookup_elem(&socks, &key) : NULL;
+
+	if (info) {
+		if (!info->closed_by)
+			info->closed_by = TT_NET_CLOSED_BY_RESET_SENT;
+		if (by_process && !info->closer_pid)
+			info->closer_pid = bpf_get_current_pid_tgid() >> 32;
+	}
+	/* A known socket's owner; else the task that sent it, if one did. */
+	if (info && info->owned)
+		*wanted = info->wanted;
+	else if (by_process)
+		*wanted = tt_current_wanted();
+	else
+		*wanted = !task_filters_set();
+	return info;
+}
+
+static __always_inline void emit_sent_reset(const struct tt_net_addrs *a, int state,
+					    const struct sock_info *info, bool by_process)
 {
 	struct tt_net_reset *rec;
-	struct tt_net_addrs a = {};
-	__u16 family2;
 
-	if (new_layout) {
-		read_sockaddr(a.saddr, &a.sport, &a.family, &ctx->saddr);
-		read_sockaddr(a.daddr, &a.dport, &family2, &ctx->daddr);
-		a.protocol = TT_IPPROTO_TCP;
-		unmap_v4(&a);
-	} else {
-		a.family = BPF_CORE_READ(old, family);
-		a.sport = BPF_CORE_READ(old, sport);
-		a.dport = BPF_CORE_READ(old, dport);
-		a.protocol = TT_IPPROTO_TCP;
-		if (a.family == TT_AF_INET6) {
-			bpf_probe_read_kernel(a.saddr, 16, &old->saddr_v6);
-			bpf_probe_read_kernel(a.daddr, 16, &old->daddr_v6);
-		} else {
-			bpf_probe_read_kernel(a.saddr, 4, &old->saddr);
-			bpf_probe_read_kernel(a.daddr, 4, &old->daddr);
-		}
-	}
-	if (!addrs_wanted(&a))
+	if (!addrs_wanted(a))
 		return;
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
 	if (!rec)
@@ -622,10 +656,106 @@ static __always_inline void emit_sent_reset(struct trace_event_raw_tcp_send_rese
 		tt_fill_header(&rec->h, TT_NET_RESET, sizeof(*rec));
 	else
 		fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), NULL);
-	rec->a = a;
+	rec->a = *a;
 	rec->direction = TT_NET_RESET_SENT;
-	rec->state = new_layout ? ctx->state : BPF_CORE_READ(old, state);
+	rec->state = state;
 	tt_submit(rec);
+}
+
+/* After the RST: a net.close that waited for it goes out. */
+static __always_inline void sent_reset_done(__u64 key, struct sock_info *info)
+{
+	if (info && info->close_pending) {
+		emit_close(info);
+		bpf_map_delete_elem(&socks, &key);
+	}
+}
+
+#define TT_TCP_TIME_WAIT 6
+#define TT_TCP_NEW_SYN_RECV 12
+
+/*
+ * The two ends of an RST as tcp_send_reset's TP_fast_assign (6.10+) stores
+ * them, sender first: from a full socket (TP_STORE_ADDR_PORTS), else from
+ * the packet it answers, reversed (TP_STORE_ADDR_PORTS_SKB with the ends
+ * swapped: the packet's destination sends the RST), else nothing.
+ */
+static __always_inline void read_reset_ends(struct tt_net_addrs *a, struct sock *sk, struct sk_buff *skb)
+{
+	int state = sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0;
+
+	__builtin_memset(a, 0, sizeof(*a));
+	a->protocol = TT_IPPROTO_TCP;
+	/* sk_fullsock(): neither a timewait nor a request socket. */
+	if (sk && state != TT_TCP_TIME_WAIT && state != TT_TCP_NEW_SYN_RECV) {
+		struct inet_sock *inet = (struct inet_sock *)sk;
+
+		a->sport = bpf_ntohs(BPF_CORE_READ(inet, inet_sport));
+		a->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (BPF_CORE_READ(sk, __sk_common.skc_family) == TT_AF_INET6) {
+			/* inet6_sk(sk)->saddr, not skc_v6_rcv_saddr */
+			struct ipv6_pinfo *np = BPF_CORE_READ(inet, pinet6);
+
+			a->family = TT_AF_INET6;
+			bpf_core_read(a->saddr, 16, &np->saddr);
+			bpf_core_read(a->daddr, 16, &sk->__sk_common.skc_v6_daddr);
+		} else {
+			a->family = TT_AF_INET;
+			BPF_CORE_READ_INTO((__u32 *)a->saddr, inet, inet_saddr);
+			BPF_CORE_READ_INTO((__u32 *)a->daddr, sk, __sk_common.skc_daddr);
+		}
+	} else if (skb) {
+		/* ip_hdr(skb) for the addresses, skb->data for the TCP header. */
+		unsigned char *head = BPF_CORE_READ(skb, head);
+		unsigned char *ip = head + BPF_CORE_READ(skb, network_header);
+		__be16 ports[2] = {};
+		__u8 version = 0;
+
+		bpf_probe_read_kernel(&version, 1, ip);
+		bpf_probe_read_kernel(ports, sizeof(ports), BPF_CORE_READ(skb, data));
+		a->sport = bpf_ntohs(ports[1]);
+		a->dport = bpf_ntohs(ports[0]);
+		if (version >> 4 == 6) {
+			a->family = TT_AF_INET6;
+			bpf_probe_read_kernel(a->saddr, 16, ip + offsetof(struct ipv6hdr, daddr));
+			bpf_probe_read_kernel(a->daddr, 16, ip + offsetof(struct ipv6hdr, saddr));
+		} else {
+			a->family = TT_AF_INET;
+			bpf_probe_read_kernel(a->saddr, 4, ip + offsetof(struct iphdr, daddr));
+			bpf_probe_read_kernel(a->daddr, 4, ip + offsetof(struct iphdr, saddr));
+		}
+	} else {
+		return;
+	}
+	unmap_v4(a);
+}
+
+/*
+ * Raw tracepoint first (no RCU grace period at detach): the record's
+ * fields are read from sk and skb as the kernel's TP_fast_assign reads
+ * them. sk may be NULL from 6.10 (an RST answering a packet no socket
+ * took), skb is NULL for an active reset.
+ */
+SEC("raw_tp/tcp_send_reset")
+int BPF_PROG(handle_send_reset_raw, struct sock *sk, struct sk_buff *skb)
+{
+	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
+	bool by_process = rst_from_process(sk, skb, new_layout);
+	__u64 key = (__u64)sk;
+	struct sock_info *info;
+	struct tt_net_addrs a;
+	bool wanted;
+
+	info = on_send_reset(key, by_process, &wanted);
+	if (wanted) {
+		if (new_layout)
+			read_reset_ends(&a, sk, skb);
+		else
+			read_sock_tuple(&a, sk);
+		emit_sent_reset(&a, sk ? BPF_CORE_READ(sk, __sk_common.skc_state) : 0, info, by_process);
+	}
+	sent_reset_done(key, info);
+	return 0;
 }
 
 SEC("tracepoint/tcp/tcp_send_reset")
@@ -635,29 +765,35 @@ int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
 	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
 	/* The old layout is read with probe reads, never merged with ctx loads. */
 	__u64 key = new_layout ? (__u64)ctx->skaddr : (__u64)BPF_CORE_READ(old, skaddr);
-	struct sock_info *info = key ? bpf_map_lookup_elem(&socks, &key) : NULL;
-	bool by_process = rst_from_process(ctx, new_layout);
+	bool by_process = new_layout && rst_from_process((struct sock *)ctx->skaddr, ctx->skbaddr, true);
+	struct sock_info *info;
+	struct tt_net_addrs a = {};
+	__u16 family2;
 	bool wanted;
 
-	if (info) {
-		if (!info->closed_by)
-			info->closed_by = TT_NET_CLOSED_BY_RESET_SENT;
-		if (by_process && !info->closer_pid)
-			info->closer_pid = bpf_get_current_pid_tgid() >> 32;
+	info = on_send_reset(key, by_process, &wanted);
+	if (wanted) {
+		if (new_layout) {
+			read_sockaddr(a.saddr, &a.sport, &a.family, &ctx->saddr);
+			read_sockaddr(a.daddr, &a.dport, &family2, &ctx->daddr);
+			a.protocol = TT_IPPROTO_TCP;
+			unmap_v4(&a);
+		} else {
+			a.family = BPF_CORE_READ(old, family);
+			a.sport = BPF_CORE_READ(old, sport);
+			a.dport = BPF_CORE_READ(old, dport);
+			a.protocol = TT_IPPROTO_TCP;
+			if (a.family == TT_AF_INET6) {
+				bpf_probe_read_kernel(a.saddr, 16, &old->saddr_v6);
+				bpf_probe_read_kernel(a.daddr, 16, &old->daddr_v6);
+			} else {
+				bpf_probe_read_kernel(a.saddr, 4, &old->saddr);
+				bpf_probe_read_kernel(a.daddr, 4, &old->daddr);
+			}
+		}
+		emit_sent_reset(&a, new_layout ? ctx->state : BPF_CORE_READ(old, state), info, by_process);
 	}
-	/* A known socket's owner; else the task that sent it, if one did. */
-	if (info && info->owned)
-		wanted = info->wanted;
-	else if (by_process)
-		wanted = tt_current_wanted();
-	else
-		wanted = !task_filters_set();
-	if (wanted)
-		emit_sent_reset(ctx, old, new_layout, info, by_process);
-	if (info && info->close_pending) {
-		emit_close(info);
-		bpf_map_delete_elem(&socks, &key);
-	}
+	sent_reset_done(key, info);
 	return 0;
 }
 
@@ -794,12 +930,21 @@ static __always_inline void swap_sides(struct tt_net_addrs *a)
 	a->dport = port;
 }
 
-SEC("tracepoint/skb/kfree_skb")
-int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
+/*
+ * Whether a freed packet may be a drop worth a record: a reason other than
+ * the normal frees (SKB_CONSUMED, and NOT_SPECIFIED as every plain
+ * kfree_skb() says), on IPv4 or IPv6. Nearly every kfree_skb stops here.
+ */
+static __always_inline bool drop_candidate(__u32 reason, __u16 ethertype)
 {
-	struct sk_buff *skb = (struct sk_buff *)ctx->skbaddr;
-	__u32 reason;
-	__u16 ethertype = ctx->protocol; /* already host order */
+	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+		return false;
+	return ethertype == TT_ETH_P_IP || ethertype == TT_ETH_P_IPV6;
+}
+
+/* rx_sk: the receiving socket when the kernel gives one (6.12+), else NULL. */
+static __always_inline int on_kfree_skb(struct sk_buff *skb, __u32 reason, __u16 ethertype, struct sock *rx_sk)
+{
 	struct sock_info *info = NULL;
 	struct tt_net_drop *rec;
 	struct tt_net_addrs a = {};
@@ -807,15 +952,6 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	__u16 direction = TT_NET_DROP_INGRESS;
 	__u64 key;
 
-	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
-	if (!bpf_core_field_exists(ctx->reason))
-		return 0;
-	reason = ctx->reason;
-	/* Normal frees: SKB_CONSUMED, and NOT_SPECIFIED as every plain kfree_skb() says. */
-	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
-		return 0;
-	if (ethertype != TT_ETH_P_IP && ethertype != TT_ETH_P_IPV6)
-		return 0;
 	if (!read_packet(skb, ethertype, &a))
 		return 0;
 
@@ -838,8 +974,8 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
 	    bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) == a.sport)
 		return 0;
-	if (!sk && bpf_core_field_exists(ctx->rx_sk))
-		sk = (struct sock *)BPF_CORE_READ(ctx, rx_sk);
+	if (!sk)
+		sk = rx_sk;
 	if (sk) {
 		key = (__u64)sk;
 		info = bpf_map_lookup_elem(&socks, &key);
@@ -860,4 +996,46 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	rec->direction = direction;
 	tt_submit(rec);
 	return 0;
+}
+
+/*
+ * Raw tracepoint first: no RCU grace period at detach, and see
+ * handle_set_state_raw. Its reason and rx_sk arguments came with the
+ * record's fields of the same names (5.17, 6.12).
+ */
+SEC("raw_tp/kfree_skb")
+int BPF_PROG(handle_kfree_skb_raw, struct sk_buff *skb)
+{
+	__u32 reason;
+	__u16 ethertype;
+
+	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
+	if (!bpf_core_field_exists(struct trace_event_raw_kfree_skb, reason))
+		return 0;
+	reason = (__u32)ctx[2];
+	/* Reason first: it is in ctx, the protocol needs a read. */
+	if (reason <= bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_NOT_SPECIFIED))
+		return 0;
+	/* The record's protocol: ntohs(skb->protocol). */
+	ethertype = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	if (!drop_candidate(reason, ethertype))
+		return 0;
+	return on_kfree_skb(skb, reason, ethertype,
+			    bpf_core_field_exists(struct trace_event_raw_kfree_skb, rx_sk) ? (void *)ctx[3] : NULL);
+}
+
+SEC("tracepoint/skb/kfree_skb")
+int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
+{
+	__u16 ethertype = ctx->protocol; /* already host order */
+	__u32 reason;
+
+	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
+	if (!bpf_core_field_exists(ctx->reason))
+		return 0;
+	reason = ctx->reason;
+	if (!drop_candidate(reason, ethertype))
+		return 0;
+	return on_kfree_skb((struct sk_buff *)ctx->skbaddr, reason, ethertype,
+			    bpf_core_field_exists(ctx->rx_sk) ? (struct sock *)BPF_CORE_READ(ctx, rx_sk) : NULL);
 }

@@ -3,6 +3,8 @@
 // the kernel; memory pressure (PSI) read from its files in user space.
 #include <bpf/libbpf.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <vector>
 
@@ -18,6 +20,17 @@ namespace {
 // than this only costs reads.
 constexpr uint64_t threshold_check_ns = 250'000'000;
 
+uint32_t page_shift()
+{
+    long size = sysconf(_SC_PAGESIZE);
+    uint32_t shift = 0;
+    while (size > 1) {
+        size >>= 1;
+        ++shift;
+    }
+    return shift >= 10 ? shift : 12;
+}
+
 class MemProbes final : public SkeletonProbes {
 public:
     explicit MemProbes(tapio_bpf* skel) : SkeletonProbes(Area::mem, skel) {}
@@ -26,17 +39,21 @@ public:
     {
         skel()->rodata->mem_min_latency_ns = static_cast<uint64_t>(config.mem.min_latency.count());
         skel()->rodata->mem_min_size = config.mem.min_size;
+        // The raw mark_victim program turns page counts into KiB as the
+        // kernel's PG_COUNT_TO_KB() does.
+        skel()->rodata->mem_page_shift = page_shift();
         open_pressure_files(config);
     }
 
     std::vector<HookSpec> hooks(const Config&) const override
     {
         return {
-            {"oom:mark_victim", {"handle_mark_victim"}},
-            {"vmscan:mm_vmscan_direct_reclaim_begin", {"handle_direct_reclaim_begin"}},
-            {"vmscan:mm_vmscan_direct_reclaim_end", {"handle_direct_reclaim_end"}},
-            {"vmscan:mm_vmscan_memcg_reclaim_begin", {"handle_memcg_reclaim_begin"}},
-            {"vmscan:mm_vmscan_memcg_reclaim_end", {"handle_memcg_reclaim_end"}},
+            {"oom:mark_victim", {"handle_mark_victim_raw", "handle_mark_victim"}},
+            {"vmscan:mm_vmscan_direct_reclaim_begin",
+             {"handle_direct_reclaim_begin_raw", "handle_direct_reclaim_begin"}},
+            {"vmscan:mm_vmscan_direct_reclaim_end", {"handle_direct_reclaim_end_raw", "handle_direct_reclaim_end"}},
+            {"vmscan:mm_vmscan_memcg_reclaim_begin", {"handle_memcg_reclaim_begin_raw", "handle_memcg_reclaim_begin"}},
+            {"vmscan:mm_vmscan_memcg_reclaim_end", {"handle_memcg_reclaim_end_raw", "handle_memcg_reclaim_end"}},
             // Cleans the pending maps of threads that leave mid-call.
             {"sched:sched_process_exit", {"handle_thread_exit_raw"}},
         };

@@ -31,11 +31,11 @@ public:
     {
         return {
             {"sock:inet_sock_set_state", {"handle_set_state_raw", "handle_set_state"}},
-            {"tcp:tcp_retransmit_skb", {"handle_retransmit"}},
-            {"tcp:tcp_send_reset", {"handle_send_reset"}},
+            {"tcp:tcp_retransmit_skb", {"handle_retransmit_raw", "handle_retransmit"}},
+            {"tcp:tcp_send_reset", {"handle_send_reset_raw", "handle_send_reset"}},
             {"tcp:tcp_receive_reset", {"handle_receive_reset_raw", "handle_receive_reset"}},
             {"tcp:tcp_destroy_sock", {"handle_destroy_sock_raw", "handle_destroy_sock"}},
-            {"skb:kfree_skb", {"handle_kfree_skb"}, config.net.drops},
+            {"skb:kfree_skb", {"handle_kfree_skb_raw", "handle_kfree_skb"}, config.net.drops},
         };
     }
 
