@@ -71,6 +71,12 @@ struct file_scratch {
 	/* A long user path, whole, and the start of each (path, new_path) for --path. */
 	char user_path[TT_FILE_USER_PATH_MAX + 8];
 	char head[2][TT_FILE_PATH_LEN];
+	/*
+	 * A call read back at exit. Built here, not on the stack: from map
+	 * memory the verifier sees its fields as unknown, so it checks the
+	 * record building once, not once per syscall that can reach it.
+	 */
+	struct file_call call;
 };
 
 struct {
@@ -423,53 +429,6 @@ static __always_inline int call_enter(struct file_call *call, int nr)
 	return 0;
 }
 
-static __always_inline int open_enter(int nr, int dirfd, const char *path, __u32 flags, __u32 mode)
-{
-	struct file_call call = {
-		.path = path, .dirfd = dirfd, .kind = TT_FILE_OPEN, .flags = flags, .mode = mode,
-	};
-
-	return call_enter(&call, nr);
-}
-
-
-
-
-
-static __always_inline int op_enter(int nr, __u32 kind, int dirfd, const char *path, __u32 mode, __u32 flags)
-{
-	struct file_call call = {
-		.path = path, .dirfd = dirfd, .kind = kind, .mode = mode, .flags = flags,
-	};
-
-	return call_enter(&call, nr);
-}
-
-
-
-
-
-
-
-
-
-
-
-
-static __always_inline int rename_enter(int nr, int olddirfd, const char *oldpath, int newdirfd,
-					const char *newpath, __u32 flags)
-{
-	struct file_call call = {
-		.path = oldpath, .new_path = newpath, .dirfd = olddirfd, .new_dirfd = newdirfd,
-		.kind = TT_FILE_RENAME, .flags = flags,
-	};
-
-	return call_enter(&call, nr);
-}
-
-
-
-
 /* ---- exit: build the record ---- */
 
 /*
@@ -574,55 +533,17 @@ static __always_inline void open_call_from(struct file_call *call, long nr, cons
 }
 
 /*
- * An open whose arguments are read back at exit: a syscall's arguments are
- * still in the caller's saved registers when it returns (x86_64 changes only
- * rax, rcx and r11; arm64 keeps the first in orig_x0), so an open needs no
- * per-thread map at all. That halves what tracing an open costs.
- */
-static __always_inline int open_exit_args(long nr, long ret, const struct tt_sys_args *a)
-{
-	struct file_call call = {};
-
-	if (skip_for_failed_only(ret) || !tt_current_wanted())
-		return 0;
-	open_call_from(&call, nr, a);
-	open_emit(&call, ret);
-	return 0;
-}
-
-/* Portable pairing: arguments saved at entry, record built at exit. */
-static __always_inline int open_exit(int nr, long ret)
-{
-	struct file_call *call = tt_pending_get(&file_calls, nr);
-
-	if (!call)
-		return 0;
-	if (call->kind == TT_FILE_OPEN && !skip_for_failed_only(ret))
-		open_emit(call, ret);
-	tt_pending_forget(&file_calls);
-	return 0;
-}
-
-
-
-
-
-/*
  * The other operations are rare: always built in the scratch record, so
  * --path can look at them before anything is reserved.
  */
-static __always_inline int op_exit(int nr, long ret)
+static __always_inline void op_emit(const struct file_call *call, long ret)
 {
-	struct file_call *call = tt_pending_get(&file_calls, nr);
 	struct file_scratch *s = scratch();
 	struct tt_file_op *rec;
-	__u32 kind;
+	__u32 kind = call->kind;
 
-	if (!call)
-		return 0;
-	kind = call->kind;
 	if (!s || kind < TT_FILE_UNLINK || kind > TT_FILE_CHMOD || skip_for_failed_only(ret))
-		goto done;
+		return;
 	rec = &s->op;
 	tt_fill_header(&rec->h, kind, sizeof(*rec));
 	rec->ret = ret;
@@ -653,15 +574,29 @@ static __always_inline int op_exit(int nr, long ret)
 	    !(kind == TT_FILE_RENAME &&
 	      path_wanted(rec->new_dir, rec->path_flags & TT_FILE_NEW_PATH_TRUNCATED ? s->head[1] : rec->new_path,
 			  rec->path_flags & TT_FILE_NEW_DIR_RESOLVED)))
-		goto done;
+		return;
 	if (!tt_admit(kind))
-		goto done;
+		return;
 	rec = tt_reserve_raw(kind, sizeof(*rec));
 	if (rec) {
 		bpf_probe_read_kernel(rec, sizeof(*rec), &s->op);
 		tt_submit(rec);
 	}
-done:
+}
+
+/* Portable pairing: the call (an open or another operation) saved at entry. */
+static __always_inline int pair_exit(int nr, long ret)
+{
+	struct file_call *call = tt_pending_get(&file_calls, nr);
+
+	if (!call)
+		return 0;
+	if (call->kind == TT_FILE_OPEN) {
+		if (!skip_for_failed_only(ret))
+			open_emit(call, ret);
+	} else {
+		op_emit(call, ret);
+	}
 	tt_pending_forget(&file_calls);
 	return 0;
 }
@@ -789,7 +724,6 @@ done:
 	return 0;
 }
 
-
 /* One program for every I/O exit (see handle_op_exit). */
 
 /*
@@ -812,180 +746,176 @@ static __always_inline bool file_io_on(void)
 	return io_top || file_min_latency_ns;
 }
 
-/* opens_at_exit: the exit can read the arguments back (see open_exit_args). */
-static __always_inline void file_sys_enter(long nr, const struct tt_sys_args *a, bool opens_at_exit)
+/*
+ * The file operation syscall nr makes with arguments a (an open, unlink,
+ * rename, ...), as a pending call; false for any other syscall.
+ */
+static __always_inline bool file_call_from(struct file_call *call, long nr, const struct tt_sys_args *a)
 {
 	switch (nr) {
 #ifdef TT_NR_open
 	case TT_NR_open:
-#endif
-#ifdef TT_NR_creat
 	case TT_NR_creat:
 #endif
 	case TT_NR_openat:
 	case TT_NR_openat2:
-		if (!opens_at_exit) {
-			struct file_call call = {};
-
-			open_call_from(&call, nr, a);
-			call_enter(&call, nr);
-		}
-		break;
+		open_call_from(call, nr, a);
+		return true;
 #ifdef TT_NR_unlink
 	case TT_NR_unlink:
-		op_enter(nr, TT_FILE_UNLINK, AT_FDCWD, (const char *)a->arg[0], 0, 0);
-		break;
-#endif
-	case TT_NR_unlinkat: {
-		__u32 flags = a->arg[2];
-
-		op_enter(nr, flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK, a->arg[0],
-			 (const char *)a->arg[1], 0, flags);
-		break;
-	}
-#ifdef TT_NR_rmdir
+		call->kind = TT_FILE_UNLINK;
+		call->dirfd = AT_FDCWD;
+		call->path = (const char *)a->arg[0];
+		return true;
 	case TT_NR_rmdir:
-		op_enter(nr, TT_FILE_RMDIR, AT_FDCWD, (const char *)a->arg[0], 0, 0);
-		break;
-#endif
-#ifdef TT_NR_mkdir
+		call->kind = TT_FILE_RMDIR;
+		call->dirfd = AT_FDCWD;
+		call->path = (const char *)a->arg[0];
+		return true;
 	case TT_NR_mkdir:
-		op_enter(nr, TT_FILE_MKDIR, AT_FDCWD, (const char *)a->arg[0], a->arg[1], 0);
-		break;
-#endif
-	case TT_NR_mkdirat:
-		op_enter(nr, TT_FILE_MKDIR, a->arg[0], (const char *)a->arg[1], a->arg[2], 0);
-		break;
-#ifdef TT_NR_chmod
+		call->kind = TT_FILE_MKDIR;
+		call->dirfd = AT_FDCWD;
+		call->path = (const char *)a->arg[0];
+		call->mode = a->arg[1];
+		return true;
 	case TT_NR_chmod:
-		op_enter(nr, TT_FILE_CHMOD, AT_FDCWD, (const char *)a->arg[0], a->arg[1], 0);
-		break;
-#endif
-	case TT_NR_fchmodat:
-		op_enter(nr, TT_FILE_CHMOD, a->arg[0], (const char *)a->arg[1], a->arg[2], 0);
-		break;
-	case TT_NR_fchmodat2:
-		op_enter(nr, TT_FILE_CHMOD, a->arg[0], (const char *)a->arg[1], a->arg[2], a->arg[3]);
-		break;
-	case TT_NR_fchmod: {
-		struct file_call call = { .dirfd = a->arg[0], .kind = TT_FILE_CHMOD, .mode = a->arg[1], .by_fd = 1 };
-
-		call_enter(&call, nr);
-		break;
-	}
-	case TT_NR_truncate: {
-		struct file_call call = {
-			.path = (const char *)a->arg[0], .dirfd = AT_FDCWD, .kind = TT_FILE_TRUNCATE, .length = a->arg[1],
-		};
-
-		call_enter(&call, nr);
-		break;
-	}
-	case TT_NR_ftruncate: {
-		struct file_call call = { .dirfd = a->arg[0], .kind = TT_FILE_TRUNCATE, .length = a->arg[1], .by_fd = 1 };
-
-		call_enter(&call, nr);
-		break;
-	}
-#ifdef TT_NR_rename
+		call->kind = TT_FILE_CHMOD;
+		call->dirfd = AT_FDCWD;
+		call->path = (const char *)a->arg[0];
+		call->mode = a->arg[1];
+		return true;
 	case TT_NR_rename:
-		rename_enter(nr, AT_FDCWD, (const char *)a->arg[0], AT_FDCWD, (const char *)a->arg[1], 0);
-		break;
+		call->kind = TT_FILE_RENAME;
+		call->dirfd = AT_FDCWD;
+		call->path = (const char *)a->arg[0];
+		call->new_dirfd = AT_FDCWD;
+		call->new_path = (const char *)a->arg[1];
+		return true;
 #endif
+	case TT_NR_unlinkat:
+		call->flags = a->arg[2];
+		call->kind = call->flags & AT_REMOVEDIR ? TT_FILE_RMDIR : TT_FILE_UNLINK;
+		call->dirfd = a->arg[0];
+		call->path = (const char *)a->arg[1];
+		return true;
+	case TT_NR_mkdirat:
+		call->kind = TT_FILE_MKDIR;
+		call->dirfd = a->arg[0];
+		call->path = (const char *)a->arg[1];
+		call->mode = a->arg[2];
+		return true;
+	case TT_NR_fchmodat:
+	case TT_NR_fchmodat2:
+		call->kind = TT_FILE_CHMOD;
+		call->dirfd = a->arg[0];
+		call->path = (const char *)a->arg[1];
+		call->mode = a->arg[2];
+		if (nr == TT_NR_fchmodat2)
+			call->flags = a->arg[3];
+		return true;
+	case TT_NR_fchmod:
+		call->kind = TT_FILE_CHMOD;
+		call->dirfd = a->arg[0];
+		call->mode = a->arg[1];
+		call->by_fd = 1;
+		return true;
+	case TT_NR_truncate:
+		call->kind = TT_FILE_TRUNCATE;
+		call->dirfd = AT_FDCWD;
+		call->path = (const char *)a->arg[0];
+		call->length = a->arg[1];
+		return true;
+	case TT_NR_ftruncate:
+		call->kind = TT_FILE_TRUNCATE;
+		call->dirfd = a->arg[0];
+		call->length = a->arg[1];
+		call->by_fd = 1;
+		return true;
 	case TT_NR_renameat:
-		rename_enter(nr, a->arg[0], (const char *)a->arg[1], a->arg[2], (const char *)a->arg[3], 0);
-		break;
 	case TT_NR_renameat2:
-		rename_enter(nr, a->arg[0], (const char *)a->arg[1], a->arg[2], (const char *)a->arg[3], a->arg[4]);
-		break;
-	case TT_NR_read:
-		if (file_io_on())
-			io_enter(nr, TT_IO_READ, a->arg[0]);
-		break;
-	case TT_NR_write:
-		if (file_io_on())
-			io_enter(nr, TT_IO_WRITE, a->arg[0]);
-		break;
-	case TT_NR_pread64:
-		if (file_io_on())
-			io_enter(nr, TT_IO_PREAD, a->arg[0]);
-		break;
-	case TT_NR_pwrite64:
-		if (file_io_on())
-			io_enter(nr, TT_IO_PWRITE, a->arg[0]);
-		break;
-	case TT_NR_readv:
-		if (file_io_on())
-			io_enter(nr, TT_IO_READV, a->arg[0]);
-		break;
-	case TT_NR_writev:
-		if (file_io_on())
-			io_enter(nr, TT_IO_WRITEV, a->arg[0]);
-		break;
-	case TT_NR_fsync:
-		if (file_io_on())
-			io_enter(nr, TT_IO_FSYNC, a->arg[0]);
-		break;
-	case TT_NR_fdatasync:
-		if (file_io_on())
-			io_enter(nr, TT_IO_FDATASYNC, a->arg[0]);
-		break;
+		call->kind = TT_FILE_RENAME;
+		call->dirfd = a->arg[0];
+		call->path = (const char *)a->arg[1];
+		call->new_dirfd = a->arg[2];
+		call->new_path = (const char *)a->arg[3];
+		if (nr == TT_NR_renameat2)
+			call->flags = a->arg[4];
+		return true;
 	}
+	return false;
+}
+
+static __always_inline bool file_io_nr(long nr, __u32 *op)
+{
+	switch (nr) {
+	case TT_NR_read: *op = TT_IO_READ; return true;
+	case TT_NR_write: *op = TT_IO_WRITE; return true;
+	case TT_NR_pread64: *op = TT_IO_PREAD; return true;
+	case TT_NR_pwrite64: *op = TT_IO_PWRITE; return true;
+	case TT_NR_readv: *op = TT_IO_READV; return true;
+	case TT_NR_writev: *op = TT_IO_WRITEV; return true;
+	case TT_NR_fsync: *op = TT_IO_FSYNC; return true;
+	case TT_NR_fdatasync: *op = TT_IO_FDATASYNC; return true;
+	}
+	return false;
+}
+
+/*
+ * args_at_exit: the exit reads the arguments back from the saved registers
+ * (a syscall's arguments are still there when it returns: x86_64 changes
+ * only rax, rcx and r11; arm64 keeps the first in orig_x0), so opens and the
+ * other operations need no entry work and no per-thread map at all; only
+ * the I/O calls, timed from their entry, do. Otherwise everything pairs.
+ */
+static __always_inline void file_sys_enter(long nr, const struct tt_sys_args *a, bool args_at_exit)
+{
+	struct file_call call = {};
+	__u32 op;
+
+	if (file_io_nr(nr, &op)) {
+		if (file_io_on())
+			io_enter(nr, op, a->arg[0]);
+		return;
+	}
+	if (!args_at_exit && file_call_from(&call, nr, a))
+		call_enter(&call, nr);
+}
+
+/* Whether the exit of nr wants the arguments (file_sys_exit's exit_args). */
+static __always_inline bool file_wants_exit_args(long nr)
+{
+	__u32 op;
+
+	return !file_io_nr(nr, &op);
 }
 
 /* exit_args: the arguments read back at exit, or NULL when only pairing can tell them. */
 static __always_inline void file_sys_exit(long nr, long ret, const struct tt_sys_args *exit_args)
 {
-	switch (nr) {
-#ifdef TT_NR_open
-	case TT_NR_open:
-#endif
-#ifdef TT_NR_creat
-	case TT_NR_creat:
-#endif
-	case TT_NR_openat:
-	case TT_NR_openat2:
-		if (exit_args)
-			open_exit_args(nr, ret, exit_args);
-		else
-			open_exit(nr, ret);
-		break;
-#ifdef TT_NR_unlink
-	case TT_NR_unlink:
-#endif
-#ifdef TT_NR_rmdir
-	case TT_NR_rmdir:
-#endif
-#ifdef TT_NR_mkdir
-	case TT_NR_mkdir:
-#endif
-#ifdef TT_NR_chmod
-	case TT_NR_chmod:
-#endif
-#ifdef TT_NR_rename
-	case TT_NR_rename:
-#endif
-	case TT_NR_unlinkat:
-	case TT_NR_mkdirat:
-	case TT_NR_fchmodat:
-	case TT_NR_fchmodat2:
-	case TT_NR_fchmod:
-	case TT_NR_truncate:
-	case TT_NR_ftruncate:
-	case TT_NR_renameat:
-	case TT_NR_renameat2:
-		op_exit(nr, ret);
-		break;
-	case TT_NR_read:
-	case TT_NR_write:
-	case TT_NR_pread64:
-	case TT_NR_pwrite64:
-	case TT_NR_readv:
-	case TT_NR_writev:
-	case TT_NR_fsync:
-	case TT_NR_fdatasync:
+	struct file_scratch *s;
+	struct file_call *call;
+	__u32 op;
+
+	if (file_io_nr(nr, &op)) {
 		if (file_io_on())
 			io_exit(nr, ret);
-		break;
+		return;
 	}
+	if (!exit_args) {
+		pair_exit(nr, ret);
+		return;
+	}
+	if (skip_for_failed_only(ret) || !tt_current_wanted())
+		return;
+	s = scratch();
+	if (!s)
+		return;
+	call = &s->call;
+	__builtin_memset(call, 0, sizeof(*call));
+	if (!file_call_from(call, nr, exit_args))
+		return;
+	if (call->kind == TT_FILE_OPEN)
+		open_emit(call, ret);
+	else
+		op_emit(call, ret);
 }

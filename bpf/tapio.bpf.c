@@ -23,8 +23,10 @@ const volatile __u32 tt_sys_areas = 0;
 /*
  * Whether any area on wants syscall nr: the first thing every syscall of
  * the host meets, so a few compares on the number and nothing else.
+ * file_ops: whether file's opens and operations count (not at an entry
+ * whose exit reads the arguments back, see file_sys_enter).
  */
-static __always_inline bool tt_sys_handled(long nr)
+static __always_inline bool tt_sys_handled(long nr, const bool file_ops)
 {
 	if (tt_sys_areas & TT_SYS_AREA_PROC_SUMMARY)
 		return true;
@@ -55,7 +57,7 @@ static __always_inline bool tt_sys_handled(long nr)
 	case TT_NR_ftruncate:
 	case TT_NR_renameat:
 	case TT_NR_renameat2:
-		return tt_sys_areas & TT_SYS_AREA_FILE;
+		return file_ops && (tt_sys_areas & TT_SYS_AREA_FILE);
 	case TT_NR_read:
 	case TT_NR_write:
 	case TT_NR_pread64:
@@ -77,21 +79,12 @@ static __always_inline bool tt_sys_handled(long nr)
 	return false;
 }
 
-static __always_inline bool tt_sys_is_open(long nr)
-{
-#ifdef TT_NR_open
-	if (nr == TT_NR_open || nr == TT_NR_creat)
-		return true;
-#endif
-	return nr == TT_NR_openat || nr == TT_NR_openat2;
-}
-
 /* src: pt_regs (TT_SYS_BTF, TT_SYS_RAW) or the tracepoint record (TT_SYS_TP). */
 static __always_inline int tt_sys_enter(long nr, void *src, const int mode)
 {
 	struct tt_sys_args a;
 
-	if (!tt_sys_handled(nr) || tt_compat_syscall())
+	if (!tt_sys_handled(nr, mode == TT_SYS_TP) || tt_compat_syscall())
 		return 0;
 	if (mode == TT_SYS_TP) {
 		struct trace_event_raw_sys_enter *ctx = src;
@@ -119,7 +112,7 @@ static __always_inline int tt_sys_enter(long nr, void *src, const int mode)
 /* regs: the saved registers, NULL in TT_SYS_TP mode. */
 static __always_inline int tt_sys_exit(long nr, long ret, struct pt_regs *regs, const int mode)
 {
-	if (!tt_sys_handled(nr) || tt_compat_syscall())
+	if (!tt_sys_handled(nr, true) || tt_compat_syscall())
 		return 0;
 	if (tt_sys_areas & TT_SYS_AREA_PROC_SUMMARY)
 		summary_exit(nr, ret);
@@ -128,7 +121,7 @@ static __always_inline int tt_sys_exit(long nr, long ret, struct pt_regs *regs, 
 	if (tt_sys_areas & TT_SYS_AREA_FILE) {
 		struct tt_sys_args a;
 
-		if (mode != TT_SYS_TP && tt_sys_is_open(nr)) {
+		if (mode != TT_SYS_TP && file_wants_exit_args(nr)) {
 			tt_args_from_regs(&a, regs, mode);
 			file_sys_exit(nr, ret, &a);
 		} else {

@@ -51,10 +51,15 @@ public:
         for (const char* legacy : {"open", "creat", "unlink", "rmdir", "mkdir", "rename", "chmod"})
             s.names.push_back(legacy);
 #endif
+        // Opens and the other operations read their arguments back at exit
+        // (bpf/file.bpf.h): the entries matter only for timed I/O.
+        s.enter = false;
         // Reads and writes are the busiest syscalls of all: only when asked.
-        if (config.file.min_latency.count() > 0 || config.file.top > 0)
+        if (config.file.min_latency.count() > 0 || config.file.top > 0) {
+            s.enter = true;
             for (const char* io : {"read", "write", "pread64", "pwrite64", "readv", "writev", "fsync", "fdatasync"})
                 s.names.push_back(io);
+        }
         return s;
     }
 

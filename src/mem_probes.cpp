@@ -61,7 +61,7 @@ public:
 
     Syscalls syscalls(const Config&) const override
     {
-        return {TT_SYS_AREA_MEM, true, {"mmap", "munmap", "brk", "mremap"}};
+        return {TT_SYS_AREA_MEM, true, true, {"mmap", "munmap", "brk", "mremap"}};
     }
 
     // Every sampling interval: one mem.pressure record per pressure file.

@@ -359,14 +359,12 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
 {
     bpf_object* obj = skel_->obj;
     uint32_t sys_areas = 0;
-    bool enter = false;
     std::vector<std::pair<Area, AreaProbes::Syscalls>> users;
     for (auto& probes : areas_) {
         AreaProbes::Syscalls sc = probes->syscalls(config_);
         if (sc.names.empty())
             continue;
         sys_areas |= sc.areas;
-        enter |= sc.enter;
         users.emplace_back(probes->area(), std::move(sc));
     }
     if (users.empty())
@@ -406,6 +404,12 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
     std::string reason;
     for (size_t i = 0; i < reasons.size(); ++i)
         reason += (i ? "; " : (form ? "fallback: " : "")) + reasons[i];
+    // The plain tracepoint's exit has no registers to read arguments from.
+    bool regs_at_exit = form != &dispatch_forms[2];
+    auto needs_enter = [&](const AreaProbes::Syscalls& sc) {
+        return sc.enter || (!regs_at_exit && sc.enter_without_regs);
+    };
+    bool enter = std::any_of(users.begin(), users.end(), [&](const auto& u) { return needs_enter(u.second); });
     if (form) {
         if (enter)
             bpf_program__set_autoload(bpf_object__find_program_by_name(obj, form->enter), true);
@@ -414,7 +418,7 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
     }
     for (auto& [area, sc] : users) {
         for (bool is_enter : {true, false}) {
-            if (is_enter && !sc.enter)
+            if (is_enter && !needs_enter(sc))
                 continue;
             HookStatus st;
             st.area = area_name(area);

@@ -73,7 +73,10 @@ public:
     // -v and doctor), and its TT_SYS_AREA_* bits.
     struct Syscalls {
         uint32_t areas = 0;
-        bool enter = true;  // false: the area needs only the exits
+        // Whether the area needs the syscall entries: always, or only where
+        // the exits cannot read the arguments back (the plain tracepoint).
+        bool enter = true;
+        bool enter_without_regs = true;
         std::vector<std::string> names;
     };
     virtual Syscalls syscalls(const Config&) const { return {}; }
