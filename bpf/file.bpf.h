@@ -343,42 +343,84 @@ static __always_inline void read_path(char *dir, char *path, char *head, const c
 
 /* ---- --path ---- */
 
+/* Where a prefix comparison is (see prefix_matches). */
+struct prefix_walk {
+	const char *dir;
+	const char *path;
+	__u32 i;    /* the prefix */
+	__u32 plen; /* its length */
+	__u32 dlen; /* the resolved directory's, or 0 */
+	bool joined; /* path is relative and follows dir */
+	bool differ;
+};
+
+/* Counts the resolved directory's bytes (up to the prefix length); returns 1 at its end. */
+static int dir_byte(__u32 j, struct prefix_walk *w)
+{
+	const char *dir = w->dir;
+
+	if (dir[j & (TT_FILE_PATH_LEN - 1)] == '\0')
+		return 1;
+	w->dlen++;
+	return 0;
+}
+
+/* One byte of the comparison; returns 1 to stop. */
+static int prefix_byte(__u32 j, struct prefix_walk *w)
+{
+	const char *path = w->path;
+	const char *dir = w->dir;
+	char c;
+
+	if (j >= w->plen)
+		return 1;
+	if (!w->joined)
+		c = path[j & (TT_FILE_PATH_LEN - 1)];
+	else if (j < w->dlen)
+		c = dir[j & (TT_FILE_PATH_LEN - 1)];
+	else if (j == w->dlen)
+		c = '/';
+	else
+		c = path[(j - w->dlen - 1) & (TT_FILE_PATH_LEN - 1)];
+	if (c != prefixes[w->i & (TT_FILE_MAX_PREFIXES - 1)][j & (TT_FILE_PREFIX_LEN - 1)]) {
+		w->differ = true;
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Whether dir + "/" + path (or path alone when absolute) starts with prefix
- * i. path is the start of the path: a cut one's head.
+ * i. path is the start of the path: a cut one's head. With bpf_loop (5.17+)
+ * the verifier checks one byte's comparison once, however long the prefix;
+ * unrolled, a long prefix at every place a record is built can exceed what
+ * it will check.
  */
 static __always_inline bool prefix_matches(__u32 i, const char *dir, const char *path, bool resolved)
 {
-	__u32 plen = prefix_len[i & (TT_FILE_MAX_PREFIXES - 1)];
-	__u32 dlen = 0;
+	struct prefix_walk w = {
+		.dir = dir, .path = path, .i = i, .plen = prefix_len[i & (TT_FILE_MAX_PREFIXES - 1)],
+	};
 
-	if (path[0] != '/' && resolved) {
-		/* The resolved directory first; "/" alone adds nothing before the '/'. */
-		for (int j = 0; j < TT_FILE_PREFIX_LEN; j++) {
-			if (dir[j] == '\0')
+	/* The resolved directory first; "/" alone adds nothing before the '/'. */
+	w.joined = path[0] != '/' && resolved;
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+		if (w.joined)
+			bpf_loop(TT_FILE_PREFIX_LEN, dir_byte, &w, 0);
+		if (w.dlen == 1)
+			w.dlen = 0;
+		bpf_loop(TT_FILE_PREFIX_LEN, prefix_byte, &w, 0);
+	} else {
+		for (__u32 j = 0; w.joined && j < TT_FILE_PREFIX_LEN; j++)
+			if (dir_byte(j, &w))
 				break;
-			dlen++;
-		}
-		if (dlen == 1)
-			dlen = 0;
+		if (w.dlen == 1)
+			w.dlen = 0;
+		for (__u32 j = 0; j < TT_FILE_PREFIX_LEN; j++)
+			if (prefix_byte(j, &w))
+				break;
 	}
-	for (__u32 j = 0; j < TT_FILE_PREFIX_LEN; j++) {
-		char c;
-
-		if (j >= plen)
-			return true;
-		if (path[0] == '/' || !resolved)
-			c = path[j & (TT_FILE_PATH_LEN - 1)];
-		else if (j < dlen)
-			c = dir[j & (TT_FILE_PATH_LEN - 1)];
-		else if (j == dlen)
-			c = '/';
-		else
-			c = path[(j - dlen - 1) & (TT_FILE_PATH_LEN - 1)];
-		if (c != prefixes[i & (TT_FILE_MAX_PREFIXES - 1)][j])
-			return false;
-	}
-	return true;
+	return !w.differ;
 }
 
 static __always_inline bool path_wanted(const char *dir, const char *path, bool resolved)
@@ -463,7 +505,7 @@ static __always_inline void fill_open(struct tt_file_open *rec, char *head, cons
 		  TT_FILE_DIR_TRUNCATED, TT_FILE_PATH_TRUNCATED);
 }
 
-static __always_inline void open_emit(const struct file_call *call, long ret)
+static __noinline void open_emit(const struct file_call *call, long ret)
 {
 	struct file_scratch *s;
 	struct tt_file_open *rec;
@@ -536,7 +578,7 @@ static __always_inline void open_call_from(struct file_call *call, long nr, cons
  * The other operations are rare: always built in the scratch record, so
  * --path can look at them before anything is reserved.
  */
-static __always_inline void op_emit(const struct file_call *call, long ret)
+static __noinline void op_emit(const struct file_call *call, long ret)
 {
 	struct file_scratch *s = scratch();
 	struct tt_file_op *rec;
@@ -881,12 +923,33 @@ static __always_inline void file_sys_enter(long nr, const struct tt_sys_args *a,
 		call_enter(&call, nr);
 }
 
-/* Whether the exit of nr wants the arguments (file_sys_exit's exit_args). */
-static __always_inline bool file_wants_exit_args(long nr)
+/* An open or another file operation (file_call_from), not an I/O call. */
+static __always_inline bool file_op_nr(long nr)
 {
-	__u32 op;
-
-	return !file_io_nr(nr, &op);
+	switch (nr) {
+#ifdef TT_NR_open
+	case TT_NR_open:
+	case TT_NR_creat:
+	case TT_NR_unlink:
+	case TT_NR_rmdir:
+	case TT_NR_mkdir:
+	case TT_NR_chmod:
+	case TT_NR_rename:
+#endif
+	case TT_NR_openat:
+	case TT_NR_openat2:
+	case TT_NR_unlinkat:
+	case TT_NR_mkdirat:
+	case TT_NR_fchmodat:
+	case TT_NR_fchmodat2:
+	case TT_NR_fchmod:
+	case TT_NR_truncate:
+	case TT_NR_ftruncate:
+	case TT_NR_renameat:
+	case TT_NR_renameat2:
+		return true;
+	}
+	return false;
 }
 
 /* exit_args: the arguments read back at exit, or NULL when only pairing can tell them. */

@@ -538,7 +538,8 @@ static __always_inline int signal_exit(__u32 nr, long ret)
 
 /* ---- per-process syscall summary (--syscalls), drained by user space ---- */
 
-static __always_inline int summary_enter(long nr)
+/* Not inlined: the verifier checks it once, whatever the dispatcher does next. */
+static __noinline int summary_enter(long nr)
 {
 	struct syscall_call call;
 
@@ -555,7 +556,7 @@ static __always_inline int summary_enter(long nr)
  * Syscalls that never return (exit, exit_group) are not counted: their
  * entries are dropped when the thread exits.
  */
-static __always_inline int summary_exit(long nr, long ret)
+static __noinline int summary_exit(long nr, long ret)
 {
 	struct task_struct *task;
 	struct syscall_call *call;

@@ -21,14 +21,52 @@
 const volatile __u32 tt_sys_areas = 0;
 
 /*
+ * Whether area bit x is on. only: the areas a program is built for (0: any);
+ * a program built for one area has no code of the others, which would cost
+ * libbpf's CO-RE relocation and the verifier time at every start.
+ */
+#define TT_ON(only, x) (((only) == 0 || ((only) & (x))) && (tt_sys_areas & (x)))
+
+/*
+ * The area a syscall belongs to (each belongs to one at most). Dispatching
+ * on it, rather than offering the call to every area in turn, also keeps
+ * the verifier from walking the other areas' handlers once per path
+ * through the first one's.
+ */
+static __always_inline __u32 tt_nr_area(long nr)
+{
+	__u32 op;
+
+	switch (nr) {
+	case TT_NR_execve:
+	case TT_NR_execveat:
+	case TT_NR_kill:
+	case TT_NR_tkill:
+	case TT_NR_tgkill:
+		return TT_SYS_AREA_PROC;
+	case TT_NR_mmap:
+	case TT_NR_munmap:
+	case TT_NR_mremap:
+	case TT_NR_brk:
+		return TT_SYS_AREA_MEM;
+	case TT_NR_accept:
+	case TT_NR_accept4:
+		return TT_SYS_AREA_NET;
+	}
+	if (file_io_nr(nr, &op) || file_op_nr(nr))
+		return TT_SYS_AREA_FILE;
+	return 0;
+}
+
+/*
  * Whether any area on wants syscall nr: the first thing every syscall of
  * the host meets, so a few compares on the number and nothing else.
  * file_ops: whether file's opens and operations count (not at an entry
  * whose exit reads the arguments back, see file_sys_enter).
  */
-static __always_inline bool tt_sys_handled(long nr, const bool file_ops)
+static __always_inline bool tt_sys_handled(long nr, const bool file_ops, const __u32 only)
 {
-	if (tt_sys_areas & TT_SYS_AREA_PROC_SUMMARY)
+	if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
 		return true;
 	switch (nr) {
 	case TT_NR_execve:
@@ -36,28 +74,7 @@ static __always_inline bool tt_sys_handled(long nr, const bool file_ops)
 	case TT_NR_kill:
 	case TT_NR_tkill:
 	case TT_NR_tgkill:
-		return tt_sys_areas & TT_SYS_AREA_PROC;
-#ifdef TT_NR_open
-	case TT_NR_open:
-	case TT_NR_creat:
-	case TT_NR_unlink:
-	case TT_NR_rmdir:
-	case TT_NR_mkdir:
-	case TT_NR_chmod:
-	case TT_NR_rename:
-#endif
-	case TT_NR_openat:
-	case TT_NR_openat2:
-	case TT_NR_unlinkat:
-	case TT_NR_mkdirat:
-	case TT_NR_fchmodat:
-	case TT_NR_fchmodat2:
-	case TT_NR_fchmod:
-	case TT_NR_truncate:
-	case TT_NR_ftruncate:
-	case TT_NR_renameat:
-	case TT_NR_renameat2:
-		return file_ops && (tt_sys_areas & TT_SYS_AREA_FILE);
+		return TT_ON(only, TT_SYS_AREA_PROC);
 	case TT_NR_read:
 	case TT_NR_write:
 	case TT_NR_pread64:
@@ -66,25 +83,25 @@ static __always_inline bool tt_sys_handled(long nr, const bool file_ops)
 	case TT_NR_writev:
 	case TT_NR_fsync:
 	case TT_NR_fdatasync:
-		return (tt_sys_areas & TT_SYS_AREA_FILE) && file_io_on();
+		return TT_ON(only, TT_SYS_AREA_FILE) && file_io_on();
 	case TT_NR_mmap:
 	case TT_NR_munmap:
 	case TT_NR_mremap:
 	case TT_NR_brk:
-		return tt_sys_areas & TT_SYS_AREA_MEM;
+		return TT_ON(only, TT_SYS_AREA_MEM);
 	case TT_NR_accept:
 	case TT_NR_accept4:
-		return tt_sys_areas & TT_SYS_AREA_NET;
+		return TT_ON(only, TT_SYS_AREA_NET);
 	}
-	return false;
+	return file_ops && file_op_nr(nr) && TT_ON(only, TT_SYS_AREA_FILE);
 }
 
 /* src: pt_regs (TT_SYS_BTF, TT_SYS_RAW) or the tracepoint record (TT_SYS_TP). */
-static __always_inline int tt_sys_enter(long nr, void *src, const int mode)
+static __always_inline int tt_sys_enter(long nr, void *src, const int mode, const __u32 only)
 {
 	struct tt_sys_args a;
 
-	if (!tt_sys_handled(nr, mode == TT_SYS_TP) || tt_compat_syscall())
+	if (!tt_sys_handled(nr, mode == TT_SYS_TP, only) || tt_compat_syscall())
 		return 0;
 	if (mode == TT_SYS_TP) {
 		struct trace_event_raw_sys_enter *ctx = src;
@@ -98,80 +115,106 @@ static __always_inline int tt_sys_enter(long nr, void *src, const int mode)
 	} else {
 		tt_args_from_regs(&a, src, mode);
 	}
-	if (tt_sys_areas & TT_SYS_AREA_PROC_SUMMARY)
+	if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
 		summary_enter(nr);
-	if (tt_sys_areas & TT_SYS_AREA_PROC)
-		proc_sys_enter(nr, &a);
-	if (tt_sys_areas & TT_SYS_AREA_FILE)
-		file_sys_enter(nr, &a, mode != TT_SYS_TP);
-	if (tt_sys_areas & TT_SYS_AREA_MEM)
-		mem_sys_enter(nr, &a);
+	/* One area per syscall; each path ends in its own handler (see tt_nr_area). */
+	switch (tt_nr_area(nr)) {
+	case TT_SYS_AREA_PROC:
+		if (TT_ON(only, TT_SYS_AREA_PROC))
+			proc_sys_enter(nr, &a);
+		break;
+	case TT_SYS_AREA_FILE:
+		if (TT_ON(only, TT_SYS_AREA_FILE))
+			file_sys_enter(nr, &a, mode != TT_SYS_TP);
+		break;
+	case TT_SYS_AREA_MEM:
+		if (TT_ON(only, TT_SYS_AREA_MEM))
+			mem_sys_enter(nr, &a);
+		break;
+	}
 	return 0;
 }
 
 /* regs: the saved registers, NULL in TT_SYS_TP mode. */
-static __always_inline int tt_sys_exit(long nr, long ret, struct pt_regs *regs, const int mode)
+static __always_inline int tt_sys_exit(long nr, long ret, struct pt_regs *regs, const int mode, const __u32 only)
 {
-	if (!tt_sys_handled(nr, true) || tt_compat_syscall())
+	if (!tt_sys_handled(nr, true, only) || tt_compat_syscall())
 		return 0;
-	if (tt_sys_areas & TT_SYS_AREA_PROC_SUMMARY)
+	if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
 		summary_exit(nr, ret);
-	if (tt_sys_areas & TT_SYS_AREA_PROC)
-		proc_sys_exit(nr, ret);
-	if (tt_sys_areas & TT_SYS_AREA_FILE) {
-		struct tt_sys_args a;
+	switch (tt_nr_area(nr)) {
+	case TT_SYS_AREA_PROC:
+		if (TT_ON(only, TT_SYS_AREA_PROC))
+			proc_sys_exit(nr, ret);
+		break;
+	case TT_SYS_AREA_FILE:
+		if (TT_ON(only, TT_SYS_AREA_FILE)) {
+			struct tt_sys_args a;
 
-		if (mode != TT_SYS_TP && file_wants_exit_args(nr)) {
-			tt_args_from_regs(&a, regs, mode);
-			file_sys_exit(nr, ret, &a);
-		} else {
-			file_sys_exit(nr, ret, NULL);
+			if (mode != TT_SYS_TP && file_op_nr(nr)) {
+				tt_args_from_regs(&a, regs, mode);
+				file_sys_exit(nr, ret, &a);
+			} else {
+				file_sys_exit(nr, ret, NULL);
+			}
 		}
+		break;
+	case TT_SYS_AREA_MEM:
+		if (TT_ON(only, TT_SYS_AREA_MEM))
+			mem_sys_exit(nr, ret);
+		break;
+	case TT_SYS_AREA_NET:
+		if (TT_ON(only, TT_SYS_AREA_NET))
+			net_sys_exit(nr, ret);
+		break;
 	}
-	if (tt_sys_areas & TT_SYS_AREA_MEM)
-		mem_sys_exit(nr, ret);
-	if (tt_sys_areas & TT_SYS_AREA_NET)
-		net_sys_exit(nr, ret);
 	return 0;
 }
 
 /*
  * The dispatcher, three ways, best first; user space loads one pair. A BTF
  * or raw tracepoint link detaches at once, where every perf-attached
- * tracepoint waits for an RCU grace period when it leaves.
+ * tracepoint waits for an RCU grace period when it leaves. The BTF form also
+ * comes built for each area alone, for runs of one area.
  */
-SEC("tp_btf/sys_enter")
-int BPF_PROG(tt_sys_enter_btf, struct pt_regs *regs, long id)
-{
-	return tt_sys_enter(id, regs, TT_SYS_BTF);
-}
+#define TT_SYS_BTF_PAIR(suffix, only)                                                    \
+	SEC("tp_btf/sys_enter")                                                          \
+	int BPF_PROG(tt_sys_enter_btf##suffix, struct pt_regs *regs, long id)           \
+	{                                                                                \
+		return tt_sys_enter(id, regs, TT_SYS_BTF, only);                         \
+	}                                                                                \
+	SEC("tp_btf/sys_exit")                                                           \
+	int BPF_PROG(tt_sys_exit_btf##suffix, struct pt_regs *regs, long ret)           \
+	{                                                                                \
+		return tt_sys_exit(tt_nr_from_regs(regs, TT_SYS_BTF), ret, regs, TT_SYS_BTF, only); \
+	}
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(tt_sys_exit_btf, struct pt_regs *regs, long ret)
-{
-	return tt_sys_exit(tt_nr_from_regs(regs, TT_SYS_BTF), ret, regs, TT_SYS_BTF);
-}
+TT_SYS_BTF_PAIR(, 0)
+TT_SYS_BTF_PAIR(_proc, TT_SYS_AREA_PROC | TT_SYS_AREA_PROC_SUMMARY)
+TT_SYS_BTF_PAIR(_file, TT_SYS_AREA_FILE)
+TT_SYS_BTF_PAIR(_mem, TT_SYS_AREA_MEM)
+TT_SYS_BTF_PAIR(_net, TT_SYS_AREA_NET)
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(tt_sys_enter_raw, struct pt_regs *regs, long id)
 {
-	return tt_sys_enter(id, regs, TT_SYS_RAW);
+	return tt_sys_enter(id, regs, TT_SYS_RAW, 0);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(tt_sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return tt_sys_exit(tt_nr_from_regs(regs, TT_SYS_RAW), ret, regs, TT_SYS_RAW);
+	return tt_sys_exit(tt_nr_from_regs(regs, TT_SYS_RAW), ret, regs, TT_SYS_RAW, 0);
 }
 
 SEC("tracepoint/raw_syscalls/sys_enter")
 int tt_sys_enter_tp(struct trace_event_raw_sys_enter *ctx)
 {
-	return tt_sys_enter(ctx->id, ctx, TT_SYS_TP);
+	return tt_sys_enter(ctx->id, ctx, TT_SYS_TP, 0);
 }
 
 SEC("tracepoint/raw_syscalls/sys_exit")
 int tt_sys_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	return tt_sys_exit(ctx->id, ctx->ret, NULL, TT_SYS_TP);
+	return tt_sys_exit(ctx->id, ctx->ret, NULL, TT_SYS_TP, 0);
 }

@@ -410,10 +410,22 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
         return sc.enter || (!regs_at_exit && sc.enter_without_regs);
     };
     bool enter = std::any_of(users.begin(), users.end(), [&](const auto& u) { return needs_enter(u.second); });
+    // The BTF form also comes built for one area alone (bpf/tapio.bpf.c):
+    // without the other areas' code it relocates and verifies faster.
+    std::string enter_program = (form ? *form : dispatch_forms[0]).enter;
+    std::string exit_program = (form ? *form : dispatch_forms[0]).exit;
+    if (form == &dispatch_forms[0] && users.size() == 1) {
+        std::string suffix = fmt::format("_{}", area_name(users.front().first));
+        if (bpf_object__find_program_by_name(obj, (enter_program + suffix).c_str()) &&
+            bpf_object__find_program_by_name(obj, (exit_program + suffix).c_str())) {
+            enter_program += suffix;
+            exit_program += suffix;
+        }
+    }
     if (form) {
         if (enter)
-            bpf_program__set_autoload(bpf_object__find_program_by_name(obj, form->enter), true);
-        bpf_program__set_autoload(bpf_object__find_program_by_name(obj, form->exit), true);
+            bpf_program__set_autoload(bpf_object__find_program_by_name(obj, enter_program.c_str()), true);
+        bpf_program__set_autoload(bpf_object__find_program_by_name(obj, exit_program.c_str()), true);
         const_cast<__u32&>(skel_->rodata->tt_sys_areas) = sys_areas;
     }
     for (auto& [area, sc] : users) {
@@ -423,8 +435,7 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
             HookStatus st;
             st.area = area_name(area);
             st.hook = is_enter ? "raw_syscalls:sys_enter" : "raw_syscalls:sys_exit";
-            const DispatchForm& shown = form ? *form : dispatch_forms[0];
-            st.program = is_enter ? shown.enter : shown.exit;
+            st.program = is_enter ? enter_program : exit_program;
             st.how = form ? how : "";
             st.state = form ? HookState::attached : HookState::unavailable;
             st.reason = reason;

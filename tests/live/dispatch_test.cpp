@@ -182,3 +182,43 @@ TEST_CASE("dispatch: all is gone at once after SIGINT")
     CHECK(e.code == 0);
     CHECK(took < at_once_s);
 }
+
+TEST_CASE("dispatch: four --path prefixes of the longest length load at once and select exactly")
+{
+    // The prefix comparison is bounded by the prefix length: unrolled, long
+    // prefixes at every place a record is built exceeded what the verifier
+    // checks (E2BIG), and the run could not start.
+    std::string dir = "/tmp/" + unique("tt-prefix");
+    REQUIRE(mkdir(dir.c_str(), 0700) == 0);
+    std::vector<std::string> prefixes;
+    std::vector<std::string> args = {"file", "-p", std::to_string(getpid())};
+    for (char c : {'a', 'b', 'c', 'd'}) {
+        std::string p = dir + "/" + std::string(64 - dir.size() - 1, c);  // 64 bytes
+        REQUIRE(p.size() == 64);
+        prefixes.push_back(p);
+        args.push_back("--path");
+        args.push_back(p);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    Tracer t(args);
+    REQUIRE(t.ready());
+    CHECK(seconds_since(t0) < at_once_s);
+    std::vector<std::string> kept, dropped;
+    for (const std::string& p : prefixes)
+        kept.push_back(p + "-x");
+    dropped.push_back(dir + "/" + std::string(63 - dir.size() - 1, 'a') + "-x");  // one byte short of prefix a
+    dropped.push_back(dir + "/e");
+    for (const auto& p : kept)
+        close(open(p.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+    for (const auto& p : dropped)
+        close(open(p.c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+    std::string last = prefixes.back() + "-last";
+    REQUIRE(open(last.c_str(), O_RDONLY | O_CLOEXEC) == -1);
+    REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "file.open") && r["path"] == last; }));
+    t.stop();
+    for (const auto& p : kept)
+        CHECK_MESSAGE(t.all([&](const json& r) { return is_type(r, "file.open") && r["path"] == p; }).size() == 1, p);
+    for (const auto& p : dropped)
+        CHECK_MESSAGE(t.all([&](const json& r) { return is_type(r, "file.open") && r["path"] == p; }).empty(), p);
+    run({"/bin/rm", "-rf", dir});
+}
