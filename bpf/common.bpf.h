@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * What every area's BPF object shares: the maps user space creates once and
- * hands to every object (bpf_map__reuse_fd), the filters, sampling, the rate
- * limiter and the reserve/submit pair that every record goes through.
+ * What every area shares in the one BPF object (bpf/tapio.bpf.c): the ring
+ * buffer, the drop counters, the filters, sampling, the rate limiter and the
+ * reserve/submit pair that every record goes through.
  *
  * Order of work for every event, cheapest first, and all of it before a ring
  * buffer slot is reserved: filter (pid, uid, comm, cgroup), sample, rate
@@ -157,21 +157,6 @@ static __always_inline bool tt_current_wanted(void)
 static __always_inline bool tt_comm_wanted(const char *comm)
 {
 	return !tt_cfg.filter_comm || tt_comm_equal(comm, tt_cfg.comm);
-}
-
-/*
- * The syscall number of a syscalls:sys_enter_* or sys_exit_* record. The
- * field is an int (__syscall_nr) where trace_event_raw_sys_enter/exit declare
- * a long id, and the padding after it is not zeroed: read it as an int.
- */
-struct tt_syscall_record {
-	struct trace_entry ent;
-	int nr;
-};
-
-static __always_inline __u32 tt_syscall_nr(const void *ctx)
-{
-	return ((const struct tt_syscall_record *)ctx)->nr;
 }
 
 /* --sample N: keep the first of every N events of a kind, per CPU. */

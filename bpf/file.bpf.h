@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * file: opens, namespace changes (unlink, rename, mkdir, rmdir, truncate,
- * chmod), slow I/O calls and per-file I/O totals, from the syscalls:
- * tracepoints only.
+ * chmod), slow I/O calls and per-file I/O totals, from the syscall
+ * dispatcher (tapio.bpf.c) on the raw syscall tracepoints.
  *
  * Opens are the hot path (hundreds of thousands a second), so an open costs
- * one small hash update at entry (the arguments, no strings) and, at exit,
- * one ring buffer slot that the path is read straight into. Every filter
+ * nothing at entry and, at exit, where its arguments are read back from the
+ * saved registers, one ring buffer slot that the path is read straight into
+ * (only the plain-tracepoint form, without registers, pairs entry and exit
+ * through a small hash map). Every filter
  * runs before the slot is reserved. Relative paths are resolved in the
  * kernel against the cwd or the dirfd by walking dentries (bounded), and
  * only for relative paths: resolving later from /proc/<pid>/cwd would race

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * net: TCP connects, accepts, closes, retransmits, resets, state changes and
- * packet drops, from tracepoints only (sock, tcp, skb, syscalls), so it runs
+ * packet drops, from tracepoints only (sock, tcp, skb, raw_syscalls), so it runs
  * on kernels without kprobes or fentry.
  *
  * Most TCP state changes happen in softirq context, where the current task

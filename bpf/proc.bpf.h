@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * proc: exec, fork, exit, signals and per-process syscall summaries, from
- * tracepoints only (sched, syscalls, raw_syscalls), so it runs on kernels
- * without kprobes or fentry.
+ * tracepoints only (sched, and raw_syscalls through the dispatcher in
+ * tapio.bpf.c), so it runs on kernels without kprobes or fentry.
  */
 #include "common.bpf.h"
 
