@@ -74,3 +74,41 @@ TEST_CASE("availability of each hook kind")
     k.btf = false;
     CHECK(target_unavailable(parse_section("tp_btf/sched_process_fork"), k)->find("BTF") != std::string::npos);
 }
+
+TEST_CASE("the quick check leaves a tp_btf target to the load, and a masked kind is never chosen")
+{
+    FakeKernel k;
+    // No user-space BTF parse for the quick check: a type missing from BTF
+    // or a refused trial load is the load's to find (the ProbeManager then
+    // loads again without tp_btf).
+    k.types.clear();
+    k.tracing_ok = false;
+    CHECK(target_unavailable(parse_section("tp_btf/sys_enter"), k));
+    CHECK_FALSE(target_unavailable(parse_section("tp_btf/sys_enter"), k, Check::quick));
+    k.btf = false;
+    CHECK(target_unavailable(parse_section("tp_btf/sys_enter"), k, Check::quick));
+}
+
+namespace {
+
+struct MaskingKernel final : HostFeatures {
+    bool has_vmlinux_btf() override { return true; }
+    bool btf_has_type(std::string_view) override { return true; }
+    bool tracepoint_exists(std::string_view, std::string_view) override { return true; }
+    std::optional<std::string> tracefs_problem() override { return std::nullopt; }
+    bool prog_type_supported(bpf_prog_type) override { return true; }
+    bool tracing_loadable(bpf_attach_type, std::string_view) override { return true; }
+    bool masked(HookKind kind) override { return kind == HookKind::btf_tracepoint; }
+};
+
+}  // namespace
+
+TEST_CASE("a hook kind a test takes away is unavailable, with the reason")
+{
+    MaskingKernel k;
+    auto why = target_unavailable(parse_section("tp_btf/sys_enter"), k, Check::quick);
+    REQUIRE(why);
+    CHECK(why->find("TAPIO_FAKE_HOST") != std::string::npos);
+    CHECK_FALSE(target_unavailable(parse_section("raw_tp/sys_enter"), k, Check::quick));
+    CHECK_FALSE(target_unavailable(parse_section("tracepoint/raw_syscalls/sys_enter"), k, Check::quick));
+}
