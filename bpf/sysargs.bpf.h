@@ -83,6 +83,7 @@ static __always_inline long tt_nr_from_regs(struct pt_regs *regs, const int mode
  * left out, consistently, before any handler runs.
  */
 #define TT_TS_COMPAT 0x0002 /* arch/x86/include/asm/thread_info.h */
+#define TT_X32_SYSCALL_BIT 0x40000000 /* x32 calls: their own numbers, no TS_COMPAT */
 #define TT_TIF_32BIT 22     /* arch/arm64/include/asm/thread_info.h */
 
 static __always_inline bool tt_compat_syscall(void)

@@ -66,8 +66,13 @@ static __always_inline __u32 tt_nr_area(long nr)
  */
 static __always_inline bool tt_sys_handled(long nr, const bool file_ops, const __u32 only)
 {
+	/* Every syscall for --syscalls, but x32's, numbered apart like compat ones. */
 	if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
+#if defined(__TARGET_ARCH_x86)
+		return !(nr & TT_X32_SYSCALL_BIT);
+#else
 		return true;
+#endif
 	switch (nr) {
 	case TT_NR_execve:
 	case TT_NR_execveat:
@@ -138,8 +143,18 @@ static __always_inline int tt_sys_enter(long nr, void *src, const int mode, cons
 /* regs: the saved registers, NULL in TT_SYS_TP mode. */
 static __always_inline int tt_sys_exit(long nr, long ret, struct pt_regs *regs, const int mode, const __u32 only)
 {
-	if (!tt_sys_handled(nr, true, only) || tt_compat_syscall())
+	if (!tt_sys_handled(nr, true, only))
 		return 0;
+	if (tt_compat_syscall()) {
+		/*
+		 * A 64-bit execve of a 32-bit program leaves as a compat call
+		 * (the new personality sets TS_COMPAT): what its entry left for
+		 * the summary would wait for a later native execve's exit.
+		 */
+		if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
+			tt_pending_forget(&syscall_start);
+		return 0;
+	}
 	if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
 		summary_exit(nr, ret);
 	switch (tt_nr_area(nr)) {

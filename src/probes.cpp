@@ -180,27 +180,35 @@ void ProbeManager::start()
     // The common case: one object, one load, one parse of the kernel's BTF.
     std::vector<HookKind> refused;
     std::optional<Error> err = try_load(wanted, refused);
-    if (err && used_btf_) {
+    auto fatal = [](const std::optional<Error>& e) {
+        return e && (e->code() == ExitCode::privilege || e->code() == ExitCode::usage);
+    };
+    if (err && !fatal(err) && used_btf_) {
         // Some kernels refuse BTF-typed programs (or lack one of their
         // tracepoints): the same programs as raw tracepoints.
         refused.push_back(HookKind::btf_tracepoint);
         err = try_load(wanted, refused);
     }
-    if (err && wanted.size() > 1) {
-        // Area by area, so one area's failure does not take the others down.
-        std::vector<Area> good;
+    if (err && !fatal(err) && wanted.size() > 1) {
+        // Area by area, each added to those that loaded together so far, so
+        // one area's failure (or a limit only their sum reaches, such as a
+        // memory cgroup's) does not take the others down.
+        std::vector<Area> kept;
         for (Area area : wanted) {
-            if (auto e = try_load({area}, refused))
+            std::vector<Area> trial = kept;
+            trial.push_back(area);
+            if (auto e = try_load(trial, refused))
                 failed_.push_back(HookStatus{area_name(area), "*", "", "", HookState::failed, e->what()});
             else
-                good.push_back(area);
+                kept = std::move(trial);
         }
-        err = good.empty() ? err : try_load(good, refused);
+        // The last try may have been one that failed: load what was kept.
+        err = kept.empty() ? err : try_load(kept, refused);
     } else if (err) {
         failed_.push_back(HookStatus{area_name(wanted.front()), "*", "", "", HookState::failed, err->what()});
     }
     if (err) {
-        if (err->code() == ExitCode::privilege || err->code() == ExitCode::usage)
+        if (fatal(err))
             throw *err;
         throw Error(ExitCode::kernel, "no area could start: " + std::string(err->what()));
     }
@@ -468,6 +476,7 @@ void ProbeManager::attach()
     auto t2 = std::chrono::steady_clock::now();
     // The dispatcher is attached once, whichever areas it serves.
     std::map<std::string, std::string> attached_programs;  // program -> error ("" when attached)
+    std::map<std::string, size_t> link_of;                  // program -> its link in links_
     for (HookStatus& st : status_) {
         if (st.state != HookState::attached)
             continue;
@@ -483,10 +492,12 @@ void ProbeManager::attach()
                                                       st.tracepoint.substr(slash + 1).c_str());
             }
             std::string error;
-            if (!link || libbpf_get_error(link))
+            if (!link || libbpf_get_error(link)) {
                 error = errno_text(errno);
-            else
+            } else {
+                link_of[st.program] = links_.size();
                 links_.emplace_back(link);
+            }
             // A program serving several tracepoints (explicit targets) is attached to each.
             if (st.tracepoint.empty())
                 done = attached_programs.emplace(st.program, error).first;
@@ -499,6 +510,22 @@ void ProbeManager::attach()
         if (!done->second.empty()) {
             st.state = HookState::failed;
             st.reason = fmt::format("cannot attach {} {}: {}", st.how, st.hook, done->second);
+        }
+    }
+    // The dispatcher's entry without its exit would only fill the pending
+    // maps: both go, and every area's syscalls are reported failed.
+    std::string exit_error;
+    for (const HookStatus& st : status_)
+        if (st.hook == "raw_syscalls:sys_exit" && st.state == HookState::failed)
+            exit_error = st.reason;
+    if (!exit_error.empty()) {
+        for (HookStatus& st : status_) {
+            if (st.hook != "raw_syscalls:sys_enter" || st.state != HookState::attached)
+                continue;
+            if (auto it = link_of.find(st.program); it != link_of.end())
+                links_[it->second].reset();
+            st.state = HookState::failed;
+            st.reason = "its exit could not be attached: " + exit_error;
         }
     }
     timing_.attach_ms = ms_since(t2);
