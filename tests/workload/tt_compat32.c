@@ -32,9 +32,15 @@ int main(int argc, char** argv)
 {
     static struct c32_run run;
 
-    if (argc != 2)
+    if (argc != 2 && argc != 3)
         return 2;
     c32_run_all(&run, sys32, scratch, argv[1]);
     c32_print(&run);
+    /* tt_compat32 DIR PROGRAM: end by exec'ing (64-bit) PROGRAM. */
+    if (argc == 3) {
+        fflush(stdout);
+        execl(argv[2], argv[2], (char*)0);
+        return 127;
+    }
     return 0;
 }
