@@ -66,6 +66,8 @@ static __always_inline __u32 tt_nr_area(long nr)
  */
 static __always_inline bool tt_sys_handled(long nr, const bool file_ops, const __u32 only)
 {
+	__u32 area, op;
+
 	/* Every syscall for --syscalls, but x32's, numbered apart like compat ones. */
 	if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
 #if defined(__TARGET_ARCH_x86)
@@ -73,32 +75,12 @@ static __always_inline bool tt_sys_handled(long nr, const bool file_ops, const _
 #else
 		return true;
 #endif
-	switch (nr) {
-	case TT_NR_execve:
-	case TT_NR_execveat:
-	case TT_NR_kill:
-	case TT_NR_tkill:
-	case TT_NR_tgkill:
-		return TT_ON(only, TT_SYS_AREA_PROC);
-	case TT_NR_read:
-	case TT_NR_write:
-	case TT_NR_pread64:
-	case TT_NR_pwrite64:
-	case TT_NR_readv:
-	case TT_NR_writev:
-	case TT_NR_fsync:
-	case TT_NR_fdatasync:
-		return TT_ON(only, TT_SYS_AREA_FILE) && file_io_on();
-	case TT_NR_mmap:
-	case TT_NR_munmap:
-	case TT_NR_mremap:
-	case TT_NR_brk:
-		return TT_ON(only, TT_SYS_AREA_MEM);
-	case TT_NR_accept:
-	case TT_NR_accept4:
-		return TT_ON(only, TT_SYS_AREA_NET);
-	}
-	return file_ops && file_op_nr(nr) && TT_ON(only, TT_SYS_AREA_FILE);
+	area = tt_nr_area(nr);
+	if (!area || !TT_ON(only, area))
+		return false;
+	if (area == TT_SYS_AREA_FILE)
+		return file_io_nr(nr, &op) ? file_io_on() : file_ops;
+	return true;
 }
 
 /* src: pt_regs (TT_SYS_BTF, TT_SYS_RAW) or the tracepoint record (TT_SYS_TP). */

@@ -37,23 +37,9 @@ namespace {
 const std::string workload = TAPIO_WORKLOAD;
 const std::string compat32 = TAPIO_COMPAT32;  // empty: not built (no -m32 compiler)
 
-// A fresh directory; its name has no "compat" in it, so a path with
+// Test directories are /tmp/tt-cx-*: no "compat" in them, so a path with
 // "compat-" in it names one of the compat calls' files.
-class TempDir {
-public:
-    TempDir()
-    {
-        std::string tmpl = "/tmp/tt-cx-" + std::to_string(getpid()) + "-XXXXXX";
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path_ = tmpl;
-    }
-    ~TempDir() { run({"/bin/rm", "-rf", path_}); }
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
+const char* const dir_prefix = "tt-cx";
 
 struct Call {
     std::string name;  // i386 name
@@ -249,7 +235,7 @@ std::optional<json> exit_of(Tracer& t, long pid)
 
 TEST_CASE("compat: int $0x80 calls of a 64-bit process make no record; its 64-bit calls do, exactly")
 {
-    TempDir dir;
+    TempDir dir(dir_prefix);
     Tracer t({"all", "--comm", "tt_workload", "--no-pressure"});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
     Captured c = capture({workload, "compat-int80", dir.path()});
@@ -327,7 +313,7 @@ TEST_CASE("compat: a real 32-bit program (-m32, vDSO syscall entry) makes no rec
         MESSAGE("SKIPPED: tt_compat32 was not built (no -m32 C compiler: install gcc-multilib)");
         return;
     }
-    TempDir dir;
+    TempDir dir(dir_prefix);
     Tracer t({"all", "--comm", "tt_compat32", "--no-pressure"});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
     Captured c = capture({compat32, dir.path()});
@@ -366,7 +352,7 @@ TEST_CASE("compat: a real 32-bit program (-m32, vDSO syscall entry) makes no rec
 
 TEST_CASE("compat: proc --syscalls counts no 32-bit call under the 64-bit name of its number")
 {
-    TempDir dir;
+    TempDir dir(dir_prefix);
     Tracer t({"proc", "--syscalls", "--syscalls-top", "400", "--comm", "tt_workload", "--sampling-interval", "100ms"});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
     Captured c = capture({workload, "compat-int80", dir.path()});
@@ -412,7 +398,7 @@ TEST_CASE("compat: proc --syscalls counts no execve for an exec into a 32-bit pr
         MESSAGE("SKIPPED: tt_compat32 was not built (no -m32 C compiler: install gcc-multilib)");
         return;
     }
-    TempDir dir;
+    TempDir dir(dir_prefix);
     Tracer t({"proc", "--syscalls", "--syscalls-top", "400", "--sampling-interval", "100ms"});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
     Captured c = capture({compat32, dir.path(), "/bin/true"});

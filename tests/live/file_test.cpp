@@ -30,22 +30,6 @@ using namespace live;
 
 namespace {
 
-// A fresh directory under /tmp, removed (with what is left in it) at the end.
-class TempDir {
-public:
-    TempDir()
-    {
-        std::string tmpl = "/tmp/tt-file-" + std::to_string(getpid()) + "-XXXXXX";
-        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-        path_ = tmpl;
-    }
-    ~TempDir() { run({"/bin/rm", "-rf", path_}); }
-    const std::string& path() const { return path_; }
-    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
 
 std::string self_pid()
 {
@@ -64,7 +48,7 @@ std::vector<json> records_for(const Tracer& t, const char* type, const std::stri
 
 TEST_CASE("file: create, write, rename, chmod, truncate, unlink, mkdir, rmdir and a failed open, exactly")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     Tracer t({"file", "-p", self_pid()});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
 
@@ -166,7 +150,7 @@ TEST_CASE("file: create, write, rename, chmod, truncate, unlink, mkdir, rmdir an
 
 TEST_CASE("file: relative paths resolve against the cwd; failures carry the errno name")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     Tracer t({"file", "-p", self_pid()});
     REQUIRE(t.ready());
     char old_cwd[4096];
@@ -210,7 +194,7 @@ TEST_CASE("file: relative paths resolve against the cwd; failures carry the errn
 
 TEST_CASE("file -x: only the failed operations")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     Tracer t({"file", "-x", "-p", self_pid()});
     REQUIRE(t.ready());
     std::string ok = dir / "ok", missing = dir / "missing";
@@ -233,7 +217,7 @@ TEST_CASE("file -x: only the failed operations")
 
 TEST_CASE("file --path: only paths under the prefix, relative ones by their resolved path")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     std::string prefix = dir / "keep";
     Tracer t({"file", "--path", prefix, "-p", self_pid()});
     REQUIRE(t.ready());
@@ -269,7 +253,7 @@ TEST_CASE("file --path: only paths under the prefix, relative ones by their reso
 
 TEST_CASE("file.slow: a write blocked on a FIFO whose reader waits")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     std::string fifo = dir / "fifo";
     REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
     Tracer t({"file", "--min-latency", "100ms", "-p", self_pid()});
@@ -308,7 +292,7 @@ TEST_CASE("file.slow: a write blocked on a FIFO whose reader waits")
 
 TEST_CASE("file.io --top: the bytes of a known writer and reader go to the right file")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     Tracer t({"file", "--top", "5", "--sampling-interval", "200ms", "-p", self_pid()});
     REQUIRE(t.ready());
     std::string known = dir / "known", other = dir / "other";
@@ -643,7 +627,7 @@ TEST_CASE("file paths: the test's own expectations (normalization, cut, escaping
 
 TEST_CASE("file paths: every operation, paths of 1 to 4095 bytes and odd ones, exact path fields")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     const std::string cwd_dir = dir / "cwd", fd_dir = dir / "fd", abs_dir = dir / "abs";
     for (const auto& d : {cwd_dir, fd_dir, abs_dir})
         REQUIRE(mkdir(d.c_str(), 0755) == 0);
@@ -1009,7 +993,7 @@ TEST_CASE("file.slow: more threads in traced calls than the pending map holds ar
 
 TEST_CASE("file.io --top: more files than the summary map holds are counted as map_full")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     EnvVar small("TAPIO_MAP_ENTRIES", "4");
     Tracer t({"file", "--top", "50", "--sampling-interval", "10s", "-p", self_pid()});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
@@ -1107,7 +1091,7 @@ TEST_CASE("file: a process killed inside a traced call, or dying with an entry, 
 
 TEST_CASE("file.io: common fields are the process's own, under -u; long paths cut at the front")
 {
-    TempDir dir;
+    TempDir dir("tt-file");
     REQUIRE(chmod(dir.path().c_str(), 0755) == 0);
     std::string short_path = dir / "nobody-file";
     std::string long_rel = rel_path(300, "-long");

@@ -295,4 +295,17 @@ std::vector<std::string> Tracer::stdout_lines() const
     return out_lines_;
 }
 
+TempDir::TempDir(const std::string& prefix)
+{
+    std::string tmpl = "/tmp/" + prefix + "-" + std::to_string(getpid()) + "-XXXXXX";
+    if (!mkdtemp(tmpl.data()))
+        throw std::runtime_error("mkdtemp " + tmpl);
+    path_ = tmpl;
+}
+
+TempDir::~TempDir()
+{
+    run({"/bin/rm", "-rf", path_});
+}
+
 }  // namespace live

@@ -84,6 +84,21 @@ bool is_type(const json& r, const char* type);
 uint64_t dropped(const Tracer& t, const char* reason, const char* type);
 
 std::string binary();
+
+// A fresh directory under /tmp (/tmp/<prefix>-<pid>-XXXXXX), removed with
+// what is left in it at the end.
+class TempDir {
+public:
+    explicit TempDir(const std::string& prefix = "tt-test");
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+    std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
 // A name unique to this test run, for markers in arguments and paths.
 std::string unique(const std::string& prefix);
 
