@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * mem: OOM kills, direct reclaim stalls and large address-space changes, from
- * tracepoints only (oom, vmscan, and raw_syscalls through the dispatcher). Memory pressure (PSI) is read in
- * user space. Every size and latency threshold is applied here, so a busy
- * allocator costs a map lookup, not a ring buffer record.
+ * tracepoints only (oom, vmscan, and raw_syscalls through the dispatcher).
+ * Memory pressure (PSI) is read in user space. Every size and latency
+ * threshold is applied here, so a busy allocator costs a map lookup, not a
+ * ring buffer record.
  */
 #include "common.bpf.h"
 

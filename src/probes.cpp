@@ -73,6 +73,33 @@ bool refused_kind(const std::vector<HookKind>& refused, HookKind kind)
     return std::find(refused.begin(), refused.end(), kind) != refused.end();
 }
 
+// Why a candidate program cannot serve its hook here ("raw_tracepoint: ..."),
+// or nullopt; kind is its hook kind when the program exists.
+std::optional<std::string> candidate_unavailable(bpf_object* obj, const std::string& name,
+                                                 const std::vector<HookKind>& refused, HostFeatures& features,
+                                                 HookKind& kind)
+{
+    bpf_program* p = bpf_object__find_program_by_name(obj, name.c_str());
+    if (!p)
+        return name + ": no such program";
+    HookTarget target = parse_section(bpf_program__section_name(p));
+    kind = target.kind;
+    if (refused_kind(refused, kind))
+        return fmt::format("{}: the kernel refused to load it", hook_kind_name(kind));
+    if (auto why = target_unavailable(target, features, Check::quick))
+        return fmt::format("{}: {}", hook_kind_name(kind), *why);
+    return std::nullopt;
+}
+
+// The reasons the better candidates were passed over, for a hook's report.
+std::string joined_reasons(const std::vector<std::string>& reasons, bool fell_back)
+{
+    std::string out;
+    for (size_t i = 0; i < reasons.size(); ++i)
+        out += (i ? "; " : (fell_back ? "fallback: " : "")) + reasons[i];
+    return out;
+}
+
 // The syscall dispatcher's three forms, best first (bpf/tapio.bpf.c); the
 // entry and exit programs are always of the same form.
 struct DispatchForm {
@@ -317,7 +344,6 @@ void ProbeManager::choose_programs(AreaProbes& probes, const std::vector<HookKin
         HookStatus st;
         st.area = area_name(probes.area());
         st.hook = spec.hook;
-        st.tracepoint = spec.tracepoint;
         if (!spec.wanted && !config_.all_hooks) {
             st.state = HookState::disabled;
             st.reason = "not requested";
@@ -327,38 +353,24 @@ void ProbeManager::choose_programs(AreaProbes& probes, const std::vector<HookKin
         }
         std::vector<std::string> reasons;
         for (const std::string& name : spec.programs) {
-            bpf_program* p = bpf_object__find_program_by_name(obj, name.c_str());
-            if (!p) {
-                reasons.push_back(name + ": no such program");
+            HookKind kind = HookKind::other;
+            if (auto why = candidate_unavailable(obj, name, refused, features_, kind)) {
+                reasons.push_back(*why);
                 continue;
             }
-            HookTarget target = spec.tracepoint.empty() ? parse_section(bpf_program__section_name(p))
-                                                        : parse_section("tracepoint/" + spec.tracepoint);
-            if (refused_kind(refused, target.kind)) {
-                reasons.push_back(fmt::format("{}: the kernel refused to load it", hook_kind_name(target.kind)));
-                continue;
-            }
-            if (auto why = target_unavailable(target, features_, Check::quick)) {
-                reasons.push_back(fmt::format("{}: {}", hook_kind_name(target.kind), *why));
-                continue;
-            }
-            bpf_program__set_autoload(p, true);
-            used_btf_ |= target.kind == HookKind::btf_tracepoint;
+            bpf_program__set_autoload(bpf_object__find_program_by_name(obj, name.c_str()), true);
+            used_btf_ |= kind == HookKind::btf_tracepoint;
             st.program = name;
-            st.how = hook_kind_name(target.kind);
+            st.how = hook_kind_name(kind);
             st.state = HookState::attached;  // provisional until attach
             break;
         }
         if (st.program.empty()) {
             st.state = HookState::unavailable;
             st.program = spec.programs.empty() ? "" : spec.programs.front();
-            for (size_t i = 0; i < reasons.size(); ++i)
-                st.reason += (i ? "; " : "") + reasons[i];
-        } else if (!reasons.empty()) {
-            // A better variant was passed over: say so in the report.
-            for (size_t i = 0; i < reasons.size(); ++i)
-                st.reason += (i ? "; " : "fallback: ") + reasons[i];
         }
+        // A better variant passed over, or why none would do.
+        st.reason = joined_reasons(reasons, st.state == HookState::attached);
         status_.push_back(st);
     }
 }
@@ -383,25 +395,12 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
     std::string how;
     std::vector<std::string> reasons;
     for (const DispatchForm& f : dispatch_forms) {
-        std::optional<std::string> why;
         HookKind kind = HookKind::other;
-        for (const char* name : {f.enter, f.exit}) {
-            bpf_program* p = bpf_object__find_program_by_name(obj, name);
-            if (!p) {
-                why = fmt::format("{}: no such program", name);
-                break;
-            }
-            HookTarget target = parse_section(bpf_program__section_name(p));
-            kind = target.kind;
-            if (refused_kind(refused, kind))
-                why = "the kernel refused to load it";
-            else
-                why = target_unavailable(target, features_, Check::quick);
-            if (why)
-                break;
-        }
+        std::optional<std::string> why = candidate_unavailable(obj, f.enter, refused, features_, kind);
+        if (!why)
+            why = candidate_unavailable(obj, f.exit, refused, features_, kind);
         if (why) {
-            reasons.push_back(fmt::format("{}: {}", hook_kind_name(kind), *why));
+            reasons.push_back(*why);
             continue;
         }
         form = &f;
@@ -409,9 +408,7 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
         used_btf_ |= kind == HookKind::btf_tracepoint;
         break;
     }
-    std::string reason;
-    for (size_t i = 0; i < reasons.size(); ++i)
-        reason += (i ? "; " : (form ? "fallback: " : "")) + reasons[i];
+    std::string reason = joined_reasons(reasons, form != nullptr);
     // The plain tracepoint's exit has no registers to read arguments from.
     bool regs_at_exit = form != &dispatch_forms[2];
     auto needs_enter = [&](const AreaProbes::Syscalls& sc) {
@@ -475,22 +472,14 @@ void ProbeManager::attach()
     bpf_object* obj = skel_->obj;
     auto t2 = std::chrono::steady_clock::now();
     // The dispatcher is attached once, whichever areas it serves.
-    std::map<std::string, std::string> attached_programs;  // program -> error ("" when attached)
-    std::map<std::string, size_t> link_of;                  // program -> its link in links_
+    std::map<std::string, std::string> error_of;  // program -> why it did not attach ("" when it did)
+    std::map<std::string, size_t> link_of;        // program -> its link in links_
     for (HookStatus& st : status_) {
         if (st.state != HookState::attached)
             continue;
-        auto done = attached_programs.find(st.program);
-        if (done == attached_programs.end()) {
-            bpf_program* prog = bpf_object__find_program_by_name(obj, st.program.c_str());
-            bpf_link* link;
-            if (st.tracepoint.empty()) {
-                link = bpf_program__attach(prog);
-            } else {
-                size_t slash = st.tracepoint.find('/');
-                link = bpf_program__attach_tracepoint(prog, st.tracepoint.substr(0, slash).c_str(),
-                                                      st.tracepoint.substr(slash + 1).c_str());
-            }
+        auto done = error_of.find(st.program);
+        if (done == error_of.end()) {
+            bpf_link* link = bpf_program__attach(bpf_object__find_program_by_name(obj, st.program.c_str()));
             std::string error;
             if (!link || libbpf_get_error(link)) {
                 error = errno_text(errno);
@@ -498,14 +487,7 @@ void ProbeManager::attach()
                 link_of[st.program] = links_.size();
                 links_.emplace_back(link);
             }
-            // A program serving several tracepoints (explicit targets) is attached to each.
-            if (st.tracepoint.empty())
-                done = attached_programs.emplace(st.program, error).first;
-            if (!error.empty()) {
-                st.state = HookState::failed;
-                st.reason = fmt::format("cannot attach {} {}: {}", st.how, st.hook, error);
-            }
-            continue;
+            done = error_of.emplace(st.program, error).first;
         }
         if (!done->second.empty()) {
             st.state = HookState::failed;

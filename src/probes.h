@@ -33,10 +33,6 @@ struct HookSpec {
     std::string hook;                   // "sched:sched_process_fork"
     std::vector<std::string> programs;  // BPF program names in the skeleton
     bool wanted = true;                 // false: turned off by configuration
-    // Set when one program serves several tracepoints (every syscall exit of
-    // a family shares its handler, so it is verified and loaded once):
-    // "syscalls/sys_exit_unlink", attached explicitly instead of by section.
-    std::string tracepoint;
 };
 
 enum class HookState { attached, disabled, unavailable, failed };
@@ -48,8 +44,7 @@ struct HookStatus {
     std::string program;  // the program used (or the best candidate)
     std::string how;      // "tracepoint", "raw_tracepoint", "tp_btf", "fentry"
     HookState state = HookState::unavailable;
-    std::string reason;      // why not attached
-    std::string tracepoint;  // explicit "category/name" target, see HookSpec
+    std::string reason;  // why not attached
     // raw_syscalls:sys_enter/sys_exit: the area's syscalls the dispatcher serves.
     std::vector<std::string> syscalls;
 };
