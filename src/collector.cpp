@@ -174,19 +174,11 @@ void Collector::report_drops(RecordSink& sink, bool final)
     if (!any)
         return;
 
-    static const char* const reason_keys[TT_DROP_REASONS] = {"lost", "rate_limited", "sampled_out", "map_full"};
-    sink.begin("tapio.dropped", tracer_common());
-    for (uint32_t r = 0; r < TT_DROP_REASONS; ++r) {
-        sink.begin_object(reason_keys[r]);
-        for (uint32_t k = 0; k < TT_KIND_MAX; ++k) {
-            uint64_t delta = now.by_kind[k][r] - reported_drops_.by_kind[k][r];
-            if (delta)
-                sink.u64(kind_type(static_cast<uint16_t>(k)), delta);
-        }
-        sink.end_object();
-    }
-    sink.boolean("final", final);
-    sink.end();
+    DropTable delta{};
+    for (uint32_t k = 0; k < TT_KIND_MAX; ++k)
+        for (uint32_t r = 0; r < TT_DROP_REASONS; ++r)
+            delta[k][r] = now.by_kind[k][r] - reported_drops_.by_kind[k][r];
+    write_dropped(sink, tracer_common(), delta, final);
     reported_drops_ = now;
 }
 

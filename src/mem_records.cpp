@@ -166,12 +166,82 @@ void describe_alloc(const void* data, const DecodeOptions&, RecordSink& sink)
         sink.null("error");
 }
 
-constexpr std::array<KindInfo, 3> table = {{
-    {TT_MEM_OOM_KILL, "mem.oom_kill", Area::mem, sizeof(tt_mem_oom_kill), describe_oom_kill},
-    {TT_MEM_RECLAIM, "mem.reclaim", Area::mem, sizeof(tt_mem_reclaim), describe_reclaim},
-    {TT_MEM_ALLOC, "mem.alloc", Area::mem, sizeof(tt_mem_alloc), describe_alloc},
-}};
+using enum JsonType;
+using enum Presence;
 
+constexpr std::string_view scopes[] = {"global", "memcg"};
+constexpr std::string_view alloc_ops[] = {"mmap", "munmap", "brk", "mremap", "unknown"};
+constexpr std::string_view sources[] = {"system", "cgroup"};
+constexpr std::string_view triggers[] = {"interval", "above", "below"};
+
+constexpr Field oom_kill_fields[] = {
+    {"victim_pid", integer, always, {}, "the process killed"},
+    {"victim_comm", string, optional, {}, "its name"},
+    {"victim_uid", integer, optional, {}, "its uid"},
+    {"total_vm_kb", integer, optional, "KiB", "its virtual memory"},
+    {"anon_rss_kb", integer, optional, "KiB", "its anonymous resident memory"},
+    {"file_rss_kb", integer, optional, "KiB", "its file-backed resident memory"},
+    {"shmem_rss_kb", integer, optional, "KiB", "its shared resident memory"},
+    {"pgtables_kb", integer, optional, "KiB", "its page tables"},
+    {"oom_score_adj", integer, optional, {}, "its oom_score_adj"},
+    {"memcg_id", integer, optional, {}, "the memory cgroup the kill happened in (its inode number)"},
+    {"memcg_path", string, optional_nullable, {}, "that cgroup's path below the memory hierarchy's root"},
+    {"memcg_path_truncated", boolean, optional, {}, "memcg_path was longer than 255 bytes and keeps its end"},
+};
+
+constexpr Field reclaim_fields[] = {
+    {"scope", string, always, {}, "global, or memcg for a cgroup's limit", scopes},
+    {"duration_ns", integer, always, "ns", "how long the task stalled"},
+    {"nr_reclaimed", integer, always, "pages", "pages reclaimed"},
+    {"order", integer, always, {}, "the allocation order"},
+    {"memcg_id", integer, optional, {}, "the memory cgroup, for memcg reclaim"},
+    {"memcg_path", string, optional_nullable, {}, "that cgroup's path below the memory hierarchy's root"},
+    {"memcg_path_truncated", boolean, optional, {}, "memcg_path was longer than 255 bytes and keeps its end"},
+};
+
+constexpr Field alloc_fields[] = {
+    {"op", string, always, {}, "the call", alloc_ops},
+    {"size", integer, always, "bytes", "bytes mapped, unmapped or moved (for brk, by how much the break moved)"},
+    {"addr", string, always, {}, "the address, in hex"},
+    {"old_addr", string, optional, {}, "mremap: the old address, in hex"},
+    {"old_size", integer, optional, "bytes", "mremap: the old size"},
+    {"shrink", boolean, optional, {}, "brk: the break moved down"},
+    {"error", string, nullable, {}, "the errno name when the call failed, or null"},
+};
+
+constexpr Field pressure_fields[] = {
+    {"source", string, always, {}, "system (/proc/pressure/memory) or cgroup (--cgroup's memory.pressure)", sources},
+    {"path", string, always, {}, "the pressure file"},
+    {"trigger", string, always, {},
+     "interval (every --sampling-interval), above or below (some_avg10 crossed --pressure-threshold)", triggers},
+    {"available", boolean, always, {}, "false when the kernel has PSI off or the file cannot be read"},
+    {"reason", string, optional, {}, "why not, when not available"},
+    {"some_avg10", number, optional, "percent", "share of time some task stalled on memory, 10 s average"},
+    {"some_avg60", number, optional, "percent", "the same, 60 s average"},
+    {"some_avg300", number, optional, "percent", "the same, 300 s average"},
+    {"some_total_us", integer, optional, "us", "total stall time of some task"},
+    {"full_avg10", number, optional, "percent", "share of time all tasks stalled on memory, 10 s average"},
+    {"full_avg60", number, optional, "percent", "the same, 60 s average"},
+    {"full_avg300", number, optional, "percent", "the same, 300 s average"},
+    {"full_total_us", integer, optional, "us", "total stall time of all tasks"},
+    {"threshold", number, optional, "percent", "--pressure-threshold, when set"},
+};
+
+constexpr std::array<RecordSpec, 4> table = {{
+    {"mem.oom_kill", "mem",
+     "The OOM killer chose a victim (oom:mark_victim). The victim's fields are present where the running kernel has "
+     "them; the common fields are the task whose allocation triggered the kill.",
+     oom_kill_fields, TT_MEM_OOM_KILL, sizeof(tt_mem_oom_kill), describe_oom_kill},
+    {"mem.reclaim", "mem", "A direct reclaim stall longer than --min-latency.", reclaim_fields, TT_MEM_RECLAIM,
+     sizeof(tt_mem_reclaim), describe_reclaim},
+    {"mem.alloc", "mem", "An mmap, munmap, brk or mremap of at least --min-size.", alloc_fields, TT_MEM_ALLOC,
+     sizeof(tt_mem_alloc), describe_alloc},
+    {"mem.pressure", "mem",
+     "Every --sampling-interval, the kernel's pressure stall information for memory, for the system and for each "
+     "--cgroup (cgroup v2). When the kernel has PSI off, one record says available false with the reason. The "
+     "common fields are zeros, except cgroup_id for a cgroup's pressure.",
+     pressure_fields},
+}};
 }  // namespace
 
 std::string_view alloc_op_name(uint32_t op)
@@ -207,7 +277,35 @@ std::string_view memcg_path(uint64_t id)
     return paths.cache.emplace(id, std::move(path)).first->second;
 }
 
-std::span<const KindInfo> mem_kinds()
+void write_pressure(RecordSink& sink, const Common& common, const PressureReport& report)
+{
+    sink.begin("mem.pressure", common);
+    sink.name("source", report.source);
+    sink.str("path", report.path);
+    sink.name("trigger", report.trigger);
+    sink.boolean("available", report.sample != nullptr);
+    if (!report.sample) {
+        sink.str("reason", report.reason);
+        sink.end();
+        return;
+    }
+    const PsiSample& s = *report.sample;
+    sink.decimal("some_avg10", s.some.avg10, 2);
+    sink.decimal("some_avg60", s.some.avg60, 2);
+    sink.decimal("some_avg300", s.some.avg300, 2);
+    sink.u64("some_total_us", s.some.total_us);
+    if (s.has_full) {
+        sink.decimal("full_avg10", s.full.avg10, 2);
+        sink.decimal("full_avg60", s.full.avg60, 2);
+        sink.decimal("full_avg300", s.full.avg300, 2);
+        sink.u64("full_total_us", s.full.total_us);
+    }
+    if (report.threshold)
+        sink.decimal("threshold", report.threshold, 2);
+    sink.end();
+}
+
+std::span<const RecordSpec> mem_records()
 {
     return table;
 }

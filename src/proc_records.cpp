@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Decoders of the proc area's records.
+#include <algorithm>
 #include <array>
+#include <cstdio>
 
 #include "escape.h"
 #include "names.h"
@@ -90,16 +92,134 @@ void describe_signal(const void* data, const DecodeOptions&, RecordSink& sink)
     error_field(sink, r.ret);
 }
 
-constexpr std::array<KindInfo, 4> table = {{
-    {TT_PROC_EXEC, "proc.exec", Area::proc, sizeof(tt_proc_exec), describe_exec},
-    {TT_PROC_FORK, "proc.fork", Area::proc, sizeof(tt_proc_fork), describe_fork},
-    {TT_PROC_EXIT, "proc.exit", Area::proc, sizeof(tt_proc_exit), describe_exit},
-    {TT_PROC_SIGNAL, "proc.signal", Area::proc, sizeof(tt_proc_signal), describe_signal},
-}};
+using enum JsonType;
+using enum Presence;
 
+constexpr std::string_view scopes[] = {"process", "thread"};
+constexpr std::string_view args_sources[] = {"caller", "image"};
+
+constexpr Field exec_fields[] = {
+    {"filename", string, always, {},
+     "the program exactly as the caller passed it, what strace shows: relative to the directory fd for execveat, "
+     "empty for fexecve and execveat(AT_EMPTY_PATH); with args_source image, the kernel's name for the file, such as "
+     "/dev/fd/3/name"},
+    {"filename_truncated", boolean, always, {}, "filename was longer than 255 bytes and keeps its end"},
+    {"interpreter", string, nullable, {},
+     "the program the kernel ran for it, such as a script's #! interpreter; null when it ran the file itself"},
+    {"interpreter_truncated", boolean, always, {}, "interpreter was cut to its last 255 bytes"},
+    {"args", array, always, {},
+     "argv exactly as the caller passed it, what strace and execsnoop show, also for scripts: up to --max-args "
+     "arguments of at most 255 bytes each and 2 KiB in all"},
+    {"args_truncated", boolean, always, {}, "arguments were left out or cut"},
+    {"args_source", string, always, {},
+     "caller; image when the exec was already under way as tracing began, or when the caller's strings could not "
+     "all be read at entry (pages the caller never touched, which a tracer may not fault in, as after fork() with "
+     "literal arguments): args and filename are then the new image's argv, which the kernel copied, and for a "
+     "script it starts with the interpreter; a failed exec has no such copy, and what could not be read is cut, "
+     "with args_truncated",
+     args_sources},
+    {"ret", integer, always, {}, "0, or a negative errno: failed execs come from the exits of execve and execveat"},
+    {"error", string, optional, {}, "the errno name of a failed exec"},
+};
+
+constexpr Field fork_fields[] = {
+    {"child_pid", integer, always, {}, "the new process"},
+    {"child_tid", integer, optional, {}, "the new thread, with --threads, when it is not a process"},
+};
+
+constexpr Field exit_fields[] = {
+    {"exit_code", integer, always, {}, "the exit code its parent's wait() gets ($? in a shell)"},
+    {"signal", string, nullable, {}, "the signal that ended it, or null"},
+    {"core_dumped", boolean, always, {}, "it dumped core"},
+    {"duration_ns", integer, always, "ns", "its lifetime"},
+    {"scope", string, always, {},
+     "process: the last thread left; thread (--threads only): one thread left while others live", scopes},
+};
+
+constexpr Field signal_fields[] = {
+    {"target_pid", integer, always, {}, "the process the signal was sent to (kill's pid argument as passed)"},
+    {"target_tid", integer, optional, {}, "the thread, for tkill and tgkill"},
+    {"signal", string, nullable, {}, "the signal's name; null for signal 0"},
+    {"ret", integer, always, {}, "0, or a negative errno"},
+    {"error", string, optional, {}, "the errno name when sending failed"},
+};
+
+constexpr Field syscall_row_fields[] = {
+    {"name", string, always, {}, "the syscall's name (syscall_<nr> when it has none)"},
+    {"nr", integer, always, {}, "its number"},
+    {"count", integer, always, {}, "calls that returned in the interval"},
+    {"errors", integer, always, {}, "calls that returned an error"},
+    {"total_ns", integer, always, "ns", "time spent in them, entry to exit"},
+};
+
+constexpr Field syscalls_fields[] = {
+    {"interval_ns", integer, always, "ns", "length of the interval"},
+    {"total", integer, always, {}, "calls of the process in the interval"},
+    {"syscalls", array, always, {}, "the busiest syscalls first, each once, at most --syscalls-top", {},
+     syscall_row_fields},
+};
+
+constexpr std::array<RecordSpec, 5> table = {{
+    {"proc.exec", "proc",
+     "A program was executed (execve, execveat; failed ones too). After an exec from a thread other than the main "
+     "one, tid is the pid: the kernel hands the exec'ing thread the leader's id. --comm keeps an exec by the name "
+     "the program ends with (--comm echo shows the execs of echo); a failed exec, by the caller's name.",
+     exec_fields, TT_PROC_EXEC, sizeof(tt_proc_exec), describe_exec},
+    {"proc.fork", "proc", "A process was created (a thread too, with --threads).", fork_fields, TT_PROC_FORK,
+     sizeof(tt_proc_fork), describe_fork},
+    {"proc.exit", "proc",
+     "A process ended, that is its last thread left, which need not be the main thread: a main thread that calls "
+     "pthread_exit() first ends nothing, nor does the old leader that an exec from another thread replaces. "
+     "(Kernels since 6.16 say which thread is last; before, tapio-trace counts the live threads itself and reports "
+     "only the first of two threads that leave at the same moment.) comm is the process's (its leader's) name, and "
+     "--comm matches that name, not the last thread's; tid is the thread that left last. With --threads, each "
+     "thread that leaves while others live gives a proc.exit with scope thread, its own exit code and lifetime.",
+     exit_fields, TT_PROC_EXIT, sizeof(tt_proc_exit), describe_exit},
+    {"proc.signal", "proc", "A signal sent with kill, tkill or tgkill.", signal_fields, TT_PROC_SIGNAL,
+     sizeof(tt_proc_signal), describe_signal},
+    {"proc.syscalls", "proc",
+     "With --syscalls, every --sampling-interval, per process: its busiest syscalls. A syscall is counted when it "
+     "returns, and only when its exit matches the entry of the same thread (the exit record's number; a successful "
+     "execveat leaves the kernel named execve and is counted as execveat, what was called); calls that never return "
+     "(exit, exit_group) are not counted. ts is the end of the interval; tid, ppid, uid, cgroup_id and comm are those "
+     "of the thread that made the first call of the busiest syscall in the interval.",
+     syscalls_fields, TT_PROC_SYSCALLS},
+}};
 }  // namespace
 
-std::span<const KindInfo> proc_kinds()
+void write_syscalls(RecordSink& sink, const Common& common, uint64_t interval_ns, std::span<const SyscallCount> rows,
+                    size_t top)
+{
+    uint64_t total = 0;
+    for (const SyscallCount& r : rows)
+        total += r.count;
+    sink.begin("proc.syscalls", common);
+    sink.u64("interval_ns", interval_ns);
+    sink.u64("total", total);
+    sink.begin_array("syscalls");
+    size_t n = std::min(rows.size(), top);
+    for (size_t i = 0; i < n; ++i) {
+        const SyscallCount& r = rows[i];
+        sink.begin_object({});
+        std::string_view name = syscall_name(r.nr);
+        if (name.empty()) {
+            char text[24];
+            int len = std::snprintf(text, sizeof(text), "syscall_%u", r.nr);
+            sink.name("name", std::string_view(text, len > 0 ? static_cast<size_t>(len) : 0));
+        } else {
+            sink.name("name", name);
+        }
+        sink.u64("nr", r.nr);
+        sink.u64("count", r.count);
+        sink.u64("errors", r.errors);
+        sink.u64("total_ns", r.total_ns);
+        sink.end_object();
+    }
+    sink.end_array();
+    sink.end();
+}
+
+std::span<const RecordSpec> proc_records()
 {
     return table;
 }

@@ -5,6 +5,7 @@
 
 #include <linux/types.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -12,31 +13,13 @@
 
 #include "config.h"
 #include "events.h"
+#include "mem_pressure.h"
+#include "schema.h"
 #include "sink.h"
 
 namespace tapio {
 
-struct DecodeOptions {
-    uint32_t max_args = 20;
-};
-
-using DescribeFn = void (*)(const void* record, const DecodeOptions& options, RecordSink& sink);
-
-struct KindInfo {
-    uint16_t kind;
-    std::string_view type;  // "proc.exec"
-    Area area;
-    size_t size;          // the record's exact size
-    DescribeFn describe;  // the fields after the common ones
-};
-
-// Each area's table, defined next to its decoders.
-std::span<const KindInfo> proc_kinds();
-std::span<const KindInfo> net_kinds();
-std::span<const KindInfo> mem_kinds();
-std::span<const KindInfo> file_kinds();
-
-const KindInfo* find_kind(uint16_t kind);
+const RecordSpec* find_kind(uint16_t kind);
 // "proc.exec", or "unknown" for a kind no area decodes.
 std::string_view kind_type(uint16_t kind);
 
@@ -55,5 +38,38 @@ void error_field(RecordSink& sink, int64_t ret);
 // truncated_key is true; truncated_key is always written.
 constexpr size_t path_field_max = TT_PATH_LEN - 1;
 void cut_path_field(RecordSink& sink, std::string_view key, std::string_view truncated_key, std::string_view value);
+
+// Summaries and meta records: made in user space, written through the same
+// layer as the ring-buffer records, each declared in the registry.
+
+// proc.syscalls: rows busiest first; at most top are written.
+struct SyscallCount {
+    uint32_t nr;
+    uint64_t count, errors, total_ns;
+};
+void write_syscalls(RecordSink& sink, const Common& common, uint64_t interval_ns, std::span<const SyscallCount> rows,
+                    size_t top);
+
+// file.io: one (process, file) row.
+struct FileIoRow {
+    const tt_file_io_key* key;
+    const tt_file_io_stat* stat;
+};
+void write_file_io(RecordSink& sink, const Common& common, uint64_t interval_ns, const FileIoRow& row);
+
+// mem.pressure: a sample, or (sample null) why there is none.
+struct PressureReport {
+    std::string_view source;   // "system", "cgroup"
+    std::string_view path;
+    std::string_view trigger;  // "interval", "above", "below"
+    const PsiSample* sample = nullptr;
+    std::string_view reason;  // why not, without a sample
+    uint32_t threshold = 0;   // hundredths of a percent, 0 = none
+};
+void write_pressure(RecordSink& sink, const Common& common, const PressureReport& report);
+
+// tapio.dropped: counts[kind][reason] since the last report.
+using DropTable = std::array<std::array<uint64_t, TT_DROP_REASONS>, TT_KIND_MAX>;
+void write_dropped(RecordSink& sink, const Common& common, const DropTable& counts, bool final);
 
 }  // namespace tapio
