@@ -8,7 +8,7 @@
  *
  * Layout rules: each struct is 8-byte aligned and has no implicit padding, so
  * clang -target bpf and g++ agree on it; the static asserts at the bottom and
- * in src/records.cpp check that.
+ * in src/decode.cpp check that.
  */
 #ifndef TAPIO_BPF_EVENTS_H
 #define TAPIO_BPF_EVENTS_H

@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "collector.h"
 #include "errors.h"
-#include "records.h"
+#include "decode.h"
 #include "writer.h"
 
 namespace tapio::cli {

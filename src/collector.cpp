@@ -15,7 +15,7 @@
 
 #include "errors.h"
 #include "host_features.h"
-#include "records.h"
+#include "decode.h"
 
 namespace tapio {
 

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "area_probes.h"
-#include "records.h"
+#include "decode.h"
 #include "map_drain.h"
 #include "escape.h"
 

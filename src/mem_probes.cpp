@@ -11,7 +11,7 @@
 #include <fmt/format.h>
 
 #include "area_probes.h"
-#include "records.h"
+#include "decode.h"
 #include "mem_pressure.h"
 
 namespace tapio {

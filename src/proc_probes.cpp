@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include "area_probes.h"
-#include "records.h"
+#include "decode.h"
 #include "escape.h"
 #include "map_drain.h"
 #include "names.h"

@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "errors.h"
-#include "records.h"
+#include "decode.h"
 #include "schema_check.h"
 #include "writer.h"
 

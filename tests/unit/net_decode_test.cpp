@@ -12,7 +12,7 @@
 #include "fixtures.h"
 #include "errors.h"
 #include "net_names.h"
-#include "records.h"
+#include "decode.h"
 #include "writer.h"
 
 using nlohmann::json;

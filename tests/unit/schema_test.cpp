@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "doc_sections.h"
-#include "records.h"
+#include "decode.h"
 #include "schema.h"
 #include "schema_check.h"
 #include "writer.h"

@@ -7,7 +7,7 @@
 
 #include "names.h"
 #include "net_names.h"
-#include "records.h"
+#include "decode.h"
 
 namespace tapio {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "records.h"
+#include "decode.h"
 
 #include <fmt/format.h>
 

@@ -3,7 +3,7 @@
 // doctor.* from `tapio-trace doctor`.
 #include <array>
 
-#include "records.h"
+#include "decode.h"
 
 namespace tapio {
 namespace {

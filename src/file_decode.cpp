@@ -6,9 +6,9 @@
 #include <cstring>
 
 #include "escape.h"
-#include "file_records.h"
+#include "file_decode.h"
 #include "names.h"
-#include "records.h"
+#include "decode.h"
 
 namespace tapio {
 

@@ -6,7 +6,7 @@
 
 #include "escape.h"
 #include "names.h"
-#include "records.h"
+#include "decode.h"
 
 namespace tapio {
 namespace {

@@ -14,8 +14,8 @@
 #include <unordered_map>
 
 #include "escape.h"
-#include "mem_records.h"
-#include "records.h"
+#include "mem_decode.h"
+#include "decode.h"
 
 namespace tapio {
 
