@@ -97,6 +97,16 @@ struct tt_header {
 #define TT_SYS_AREA_MEM 0x8
 #define TT_SYS_AREA_NET 0x10
 
+/*
+ * The syscalls the proc, mem and net areas handle, each listed once: the
+ * dispatcher's switch (tapio.bpf.c) and the names user space reports (-v,
+ * doctor) are both made from these lists. X(name) for TT_NR_<name> of
+ * bpf/syscall_nr.h. (file's are decided by file_io_nr() and file_op_nr().)
+ */
+#define TT_PROC_SYSCALL_LIST(X) X(execve) X(execveat) X(kill) X(tkill) X(tgkill)
+#define TT_MEM_SYSCALL_LIST(X) X(mmap) X(munmap) X(brk) X(mremap)
+#define TT_NET_SYSCALL_LIST(X) X(accept) X(accept4)
+
 struct tt_config {
 	__u32 filter_pids;   /* only tgids present in tt_pids */
 	__u32 filter_uid;    /* only uid == uid */

@@ -28,15 +28,19 @@ struct {
 	__type(value, struct exec_call);
 } exec_scratch SEC(".maps");
 
-struct signal_call {
+/*
+ * A proc call whose record is made at its exit from what its entry saw: up
+ * to three integer arguments (signals: target pid, target tid, signal). A
+ * thread is in one syscall at a time, so one map serves every such call;
+ * the exit's syscall number says which it was.
+ */
+struct proc_call {
 	struct tt_pending p;
-	__s32 target_pid;
-	__s32 target_tid;
-	__s32 sig;
+	__s32 arg[3];
 	__u32 pad;
 };
 
-TT_PENDING_MAP(signal_pending, struct signal_call, 4096);
+TT_PENDING_MAP(proc_calls, struct proc_call, 4096);
 
 struct syscall_call {
 	struct tt_pending p; /* p.nr: the syscall's family, see syscall_family() */
@@ -440,7 +444,7 @@ static __always_inline int thread_exit(bool known, bool group_dead_arg)
 
 	/* Calls this thread never returns from (exit, a fatal signal) end here. */
 	tt_pending_forget(&exec_pending);
-	tt_pending_forget(&signal_pending);
+	tt_pending_forget(&proc_calls);
 	tt_pending_forget(&syscall_start);
 
 	group_dead = exit_group_dead(known, group_dead_arg, task, &counted);
@@ -506,17 +510,17 @@ int handle_exit(void *ctx)
 
 static __always_inline int signal_enter(__u32 nr, __s32 target_pid, __s32 target_tid, __s32 sig)
 {
-	struct signal_call call = { .target_pid = target_pid, .target_tid = target_tid, .sig = sig };
+	struct proc_call call = { .arg = { target_pid, target_tid, sig } };
 
 	if (!tt_current_wanted())
 		return 0;
-	tt_pending_put(&signal_pending, &call, nr, TT_PROC_SIGNAL);
+	tt_pending_put(&proc_calls, &call, nr, TT_PROC_SIGNAL);
 	return 0;
 }
 
 static __always_inline int signal_exit(__u32 nr, long ret)
 {
-	struct signal_call *call = tt_pending_get(&signal_pending, nr);
+	struct proc_call *call = tt_pending_get(&proc_calls, nr);
 	struct tt_proc_signal *rec;
 
 	if (!call)
@@ -525,14 +529,14 @@ static __always_inline int signal_exit(__u32 nr, long ret)
 		rec = tt_reserve(TT_PROC_SIGNAL, struct tt_proc_signal);
 		if (rec) {
 			tt_fill_header(&rec->h, TT_PROC_SIGNAL, sizeof(*rec));
-			rec->target_pid = call->target_pid;
-			rec->target_tid = call->target_tid;
-			rec->sig = call->sig;
+			rec->target_pid = call->arg[0];
+			rec->target_tid = call->arg[1];
+			rec->sig = call->arg[2];
 			rec->ret = ret;
 			tt_submit(rec);
 		}
 	}
-	tt_pending_forget(&signal_pending);
+	tt_pending_forget(&proc_calls);
 	return 0;
 }
 

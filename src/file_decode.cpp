@@ -388,7 +388,7 @@ constexpr std::array<RecordSpec, 9> table = {{
 std::string_view io_op_name(uint32_t op)
 {
     static_assert(std::size(io_ops) == TT_IO_OPS + 1);
-    return io_ops[op < TT_IO_OPS ? op : TT_IO_OPS];
+    return io_ops[op < TT_IO_OPS ? op : uint32_t{TT_IO_OPS}];
 }
 
 void write_file_io(RecordSink& sink, const Common& common, uint64_t interval_ns, const FileIoRow& row)

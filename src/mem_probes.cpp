@@ -62,7 +62,7 @@ public:
 
     Syscalls syscalls(const Config&) const override
     {
-        return {TT_SYS_AREA_MEM, true, true, {"mmap", "munmap", "brk", "mremap"}};
+        return {TT_SYS_AREA_MEM, true, true, {TT_MEM_SYSCALL_LIST(TT_SYSCALL_NAME)}};
     }
 
     // Every sampling interval: one mem.pressure record per pressure file.

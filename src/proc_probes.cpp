@@ -41,7 +41,7 @@ public:
     {
         Syscalls s;
         s.areas = TT_SYS_AREA_PROC;
-        s.names = {"execve", "execveat", "kill", "tkill", "tgkill"};
+        s.names = {TT_PROC_SYSCALL_LIST(TT_SYSCALL_NAME)};
         if (config.proc.syscalls || config.all_hooks) {
             s.areas |= TT_SYS_AREA_PROC_SUMMARY;
             s.names.push_back("*");
