@@ -36,8 +36,8 @@ struct {
  */
 struct proc_call {
 	struct tt_pending p;
-	__s32 arg[3];
-	__u32 pad;
+	__u32 arg[3];
+	__u32 pad; /* setuid: which call */
 };
 
 TT_PENDING_MAP(proc_calls, struct proc_call, 4096);
@@ -540,6 +540,43 @@ static __always_inline int signal_exit(__u32 nr, long ret)
 	return 0;
 }
 
+/* ---- setuid, setreuid, setresuid ---- */
+
+static __always_inline int setuid_enter(__u32 nr, __u32 call, __u32 ruid, __u32 euid, __u32 suid)
+{
+	struct proc_call c = { .arg = { ruid, euid, suid } };
+
+	if (!tt_current_wanted())
+		return 0;
+	c.pad = call;
+	tt_pending_put(&proc_calls, &c, nr, TT_PROC_SETUID);
+	return 0;
+}
+
+static __always_inline int setuid_exit(__u32 nr, long ret)
+{
+	struct proc_call *c = tt_pending_get(&proc_calls, nr);
+	struct tt_proc_setuid *rec;
+
+	if (!c)
+		return 0;
+	if (!tt_cfg.failed_only || ret < 0) {
+		rec = tt_reserve(TT_PROC_SETUID, struct tt_proc_setuid);
+		if (rec) {
+			tt_fill_header(&rec->h, TT_PROC_SETUID, sizeof(*rec));
+			rec->call = c->pad;
+			rec->ruid = c->arg[0];
+			rec->euid = c->arg[1];
+			rec->suid = c->arg[2];
+			rec->ret = ret;
+			rec->pad = 0;
+			tt_submit(rec);
+		}
+	}
+	tt_pending_forget(&proc_calls);
+	return 0;
+}
+
 /* ---- per-process syscall summary (--syscalls), drained by user space ---- */
 
 /* Not inlined: the verifier checks it once, whatever the dispatcher does next. */
@@ -619,6 +656,15 @@ static __always_inline void proc_sys_enter(long nr, const struct tt_sys_args *a)
 	case TT_NR_tgkill:
 		signal_enter(nr, (__s32)a->arg[0], (__s32)a->arg[1], (__s32)a->arg[2]);
 		break;
+	case TT_NR_setuid:
+		setuid_enter(nr, TT_SETUID, a->arg[0], TT_UID_UNCHANGED, TT_UID_UNCHANGED);
+		break;
+	case TT_NR_setreuid:
+		setuid_enter(nr, TT_SETREUID, a->arg[0], a->arg[1], TT_UID_UNCHANGED);
+		break;
+	case TT_NR_setresuid:
+		setuid_enter(nr, TT_SETRESUID, a->arg[0], a->arg[1], a->arg[2]);
+		break;
 	}
 }
 
@@ -634,6 +680,11 @@ static __always_inline void proc_sys_exit(long nr, long ret)
 	case TT_NR_tkill:
 	case TT_NR_tgkill:
 		signal_exit(nr, ret);
+		break;
+	case TT_NR_setuid:
+	case TT_NR_setreuid:
+	case TT_NR_setresuid:
+		setuid_exit(nr, ret);
 		break;
 	}
 }

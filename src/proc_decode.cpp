@@ -92,6 +92,38 @@ void describe_signal(const void* data, const DecodeOptions&, RecordSink& sink)
     error_field(sink, r.ret);
 }
 
+void uid_field(RecordSink& sink, std::string_view key, uint32_t uid)
+{
+    if (uid == TT_UID_UNCHANGED)
+        sink.null(key);
+    else
+        sink.u64(key, uid);
+}
+
+void describe_setuid(const void* data, const DecodeOptions&, RecordSink& sink)
+{
+    const auto& r = *static_cast<const tt_proc_setuid*>(data);
+    switch (r.call) {
+        case TT_SETUID:
+            sink.name("call", "setuid");
+            sink.u64("target_uid", r.ruid);
+            break;
+        case TT_SETREUID:
+            sink.name("call", "setreuid");
+            uid_field(sink, "ruid", r.ruid);
+            uid_field(sink, "euid", r.euid);
+            break;
+        default:
+            sink.name("call", "setresuid");
+            uid_field(sink, "ruid", r.ruid);
+            uid_field(sink, "euid", r.euid);
+            uid_field(sink, "suid", r.suid);
+            break;
+    }
+    sink.i64("ret", r.ret);
+    error_field(sink, r.ret);
+}
+
 using enum JsonType;
 using enum Presence;
 
@@ -144,6 +176,19 @@ constexpr Field signal_fields[] = {
     {"error", string, optional, {}, "the errno name when sending failed"},
 };
 
+constexpr std::string_view setuid_calls[] = {"setuid", "setreuid", "setresuid"};
+
+constexpr Field setuid_fields[] = {
+    {"call", string, always, {}, "the call", setuid_calls},
+    {"target_uid", integer, optional, {},
+     "setuid: the uid asked for (all three ids when privileged, else the effective one)"},
+    {"ruid", integer, optional_nullable, {}, "setreuid, setresuid: the real uid asked for; null: left as it is (-1)"},
+    {"euid", integer, optional_nullable, {}, "setreuid, setresuid: the effective uid asked for; null: left as it is"},
+    {"suid", integer, optional_nullable, {}, "setresuid: the saved uid asked for; null: left as it is"},
+    {"ret", integer, always, {}, "0, or a negative errno"},
+    {"error", string, optional, {}, "the errno name when the call failed (EPERM: not allowed)"},
+};
+
 constexpr Field syscall_row_fields[] = {
     {"name", string, always, {}, "the syscall's name (syscall_<nr> when it has none)"},
     {"nr", integer, always, {}, "its number"},
@@ -159,7 +204,7 @@ constexpr Field syscalls_fields[] = {
      syscall_row_fields},
 };
 
-constexpr std::array<RecordSpec, 5> table = {{
+constexpr std::array<RecordSpec, 6> table = {{
     {"proc.exec", "proc",
      "A program was executed (execve, execveat; failed ones too). After an exec from a thread other than the main "
      "one, tid is the pid: the kernel hands the exec'ing thread the leader's id. --comm keeps an exec by the name "
@@ -177,6 +222,10 @@ constexpr std::array<RecordSpec, 5> table = {{
      exit_fields, TT_PROC_EXIT, sizeof(tt_proc_exit), describe_exit},
     {"proc.signal", "proc", "A signal sent with kill, tkill or tgkill.", signal_fields, TT_PROC_SIGNAL,
      sizeof(tt_proc_signal), describe_signal},
+    {"proc.setuid", "proc",
+     "A process asked to change its user ids (setuid, setreuid, setresuid); uid in the common fields is the real uid "
+     "after the call.",
+     setuid_fields, TT_PROC_SETUID, sizeof(tt_proc_setuid), describe_setuid},
     {"proc.syscalls", "proc",
      "With --syscalls, every --sampling-interval, per process: its busiest syscalls. A syscall is counted when it "
      "returns, and only when its exit matches the entry of the same thread (the exit record's number; a successful "

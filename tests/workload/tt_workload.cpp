@@ -12,6 +12,8 @@
 //   tt_workload sleepers N MS          N threads sleep MS at once, then everybody exits 0
 //   tt_workload short-threads N        N threads that each make a few syscalls and exit, one by one
 //   tt_workload getppid N              N getppid() calls, then exit 0
+//   tt_workload setuid                 as root: setresuid(-1, 65534, -1) succeeds, setuid(12345)
+//                                      then fails EPERM, setreuid(-1, 0) succeeds; exit 0
 //   tt_workload spawn CODE             posix_spawn()s `/bin/sh -c "exit CODE"`, exits with its code
 //   tt_workload vfork CODE             vfork()s; the child _exit(CODE)s; exits with the child's code
 //   tt_workload fexecve PATH ARG..     fexecve() of PATH opened O_RDONLY
@@ -252,6 +254,16 @@ int main(int argc, char** argv)
         long n = atol(argv[2]);
         for (long i = 0; i < n; ++i)
             syscall(SYS_getppid);
+        return 0;
+    }
+    if (what == "setuid" && argc == 2) {
+        // Raw syscalls: glibc's wrappers may broadcast to threads or retry.
+        if (syscall(SYS_setresuid, -1, 65534, -1) != 0)
+            return 1;
+        if (syscall(SYS_setuid, 12345) != -1 || errno != EPERM)
+            return 2;
+        if (syscall(SYS_setreuid, -1, 0) != 0)
+            return 3;
         return 0;
     }
     if (what == "spawn" && argc == 3) {
