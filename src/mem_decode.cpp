@@ -1,102 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Decoders of the mem area's records.
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <optional>
 #include <string>
-#include <unordered_map>
 
 #include "escape.h"
 #include "mem_decode.h"
 #include "decode.h"
+#include "memcg_paths.h"
 
 namespace tapio {
 
 namespace {
 
-// The root directory of the cgroup hierarchy that holds the memory
-// controller: a v1 "memory" mount if there is one, else a cgroup2 mount
-// whose root lists memory among its controllers.
-std::string find_memory_hierarchy()
-{
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line, v2_root;
-    while (std::getline(mountinfo, line)) {
-        // "... mount_point options - fstype source super_options"
-        size_t dash = line.find(" - ");
-        if (dash == std::string::npos)
-            continue;
-        std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-        std::string id, parent, devno, root, mount_point, fstype, source, super;
-        pre >> id >> parent >> devno >> root >> mount_point;
-        post >> fstype >> source >> super;
-        if (root != "/")
-            continue;  // a bind mount of a sub-cgroup
-        if (fstype == "cgroup") {
-            std::string opts = "," + super + ",";
-            if (opts.find(",memory,") != std::string::npos)
-                return mount_point;
-        } else if (fstype == "cgroup2" && v2_root.empty()) {
-            std::ifstream controllers(mount_point + "/cgroup.controllers");
-            std::string word;
-            while (controllers >> word)
-                if (word == "memory")
-                    v2_root = mount_point;
-        }
-    }
-    return v2_root;
-}
-
-// Depth-first search for the directory whose inode number is id.
-bool find_inode(const std::string& dir, uint64_t id, int depth, std::string& found)
-{
-    if (depth > 32)
-        return false;
-    DIR* d = opendir(dir.c_str());
-    if (!d)
-        return false;
-    bool hit = false;
-    while (dirent* e = readdir(d)) {
-        if (e->d_type != DT_DIR || std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
-            continue;
-        std::string sub = dir + "/" + e->d_name;
-        if (e->d_ino == id) {
-            found = sub;
-            hit = true;
-            break;
-        }
-        if (find_inode(sub, id, depth + 1, found)) {
-            hit = true;
-            break;
-        }
-    }
-    closedir(d);
-    return hit;
-}
-
-struct MemcgPaths {
-    bool searched_root = false;
-    std::string root;
-    std::unordered_map<uint64_t, std::string> cache;  // id -> path ("" = not found)
-};
-
-MemcgPaths& memcg_paths()
-{
-    static MemcgPaths paths;
-    return paths;
-}
-
-void memcg_fields(RecordSink& sink, uint64_t id)
+// The path comes from the collector's cache, which it fills before this
+// record is decoded (RecordSpec::memcg_of): no file-system I/O here.
+void memcg_fields(RecordSink& sink, uint64_t id, const DecodeOptions& options)
 {
     sink.u64("memcg_id", id);
-    std::string_view path = memcg_path(id);
+    std::optional<std::string_view> cached = options.memcg ? options.memcg->cached(id) : std::nullopt;
+    std::string_view path = cached ? *cached : std::string_view();
     if (path.empty()) {
         sink.null("memcg_path");
         sink.boolean("memcg_path_truncated", false);
@@ -112,7 +38,7 @@ void address_field(RecordSink& sink, std::string_view key, uint64_t addr)
     sink.str(key, std::string_view(text, static_cast<size_t>(n)));
 }
 
-void describe_oom_kill(const void* data, const DecodeOptions&, RecordSink& sink)
+void describe_oom_kill(const void* data, const DecodeOptions& options, RecordSink& sink)
 {
     const auto& r = *static_cast<const tt_mem_oom_kill*>(data);
     auto has = [&](uint32_t bit) { return (r.present & bit) != 0; };
@@ -134,10 +60,10 @@ void describe_oom_kill(const void* data, const DecodeOptions&, RecordSink& sink)
     if (has(TT_OOM_HAS_SCORE_ADJ))
         sink.i64("oom_score_adj", r.oom_score_adj);
     if (has(TT_OOM_HAS_MEMCG))
-        memcg_fields(sink, r.memcg_id);
+        memcg_fields(sink, r.memcg_id, options);
 }
 
-void describe_reclaim(const void* data, const DecodeOptions&, RecordSink& sink)
+void describe_reclaim(const void* data, const DecodeOptions& options, RecordSink& sink)
 {
     const auto& r = *static_cast<const tt_mem_reclaim*>(data);
     sink.name("scope", r.scope == TT_RECLAIM_MEMCG ? "memcg" : "global");
@@ -145,7 +71,7 @@ void describe_reclaim(const void* data, const DecodeOptions&, RecordSink& sink)
     sink.u64("nr_reclaimed", r.nr_reclaimed);
     sink.i64("order", r.order);
     if (r.memcg_id)
-        memcg_fields(sink, r.memcg_id);
+        memcg_fields(sink, r.memcg_id, options);
 }
 
 void describe_alloc(const void* data, const DecodeOptions&, RecordSink& sink)
@@ -164,6 +90,17 @@ void describe_alloc(const void* data, const DecodeOptions&, RecordSink& sink)
         error_field(sink, r.ret);
     else
         sink.null("error");
+}
+
+uint64_t oom_kill_memcg(const void* data)
+{
+    const auto& r = *static_cast<const tt_mem_oom_kill*>(data);
+    return (r.present & TT_OOM_HAS_MEMCG) ? r.memcg_id : 0;
+}
+
+uint64_t reclaim_memcg(const void* data)
+{
+    return static_cast<const tt_mem_reclaim*>(data)->memcg_id;
 }
 
 using enum JsonType;
@@ -231,9 +168,9 @@ constexpr std::array<RecordSpec, 4> table = {{
     {"mem.oom_kill", "mem",
      "The OOM killer chose a victim (oom:mark_victim). The victim's fields are present where the running kernel has "
      "them; the common fields are the task whose allocation triggered the kill.",
-     oom_kill_fields, TT_MEM_OOM_KILL, sizeof(tt_mem_oom_kill), describe_oom_kill},
+     oom_kill_fields, TT_MEM_OOM_KILL, sizeof(tt_mem_oom_kill), describe_oom_kill, oom_kill_memcg},
     {"mem.reclaim", "mem", "A direct reclaim stall longer than --min-latency.", reclaim_fields, TT_MEM_RECLAIM,
-     sizeof(tt_mem_reclaim), describe_reclaim},
+     sizeof(tt_mem_reclaim), describe_reclaim, reclaim_memcg},
     {"mem.alloc", "mem", "An mmap, munmap, brk or mremap of at least --min-size.", alloc_fields, TT_MEM_ALLOC,
      sizeof(tt_mem_alloc), describe_alloc},
     {"mem.pressure", "mem",
@@ -253,28 +190,6 @@ std::string_view alloc_op_name(uint32_t op)
         case TT_ALLOC_MREMAP: return "mremap";
     }
     return "unknown";
-}
-
-std::string_view memcg_path(uint64_t id)
-{
-    MemcgPaths& paths = memcg_paths();
-    if (auto it = paths.cache.find(id); it != paths.cache.end())
-        return it->second;
-    if (!paths.searched_root) {
-        paths.root = find_memory_hierarchy();
-        paths.searched_root = true;
-    }
-    std::string path;
-    if (!paths.root.empty()) {
-        struct stat st {};
-        if (stat(paths.root.c_str(), &st) == 0 && st.st_ino == id) {
-            path = "/";
-        } else if (std::string found; find_inode(paths.root, id, 0, found)) {
-            path.assign(found, paths.root.size(), std::string::npos);
-        }
-    }
-    // Rare (a new cgroup in an OOM or reclaim record): the only allocation.
-    return paths.cache.emplace(id, std::move(path)).first->second;
 }
 
 void write_pressure(RecordSink& sink, const Common& common, const PressureReport& report)

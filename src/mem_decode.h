@@ -10,11 +10,4 @@ namespace tapio {
 // "mmap", "munmap", "brk", "mremap" for enum tt_alloc_op.
 std::string_view alloc_op_name(uint32_t op);
 
-// The path of a memory cgroup, from its id (the inode number of its directory
-// in the hierarchy holding the memory controller, v1 or v2), relative to that
-// hierarchy's root as /proc/<pid>/cgroup shows it ("/" for the root). Empty
-// when it cannot be found (removed, or no memory hierarchy mounted). Looked up
-// once per id, then cached.
-std::string_view memcg_path(uint64_t id);
-
 }  // namespace tapio

@@ -49,8 +49,13 @@ struct Field {
     std::string_view keyed_by = {};
 };
 
+class MemcgPaths;
+
 struct DecodeOptions {
     uint32_t max_args = 20;
+    // Paths of memory cgroups, filled by the collector before a record that
+    // names one is decoded; null: memcg_path is null.
+    const MemcgPaths* memcg = nullptr;
 };
 
 using DescribeFn = void (*)(const void* record, const DecodeOptions& options, RecordSink& sink);
@@ -66,6 +71,10 @@ struct RecordSpec {
     uint16_t kind = 0;
     size_t size = 0;
     DescribeFn describe = nullptr;
+    // The memory cgroup whose path the decoder writes (0: none), so the
+    // collector can look it up before decoding, outside the ring-buffer
+    // callback.
+    uint64_t (*memcg_of)(const void* record) = nullptr;
 };
 
 // Fields every record starts with.
