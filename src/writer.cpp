@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "escape.h"
@@ -65,10 +66,29 @@ inline void put_u(fmt::memory_buffer& b, uint64_t v)
     b.append(text.data(), text.data() + text.size());
 }
 
+// The text before a number (its key), then the number.
+inline void put_u(fmt::memory_buffer& b, std::string_view before, uint64_t v)
+{
+    put(b, before);
+    put_u(b, v);
+}
+
 inline void put_i(fmt::memory_buffer& b, int64_t v)
 {
     fmt::format_int text(v);
     b.append(text.data(), text.data() + text.size());
+}
+
+// Pads to width with spaces, after the text or (right) before it.
+void put_padded(fmt::memory_buffer& b, std::string_view text, size_t width, bool right = false)
+{
+    size_t pad = text.size() < width ? width - text.size() : 0;
+    if (!right)
+        b.append(text);
+    for (size_t i = 0; i < pad; ++i)
+        b.push_back(' ');
+    if (right)
+        b.append(text);
 }
 
 void append_digits(char* at, unsigned value, int width)
@@ -139,14 +159,31 @@ void TimeFormatter::clock_ms(fmt::memory_buffer& out, int64_t wall_ns)
 }
 
 // ---- JSON lines ----
+// A separator and a key come with every field: they are forced inline, since
+// with fmt header-only this file is large enough that the compiler's growth
+// limit would otherwise decide, and cost the JSON path a call per field.
 
-void JsonWriter::key(std::string_view k)
-{
-    auto& b = out_.buffer();
-    if (!first_[depth_])
-        put(b, ',');
-    first_[depth_] = false;
-    if (!k.empty()) {
+struct JsonFormat {
+    // Writes the common fields; true: the next field needs a separator.
+    static bool begin(fmt::memory_buffer& b, TimeFormatter& time, int64_t wall_ns, std::string_view type,
+                      const Common& c, bool /*started*/)
+    {
+        put(b, "{\"ts\":\"");
+        time.rfc3339(b, wall_ns);
+        put(b, "\",\"type\":\"");
+        put(b, type);
+        put_u(b, "\",\"pid\":", c.pid);
+        put_u(b, ",\"tid\":", c.tid);
+        put_u(b, ",\"ppid\":", c.ppid);
+        put_u(b, ",\"uid\":", c.uid);
+        put(b, ",\"comm\":\"");
+        append_json_escaped(b, c.comm);
+        put_u(b, "\",\"cgroup_id\":", c.cgroup_id);
+        return true;
+    }
+    [[gnu::always_inline]] static void separator(fmt::memory_buffer& b, uint32_t /*depth*/) { put(b, ','); }
+    [[gnu::always_inline]] static void key(fmt::memory_buffer& b, std::string_view k)
+    {
         // Keys are snake_case literals from our own code: no escaping needed.
         size_t n = b.size();
         b.resize(n + k.size() + 3);
@@ -156,169 +193,99 @@ void JsonWriter::key(std::string_view k)
         p[k.size() + 1] = '"';
         p[k.size() + 2] = ':';
     }
-}
-
-void JsonWriter::begin(std::string_view type, const Common& c)
-{
-    auto& b = out_.buffer();
-    depth_ = 0;
-    first_[0] = false;
-    put(b, "{\"ts\":\"");
-    time_.rfc3339(b, clock_.to_wall_ns(c.ts_boot_ns));
-    put(b, "\",\"type\":\"");
-    put(b, type);
-    put(b, "\",\"pid\":");
-    put_u(b, c.pid);
-    put(b, ",\"tid\":");
-    put_u(b, c.tid);
-    put(b, ",\"ppid\":");
-    put_u(b, c.ppid);
-    put(b, ",\"uid\":");
-    put_u(b, c.uid);
-    put(b, ",\"comm\":\"");
-    append_json_escaped(b, c.comm);
-    put(b, "\",\"cgroup_id\":");
-    put_u(b, c.cgroup_id);
-}
-
-void JsonWriter::i64(std::string_view k, int64_t v)
-{
-    key(k);
-    put_i(out_.buffer(), v);
-}
-
-void JsonWriter::u64(std::string_view k, uint64_t v)
-{
-    key(k);
-    put_u(out_.buffer(), v);
-}
-
-void JsonWriter::decimal(std::string_view k, int64_t scaled, unsigned places)
-{
-    key(k);
-    char text[32];
-    int n = format_decimal(text, sizeof(text), scaled, places);
-    if (n > 0)
-        out_.buffer().append(std::string_view(text, static_cast<size_t>(n)));
-}
-
-void JsonWriter::boolean(std::string_view k, bool v)
-{
-    key(k);
-    out_.buffer().append(v ? std::string_view("true") : std::string_view("false"));
-}
-
-void JsonWriter::null(std::string_view k)
-{
-    key(k);
-    out_.buffer().append(std::string_view("null"));
-}
-
-void JsonWriter::str(std::string_view k, std::string_view v)
-{
-    key(k);
-    auto& b = out_.buffer();
-    put(b, '"');
-    append_json_escaped(b, v);
-    put(b, '"');
-}
-
-void JsonWriter::name(std::string_view k, std::string_view v)
-{
-    key(k);
-    auto& b = out_.buffer();
-    put(b, '"');
-    put(b, v);
-    put(b, '"');
-}
-
-void JsonWriter::begin_array(std::string_view k)
-{
-    key(k);
-    out_.buffer().push_back('[');
-    if (depth_ < 7)
-        first_[++depth_] = true;
-}
-
-void JsonWriter::element(std::string_view v)
-{
-    str({}, v);
-}
-
-void JsonWriter::end_array()
-{
-    out_.buffer().push_back(']');
-    if (depth_ > 0)
-        --depth_;
-}
-
-void JsonWriter::begin_object(std::string_view k)
-{
-    key(k);
-    out_.buffer().push_back('{');
-    if (depth_ < 7)
-        first_[++depth_] = true;
-}
-
-void JsonWriter::end_object()
-{
-    out_.buffer().push_back('}');
-    if (depth_ > 0)
-        --depth_;
-}
-
-void JsonWriter::end()
-{
-    put(out_.buffer(), "}\n");
-}
+    static void null(fmt::memory_buffer& b) { b.append(std::string_view("null")); }
+    static void str(fmt::memory_buffer& b, std::string_view v)
+    {
+        put(b, '"');
+        append_json_escaped(b, v);
+        put(b, '"');
+    }
+    static void name(fmt::memory_buffer& b, std::string_view v)
+    {
+        put(b, '"');
+        put(b, v);
+        put(b, '"');
+    }
+    static void end(fmt::memory_buffer& b) { put(b, "}\n"); }
+};
 
 // ---- table ----
-// TIME  TYPE  PID  COMM  DETAILS, where DETAILS is key=value pairs.
 
-void TableWriter::key(std::string_view k)
-{
-    auto& b = out_.buffer();
-    if (!first_[depth_])
-        b.push_back(depth_ == 0 ? ' ' : ',');
-    first_[depth_] = false;
-    if (!k.empty()) {
+struct TableFormat {
+    static bool begin(fmt::memory_buffer& b, TimeFormatter& time, int64_t wall_ns, std::string_view type,
+                      const Common& c, bool started)
+    {
+        if (!started) {
+            // The columns of every row below: TIME is 12 wide, TYPE 16,
+            // PID 7 (right-aligned), COMM 16.
+            put(b, "TIME         TYPE                 PID COMM             DETAILS\n");
+        }
+        time.clock_ms(b, wall_ns);
+        put(b, ' ');
+        put_padded(b, type, 16);
+        put(b, ' ');
+        fmt::format_int pid(c.pid);
+        put_padded(b, std::string_view(pid.data(), pid.size()), 7, true);
+        put(b, ' ');
+        size_t before = b.size();
+        append_terminal_escaped(b, c.comm);
+        put_padded(b, {}, 16 - std::min<size_t>(16, b.size() - before));
+        put(b, ' ');
+        return false;
+    }
+    // key=value pairs apart at the top, a comma inside arrays and objects.
+    [[gnu::always_inline]] static void separator(fmt::memory_buffer& b, uint32_t depth)
+    {
+        b.push_back(depth == 0 ? ' ' : ',');
+    }
+    [[gnu::always_inline]] static void key(fmt::memory_buffer& b, std::string_view k)
+    {
         b.append(k);
         b.push_back('=');
     }
+    static void null(fmt::memory_buffer& b) { b.push_back('-'); }
+    static void str(fmt::memory_buffer& b, std::string_view v) { append_terminal_escaped(b, v, true); }
+    static void name(fmt::memory_buffer& b, std::string_view v) { b.append(v); }
+    static void end(fmt::memory_buffer& b) { b.push_back('\n'); }
+};
+
+// ---- what both writers share ----
+
+template <typename Format>
+void TextWriter<Format>::begin(std::string_view type, const Common& c)
+{
+    depth_ = 0;
+    first_ = !Format::begin(out_.buffer(), time_, clock_.to_wall_ns(c.ts_boot_ns), type, c, started_);
+    started_ = true;
 }
 
-void TableWriter::begin(std::string_view type, const Common& c)
+template <typename Format>
+void TextWriter<Format>::key(std::string_view k)
 {
     auto& b = out_.buffer();
-    if (!header_written_) {
-        fmt::format_to(fmt::appender(b), "{:<12} {:<16} {:>7} {:<16} {}\n", "TIME", "TYPE", "PID", "COMM", "DETAILS");
-        header_written_ = true;
-    }
-    depth_ = 0;
-    first_[0] = true;
-    time_.clock_ms(b, clock_.to_wall_ns(c.ts_boot_ns));
-    fmt::format_to(fmt::appender(b), " {:<16} {:>7} ", type, c.pid);
-    size_t before = b.size();
-    append_terminal_escaped(b, c.comm);
-    size_t width = b.size() - before;
-    for (size_t i = width; i < 16; ++i)
-        b.push_back(' ');
-    b.push_back(' ');
+    if (!first_)
+        Format::separator(b, depth_);
+    first_ = false;
+    if (!k.empty())
+        Format::key(b, k);
 }
 
-void TableWriter::i64(std::string_view k, int64_t v)
+template <typename Format>
+void TextWriter<Format>::i64(std::string_view k, int64_t v)
 {
     key(k);
     put_i(out_.buffer(), v);
 }
 
-void TableWriter::u64(std::string_view k, uint64_t v)
+template <typename Format>
+void TextWriter<Format>::u64(std::string_view k, uint64_t v)
 {
     key(k);
     put_u(out_.buffer(), v);
 }
 
-void TableWriter::decimal(std::string_view k, int64_t scaled, unsigned places)
+template <typename Format>
+void TextWriter<Format>::decimal(std::string_view k, int64_t scaled, unsigned places)
 {
     key(k);
     char text[32];
@@ -327,68 +294,66 @@ void TableWriter::decimal(std::string_view k, int64_t scaled, unsigned places)
         out_.buffer().append(std::string_view(text, static_cast<size_t>(n)));
 }
 
-void TableWriter::boolean(std::string_view k, bool v)
+template <typename Format>
+void TextWriter<Format>::boolean(std::string_view k, bool v)
 {
     key(k);
     out_.buffer().append(v ? std::string_view("true") : std::string_view("false"));
 }
 
-void TableWriter::null(std::string_view k)
+template <typename Format>
+void TextWriter<Format>::null(std::string_view k)
 {
     key(k);
-    out_.buffer().push_back('-');
+    Format::null(out_.buffer());
 }
 
-void TableWriter::str(std::string_view k, std::string_view v)
+template <typename Format>
+void TextWriter<Format>::str(std::string_view k, std::string_view v)
 {
     key(k);
-    append_terminal_escaped(out_.buffer(), v, true);
+    Format::str(out_.buffer(), v);
 }
 
-void TableWriter::name(std::string_view k, std::string_view v)
+template <typename Format>
+void TextWriter<Format>::name(std::string_view k, std::string_view v)
 {
     key(k);
-    out_.buffer().append(v);
+    Format::name(out_.buffer(), v);
 }
 
-void TableWriter::begin_array(std::string_view k)
+template <typename Format>
+void TextWriter<Format>::element(std::string_view v)
+{
+    key({});
+    Format::str(out_.buffer(), v);
+}
+
+template <typename Format>
+void TextWriter<Format>::open(std::string_view k, char bracket)
 {
     key(k);
-    out_.buffer().push_back('[');
-    if (depth_ < 7)
-        first_[++depth_] = true;
+    out_.buffer().push_back(bracket);
+    first_ = true;
+    ++depth_;
 }
 
-void TableWriter::element(std::string_view v)
+template <typename Format>
+void TextWriter<Format>::close(char bracket)
 {
-    str({}, v);
-}
-
-void TableWriter::end_array()
-{
-    out_.buffer().push_back(']');
+    out_.buffer().push_back(bracket);
+    first_ = false;
     if (depth_ > 0)
         --depth_;
 }
 
-void TableWriter::begin_object(std::string_view k)
+template <typename Format>
+void TextWriter<Format>::end()
 {
-    key(k);
-    out_.buffer().push_back('{');
-    if (depth_ < 7)
-        first_[++depth_] = true;
+    Format::end(out_.buffer());
 }
 
-void TableWriter::end_object()
-{
-    out_.buffer().push_back('}');
-    if (depth_ > 0)
-        --depth_;
-}
-
-void TableWriter::end()
-{
-    out_.buffer().push_back('\n');
-}
+template class TextWriter<JsonFormat>;
+template class TextWriter<TableFormat>;
 
 }  // namespace tapio

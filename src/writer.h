@@ -48,9 +48,20 @@ private:
     char local_prefix_[9] = {};
 };
 
-class JsonWriter final : public RecordSink {
+// How a record looks: JSON lines, or a table row. Defined in writer.cpp.
+struct JsonFormat;
+struct TableFormat;
+
+// The JSON lines and the table writer: one class, so what they share (the
+// output, the clock, where a field stands in its record, numbers, booleans,
+// arrays and objects) is written once, and Format supplies only what differs
+// (the start and end of a record, a separator and a key, a null, a string, a
+// name). Format is resolved at compile time: a field costs the one virtual
+// call into the sink and no more.
+template <typename Format>
+class TextWriter final : public RecordSink {
 public:
-    JsonWriter(Output& out, WallClock clock) : out_(out), clock_(clock) {}
+    TextWriter(Output& out, WallClock clock) : out_(out), clock_(clock) {}
 
     void begin(std::string_view type, const Common& common) override;
     void i64(std::string_view key, int64_t value) override;
@@ -60,54 +71,38 @@ public:
     void str(std::string_view key, std::string_view value) override;
     void name(std::string_view key, std::string_view value) override;
     void decimal(std::string_view key, int64_t scaled, unsigned places) override;
-    void begin_array(std::string_view key) override;
+    void begin_array(std::string_view key) override { open(key, '['); }
     void element(std::string_view value) override;
-    void end_array() override;
-    void begin_object(std::string_view key) override;
-    void end_object() override;
+    void end_array() override { close(']'); }
+    void begin_object(std::string_view key) override { open(key, '{'); }
+    void end_object() override { close('}'); }
     void end() override;
     void flush() override { out_.flush(); }
 
 private:
+    // The separator a field needs, then its key (none for an element).
     void key(std::string_view k);
+    // An array or object: its key, its bracket, a level deeper.
+    void open(std::string_view k, char bracket);
+    void close(char bracket);
 
     Output& out_;
     WallClock clock_;
     TimeFormatter time_;
-    // Whether the next member is the first in its object/array, per depth.
-    bool first_[8] = {true};
-    int depth_ = 0;
+    bool started_ = false;  // a record was written (the table's header is out)
+    // Only the innermost level's state is kept: a container is opened by a
+    // key, which already marked its parent as having a field, so closing it
+    // always returns to a level whose next field needs a separator. Depth is
+    // a count, not a stack: any nesting works.
+    bool first_ = true;
+    uint32_t depth_ = 0;
 };
 
-class TableWriter final : public RecordSink {
-public:
-    TableWriter(Output& out, WallClock clock) : out_(out), clock_(clock) {}
+using JsonWriter = TextWriter<JsonFormat>;
+// TIME  TYPE  PID  COMM  DETAILS, where DETAILS is key=value pairs.
+using TableWriter = TextWriter<TableFormat>;
 
-    void begin(std::string_view type, const Common& common) override;
-    void i64(std::string_view key, int64_t value) override;
-    void u64(std::string_view key, uint64_t value) override;
-    void boolean(std::string_view key, bool value) override;
-    void null(std::string_view key) override;
-    void str(std::string_view key, std::string_view value) override;
-    void name(std::string_view key, std::string_view value) override;
-    void decimal(std::string_view key, int64_t scaled, unsigned places) override;
-    void begin_array(std::string_view key) override;
-    void element(std::string_view value) override;
-    void end_array() override;
-    void begin_object(std::string_view key) override;
-    void end_object() override;
-    void end() override;
-    void flush() override { out_.flush(); }
-
-private:
-    void key(std::string_view k);
-
-    Output& out_;
-    WallClock clock_;
-    TimeFormatter time_;
-    bool header_written_ = false;
-    bool first_[8] = {true};
-    int depth_ = 0;
-};
+extern template class TextWriter<JsonFormat>;
+extern template class TextWriter<TableFormat>;
 
 }  // namespace tapio

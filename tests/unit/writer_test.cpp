@@ -208,3 +208,66 @@ TEST_CASE("Output tells a failed write (disk full) from a closed pipe")
     CHECK(piped.error() == 0);
     close(fds[1]);
 }
+
+namespace {
+
+// Writes `levels` nested objects a0 ... a(levels-1), each holding an array
+// before the next level, the innermost two numbers, and one field after
+// them all: every level must open, separate and close as at the top.
+template <typename Writer>
+std::string write_nested(int levels)
+{
+    Captured cap;
+    Writer w(cap.out, WallClock(0));
+    w.begin("t.deep", sample_common("x"));
+    w.u64("before", 1);
+    for (int i = 0; i < levels; ++i) {
+        w.begin_object("a" + std::to_string(i));
+        w.begin_array("list");
+        w.element("p");
+        w.element("q");
+        w.end_array();
+    }
+    w.u64("x", 1);
+    w.u64("y", 2);
+    for (int i = 0; i < levels; ++i)
+        w.end_object();
+    w.u64("after", 3);
+    w.end();
+    return cap.take();
+}
+
+}  // namespace
+
+TEST_CASE("JSON writer: nesting deeper than 8 levels stays valid")
+{
+    const int levels = 12;
+    std::string line = write_nested<JsonWriter>(levels);
+    CAPTURE(line);
+    json j;
+    REQUIRE_NOTHROW(j = json::parse(line));
+    CHECK(j["before"] == 1);
+    CHECK(j["after"] == 3);
+    const json* level = &j;
+    for (int i = 0; i < levels; ++i) {
+        level = &(*level)["a" + std::to_string(i)];
+        CHECK((*level)["list"] == json::array({"p", "q"}));
+    }
+    CHECK((*level)["x"] == 1);
+    CHECK((*level)["y"] == 2);
+    CHECK(level->size() == 3);
+}
+
+TEST_CASE("table writer: nesting deeper than 8 levels separates and closes every level")
+{
+    const int levels = 12;
+    std::string text = write_nested<TableWriter>(levels);
+    std::string row = text.substr(text.find('\n') + 1);
+    std::string expected = "before=1 ";
+    for (int i = 0; i < levels; ++i)
+        expected += "a" + std::to_string(i) + "={list=[p,q],";
+    expected += "x=1,y=2";
+    expected += std::string(levels, '}');
+    expected += " after=3\n";
+    CHECK(row.substr(row.find("before=")) == expected);
+}
