@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -74,6 +75,13 @@ void check_file_options(const FileOptions& file);
 void register_all(CLI::App& app, Options& options);
 void register_doctor(CLI::App& app, Options& options);
 void register_schema(CLI::App& app, Options& options);
+
+// --min-latency DUR, parsed in one place with one message for file, mem and
+// all; set receives the value. zero_allowed: whether 0 is a value (mem: every
+// stall; all: file.slow off) or a usage error (file alone, where it would
+// turn off the one thing the flag asks for).
+void add_min_latency_flag(CLI::App& sub, std::function<void(std::chrono::nanoseconds)> set, bool zero_allowed,
+                          const std::string& help);
 
 // Turns parsed options into the library's configuration; throws usage errors.
 Invocation finish(Options options);

@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // tapio-trace all: every area in one stream.
-#include <fmt/format.h>
-
 #include "cli.h"
-#include "errors.h"
-#include "parse.h"
 
 namespace tapio::cli {
 
@@ -21,18 +17,13 @@ void register_all(CLI::App& app, Options& o)
     add_mem_flags(*sub, o.config.mem, false);
     // file and mem both take --min-latency; in all, one value serves both
     // (file.slow threshold, shortest reclaim stall), and 0 leaves file.slow off.
-    sub->add_option_function<std::string>(
-           "--min-latency",
-           [&o](const std::string& text) {
-               auto d = parse_duration(text);
-               if (!d)
-                   throw Error(ExitCode::usage,
-                               fmt::format("--min-latency: '{}' is not a duration (use 100us, 10ms, 1s)", text));
-               o.config.file.min_latency = *d;
-               o.config.mem.min_latency = *d;
-           },
-           "file.slow threshold and shortest reclaim stall reported (file: off, mem: 1ms by default)")
-        ->type_name("DUR");
+    add_min_latency_flag(
+        *sub,
+        [&o](std::chrono::nanoseconds d) {
+            o.config.file.min_latency = d;
+            o.config.mem.min_latency = d;
+        },
+        true, "file.slow threshold and shortest reclaim stall reported (file: off, mem: 1ms by default)");
     sub->callback([&o] {
         o.command = Command::trace;
         o.subcommand = "all";

@@ -4,29 +4,19 @@
 
 #include "cli.h"
 #include "errors.h"
-#include "events.h"
-#include "parse.h"
 
 namespace tapio::cli {
 
 void add_file_flags(CLI::App& sub, FileOptions& file, bool with_min_latency)
 {
-    sub.add_option(
-           "--path", file.paths,
-           fmt::format("Only paths starting with PREFIX, in the kernel (repeatable, at most {})", TT_FILE_MAX_PREFIXES))
+    sub.add_option("--path", file.paths,
+                   fmt::format("Only paths starting with PREFIX, in the kernel (repeatable, at most {})",
+                               limits::path_prefixes))
         ->type_name("PREFIX");
     if (with_min_latency)
-        sub.add_option_function<std::string>(
-               "--min-latency",
-               [&file](const std::string& text) {
-                   auto d = parse_duration(text);
-                   if (!d || d->count() <= 0)
-                       throw Error(ExitCode::usage,
-                                   fmt::format("--min-latency: '{}' is not a duration (use 100us, 10ms, 1s)", text));
-                   file.min_latency = *d;
-               },
-               "Report reads, writes and syncs slower than DUR as file.slow (e.g. 10ms)")
-            ->type_name("DUR");
+        add_min_latency_flag(
+            sub, [&file](std::chrono::nanoseconds d) { file.min_latency = d; }, false,
+            "Report reads, writes and syncs slower than DUR as file.slow (e.g. 10ms)");
     sub.add_option("--top", file.top, "Every --sampling-interval, the N busiest (process, file) pairs as file.io")
         ->type_name("N")
         ->check(CLI::NonNegativeNumber);
@@ -34,11 +24,12 @@ void add_file_flags(CLI::App& sub, FileOptions& file, bool with_min_latency)
 
 void check_file_options(const FileOptions& file)
 {
-    if (file.paths.size() > TT_FILE_MAX_PREFIXES)
-        throw Error(ExitCode::usage, fmt::format("--path: at most {} prefixes", TT_FILE_MAX_PREFIXES));
+    if (file.paths.size() > limits::path_prefixes)
+        throw Error(ExitCode::usage, fmt::format("--path: at most {} prefixes", limits::path_prefixes));
     for (const auto& p : file.paths)
-        if (p.empty() || p.size() > TT_FILE_PREFIX_LEN)
-            throw Error(ExitCode::usage, fmt::format("--path: '{}' must be 1 to {} characters", p, TT_FILE_PREFIX_LEN));
+        if (p.empty() || p.size() > limits::path_prefix_length)
+            throw Error(ExitCode::usage,
+                        fmt::format("--path: '{}' must be 1 to {} characters", p, limits::path_prefix_length));
 }
 
 void register_file(CLI::App& app, Options& o)

@@ -7,56 +7,14 @@
 
 namespace tapio::cli {
 
-namespace {
-
-// "10", "10.5", "10%": hundredths of a percent, or nullopt.
-std::optional<uint32_t> parse_percent(std::string_view text)
-{
-    if (!text.empty() && text.back() == '%')
-        text.remove_suffix(1);
-    if (text.empty())
-        return std::nullopt;
-    uint64_t whole = 0, frac = 0;
-    size_t i = 0;
-    for (; i < text.size() && text[i] != '.'; ++i) {
-        if (text[i] < '0' || text[i] > '9' || whole > 1000)
-            return std::nullopt;
-        whole = whole * 10 + static_cast<uint64_t>(text[i] - '0');
-    }
-    int digits = 0;
-    if (i < text.size()) {
-        ++i;
-        if (i == text.size())
-            return std::nullopt;
-        for (; i < text.size(); ++i, ++digits) {
-            if (text[i] < '0' || text[i] > '9' || digits >= 2)
-                return std::nullopt;
-            frac = frac * 10 + static_cast<uint64_t>(text[i] - '0');
-        }
-    }
-    for (; digits < 2; ++digits)
-        frac *= 10;
-    return static_cast<uint32_t>(whole * 100 + frac);
-}
-
-}  // namespace
-
 // Values are checked as they are parsed, so a bad one is a usage error
 // naming its flag.
 void add_mem_flags(CLI::App& sub, MemOptions& mem, bool with_min_latency)
 {
     if (with_min_latency)
-        sub.add_option_function<std::string>(
-               "--min-latency",
-               [&mem](const std::string& text) {
-                   auto d = parse_duration(text);
-                   if (!d)
-                       throw CLI::ValidationError(
-                           "--min-latency", fmt::format("'{}' is not a duration (use 0, 500us, 1ms, 10ms)", text));
-                   mem.min_latency = *d;
-               },
-               "Shortest direct reclaim stall reported (default 1ms)")
-            ->type_name("DUR");
+        add_min_latency_flag(
+            sub, [&mem](std::chrono::nanoseconds d) { mem.min_latency = d; }, true,
+            "Shortest direct reclaim stall reported (default 1ms)");
     sub.add_option_function<std::string>(
            "--min-size",
            [&mem](const std::string& text) {

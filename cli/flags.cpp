@@ -9,7 +9,6 @@
 
 #include <cstdlib>
 #include "errors.h"
-#include "events.h"
 #include "parse.h"
 #include "probes.h"
 
@@ -41,19 +40,35 @@ void add_global_flags(CLI::App& app, Options& o)
     app.add_flag("-v,--verbose", o.verbose, "Report what attached how, and libbpf's log, on stderr");
 }
 
-namespace {
+void add_min_latency_flag(CLI::App& sub, std::function<void(std::chrono::nanoseconds)> set, bool zero_allowed,
+                          const std::string& help)
+{
+    sub.add_option_function<std::string>(
+           "--min-latency",
+           [set = std::move(set), zero_allowed](const std::string& text) {
+               auto d = parse_duration(text);
+               if (!d)
+                   throw Error(ExitCode::usage,
+                               fmt::format("--min-latency: '{}' is not a duration: a whole number of ns, us, ms, "
+                                           "s (the default), m or h, such as 500us, 10ms, 1s",
+                                           text));
+               if (d->count() == 0 && !zero_allowed)
+                   throw Error(ExitCode::usage,
+                               fmt::format("--min-latency: '{}' would turn file.slow off: give a duration above 0, "
+                                           "such as 500us, 10ms, 1s",
+                                           text));
+               set(*d);
+           },
+           help)
+        ->type_name("DUR");
+}
 
-// Size of the in-kernel pid filter (tt_pids in bpf/common.bpf.h).
-constexpr size_t max_pids = 1024;
+namespace {
 
 [[noreturn]] void usage(const std::string& what)
 {
     throw Error(ExitCode::usage, what);
 }
-
-}  // namespace
-
-namespace {
 
 // TAPIO_MAP_ENTRIES: "N" sizes every pending and summary map, "name=N,..."
 // only the maps named.
@@ -99,11 +114,12 @@ Invocation finish(Options o)
     for (uint32_t pid : o.pids)
         if (pid == 0)
             usage("--pid: 0 is not a process id");
-    if (o.pids.size() > max_pids)
-        usage(fmt::format("--pid: at most {} processes", max_pids));
+    if (o.pids.size() > limits::pids)
+        usage(fmt::format("--pid: at most {} processes", limits::pids));
     c.pids = o.pids;
-    if (o.comm.size() > 15)
-        usage(fmt::format("--comm: '{}' is longer than the 15 characters the kernel keeps", o.comm));
+    if (o.comm.size() > limits::comm_length)
+        usage(
+            fmt::format("--comm: '{}' is longer than the {} characters the kernel keeps", o.comm, limits::comm_length));
     c.comm = o.comm;
     c.uid = o.uid;
     c.cgroup_path = o.cgroup;
@@ -145,8 +161,8 @@ Invocation finish(Options o)
         if (c.areas.empty())
             usage("all: every area is turned off");
     }
-    if (c.proc.max_args == 0 || c.proc.max_args > TT_MAX_ARGS)
-        usage(fmt::format("--max-args: must be between 1 and {}", TT_MAX_ARGS));
+    if (c.proc.max_args == 0 || c.proc.max_args > limits::exec_args)
+        usage(fmt::format("--max-args: must be between 1 and {}", limits::exec_args));
     if (c.proc.syscalls_top == 0)
         usage("--syscalls-top: must be at least 1");
 

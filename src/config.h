@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +12,16 @@
 #include <vector>
 
 namespace tapio {
+
+// What the kernel side can hold: check a Config against these before
+// start(). Held to bpf/events.h (and the pid filter's size) by the library.
+namespace limits {
+inline constexpr size_t pids = 1024;              // Config::pids, the in-kernel pid filter
+inline constexpr size_t comm_length = 15;         // Config::comm: the kernel keeps 15 bytes and a NUL
+inline constexpr uint32_t exec_args = 64;         // ProcOptions::max_args
+inline constexpr size_t path_prefixes = 4;        // FileOptions::paths
+inline constexpr size_t path_prefix_length = 64;  // each of FileOptions::paths
+}  // namespace limits
 
 enum class Area { proc, net, file, mem };
 inline constexpr Area all_areas[] = {Area::proc, Area::net, Area::file, Area::mem};

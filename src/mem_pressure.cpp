@@ -9,52 +9,23 @@
 
 #include <fmt/format.h>
 
+#include "parse.h"
+
 namespace tapio {
 
 namespace {
 
-// "12.34" -> 1234 (hundredths); the kernel always prints two decimals.
-bool parse_percent(std::string_view text, uint32_t& out)
+// Stores a parsed value; false when there is none.
+template <typename T>
+bool store(std::optional<T> parsed, T& out)
 {
-    uint64_t whole = 0, frac = 0;
-    size_t i = 0;
-    if (text.empty())
-        return false;
-    for (; i < text.size() && text[i] != '.'; ++i) {
-        if (text[i] < '0' || text[i] > '9' || whole > 100000)
-            return false;
-        whole = whole * 10 + static_cast<uint64_t>(text[i] - '0');
-    }
-    int digits = 0;
-    if (i < text.size()) {
-        for (++i; i < text.size(); ++i, ++digits) {
-            if (text[i] < '0' || text[i] > '9')
-                return false;
-            if (digits < 2)
-                frac = frac * 10 + static_cast<uint64_t>(text[i] - '0');
-        }
-    }
-    for (; digits < 2; ++digits)
-        frac *= 10;
-    out = static_cast<uint32_t>(whole * 100 + frac);
-    return true;
+    if (parsed)
+        out = *parsed;
+    return parsed.has_value();
 }
 
-bool parse_u64(std::string_view text, uint64_t& out)
-{
-    if (text.empty())
-        return false;
-    uint64_t v = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9' || v > (UINT64_MAX - 9) / 10)
-            return false;
-        v = v * 10 + static_cast<uint64_t>(c - '0');
-    }
-    out = v;
-    return true;
-}
-
-// "avg10=0.00 avg60=0.00 avg300=0.00 total=0"
+// "avg10=0.00 avg60=0.00 avg300=0.00 total=0": averages in hundredths of a
+// percent (the kernel always prints two decimals), total in microseconds.
 bool parse_line(std::string_view rest, PsiLine& line)
 {
     int seen = 0;
@@ -68,16 +39,16 @@ bool parse_line(std::string_view rest, PsiLine& line)
         std::string_view key = word.substr(0, eq), value = word.substr(eq + 1);
         bool ok = true;
         if (key == "avg10") {
-            ok = parse_percent(value, line.avg10);
+            ok = store(parse_percent(value), line.avg10);
             seen |= 1;
         } else if (key == "avg60") {
-            ok = parse_percent(value, line.avg60);
+            ok = store(parse_percent(value), line.avg60);
             seen |= 2;
         } else if (key == "avg300") {
-            ok = parse_percent(value, line.avg300);
+            ok = store(parse_percent(value), line.avg300);
             seen |= 4;
         } else if (key == "total") {
-            ok = parse_u64(value, line.total_us);
+            ok = store(parse_uint(value), line.total_us);
             seen |= 8;
         }
         if (!ok)

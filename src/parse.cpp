@@ -90,4 +90,26 @@ std::optional<uint64_t> parse_size(std::string_view text)
     return bytes;
 }
 
+std::optional<uint32_t> parse_percent(std::string_view text)
+{
+    if (!text.empty() && text.back() == '%')
+        text.remove_suffix(1);
+    size_t dot = text.find('.');
+    std::string_view whole_text = text.substr(0, dot);
+    std::string_view frac_text = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
+    if (whole_text.empty() || (dot != std::string_view::npos && (frac_text.empty() || frac_text.size() > 2)))
+        return std::nullopt;
+    auto whole = parse_uint(whole_text);
+    uint64_t frac = 0;
+    if (!frac_text.empty()) {
+        auto digits = parse_uint(frac_text);
+        if (!digits)
+            return std::nullopt;
+        frac = frac_text.size() == 1 ? *digits * 10 : *digits;
+    }
+    if (!whole || *whole > UINT32_MAX / 100 || *whole * 100 + frac > UINT32_MAX)
+        return std::nullopt;
+    return static_cast<uint32_t>(*whole * 100 + frac);
+}
+
 }  // namespace tapio

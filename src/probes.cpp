@@ -25,6 +25,12 @@
 
 namespace tapio {
 
+// The limits the public configuration states are those of the kernel side.
+static_assert(limits::comm_length == TT_COMM_LEN - 1, "limits::comm_length: bpf/events.h TT_COMM_LEN changed");
+static_assert(limits::exec_args == TT_MAX_ARGS, "limits::exec_args: bpf/events.h TT_MAX_ARGS changed");
+static_assert(limits::path_prefixes == TT_FILE_MAX_PREFIXES, "limits::path_prefixes: bpf/events.h changed");
+static_assert(limits::path_prefix_length == TT_FILE_PREFIX_LEN, "limits::path_prefix_length: bpf/events.h changed");
+
 const char* hook_state_name(HookState state)
 {
     switch (state) {
@@ -301,7 +307,9 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
             bpf_map__set_max_entries(map, 1);
         else if (name == "tt_events")
             bpf_map__set_max_entries(map, static_cast<__u32>(config_.ring_buffer_size));
-        else if (name != "tt_pids" && (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH)) {
+        else if (name == "tt_pids")
+            bpf_map__set_max_entries(map, static_cast<__u32>(limits::pids));  // as many as a Config may name
+        else if (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH) {
             if (config_.map_entries)
                 bpf_map__set_max_entries(map, config_.map_entries);
             for (const auto& [wanted, entries] : config_.map_entries_by_name)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include <string>
 #include <vector>
 
@@ -19,6 +21,17 @@ auto parse(std::vector<std::string> args)
 auto failure(std::vector<std::string> args)
 {
     return fixtures::parse_failure(std::move(args));
+}
+// The message of a usage error, or "" when the command line parses.
+std::string usage_message(std::vector<std::string> args)
+{
+    try {
+        parse(std::move(args));
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::usage);
+        return e.what();
+    }
+    return "";
 }
 
 }  // namespace
@@ -110,4 +123,30 @@ TEST_CASE("TAPIO_MAP_ENTRIES: every map, or the maps named; anything else is bad
         CHECK(failure({"proc"}) == ExitCode::usage);
     }
     unsetenv("TAPIO_MAP_ENTRIES");
+}
+
+TEST_CASE("--min-latency: one parser and one message for file, mem and all")
+{
+    for (const char* bad : {"soon", "1.5ms", "-1ms", "10 ms", "10d"}) {
+        CAPTURE(bad);
+        std::string file = usage_message({"file", "--min-latency", bad});
+        CHECK(file == fmt::format("--min-latency: '{}' is not a duration: a whole number of ns, us, ms, s (the "
+                                  "default), m or h, such as 500us, 10ms, 1s",
+                                  bad));
+        CHECK(usage_message({"mem", "--min-latency", bad}) == file);
+        CHECK(usage_message({"all", "--min-latency", bad}) == file);
+    }
+    // 0: every stall for mem, file.slow off in all, and an error for file
+    // alone, whose only use of the flag is file.slow.
+    CHECK(parse({"mem", "--min-latency", "0"})->options.config.mem.min_latency.count() == 0);
+    auto all = parse({"all", "--min-latency", "0"});
+    CHECK(all->options.config.file.min_latency.count() == 0);
+    CHECK(all->options.config.mem.min_latency.count() == 0);
+    CHECK(usage_message({"file", "--min-latency", "0"}).find("--min-latency: '0'") == 0);
+    auto both = parse({"all", "--min-latency", "250us"});
+    CHECK(both->options.config.file.min_latency == std::chrono::microseconds(250));
+    CHECK(both->options.config.mem.min_latency == std::chrono::microseconds(250));
+    CHECK(parse({"file", "--min-latency", "20ms"})->options.config.file.min_latency == std::chrono::milliseconds(20));
+    // A bare number is seconds, as for -d.
+    CHECK(parse({"mem", "--min-latency", "2"})->options.config.mem.min_latency == std::chrono::seconds(2));
 }

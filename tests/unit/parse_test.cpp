@@ -40,6 +40,33 @@ TEST_CASE("sizes")
     CHECK_FALSE(parse_size("99999999999999G"));
 }
 
+TEST_CASE("percentages: hundredths, as PSI files print them and people type them")
+{
+    CHECK(parse_percent("12.34") == 1234u);
+    CHECK(parse_percent("12.5") == 1250u);
+    CHECK(parse_percent("12") == 1200u);
+    CHECK(parse_percent("12.5%") == 1250u);
+    CHECK(parse_percent("0.00") == 0u);
+    CHECK(parse_percent("100.00") == 10000u);
+    CHECK(parse_percent("0.01") == 1u);
+    CHECK(parse_percent("250") == 25000u);  // no range check: the caller's call
+    CHECK_FALSE(parse_percent(""));
+    CHECK_FALSE(parse_percent("%"));
+    CHECK_FALSE(parse_percent("x"));
+    CHECK_FALSE(parse_percent("1.234"));  // hundredths at most
+    CHECK_FALSE(parse_percent("12."));
+    CHECK_FALSE(parse_percent(".5"));
+    CHECK_FALSE(parse_percent("-1"));
+    CHECK_FALSE(parse_percent("+1"));
+    CHECK_FALSE(parse_percent("1.-1"));
+    CHECK_FALSE(parse_percent("1.+1"));
+    CHECK_FALSE(parse_percent("12 %"));
+    CHECK_FALSE(parse_percent("12%%"));
+    CHECK(parse_percent("42949672.95") == UINT32_MAX);
+    CHECK_FALSE(parse_percent("42949672.96"));
+    CHECK_FALSE(parse_percent("99999999999999999999"));
+}
+
 TEST_CASE("errno, signal and syscall names")
 {
     CHECK(errno_name(-2) == "ENOENT");
