@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Live tests need root and a kernel with BPF. Without them they are skipped
-// with a clear message; under CI (CI=true) that is a failure instead, since
-// CI runs as root and a skipped live test there hides a broken build.
+// with a clear message and exit code 77, which ctest shows as "Skipped"
+// (SKIP_RETURN_CODE in tests/CMakeLists.txt); under CI (CI=true) that is a
+// failure instead, since CI runs as root and a skipped live test there hides
+// a broken build.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -15,6 +17,12 @@
 #include "harness.h"
 #include "schema_check.h"
 
+namespace {
+
+constexpr int skipped = 77;  // SKIP_RETURN_CODE of the live test in tests/CMakeLists.txt
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
     const char* ci = std::getenv("CI");
@@ -26,7 +34,7 @@ int main(int argc, char** argv)
         why = "the kernel has no BTF";
     if (why) {
         std::fprintf(stderr, "live tests SKIPPED: %s (run them as root: sudo build/tests/live_tests)\n", why);
-        return in_ci ? 1 : 0;
+        return in_ci ? 1 : skipped;
     }
     doctest::Context context(argc, argv);
     int status = context.run();
