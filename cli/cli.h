@@ -86,6 +86,10 @@ void add_min_latency_flag(CLI::App& sub, std::function<void(std::chrono::nanosec
 // Turns parsed options into the library's configuration; throws usage errors.
 Invocation finish(Options options);
 
+// Config::log for the command line: the library's warnings always, with -v
+// its other messages and libbpf's, on stderr.
+LogCallback stderr_log(bool verbose);
+
 int run_trace(const Invocation& invocation);
 int run_doctor(const Invocation& invocation);
 int run_schema(const Invocation& invocation);

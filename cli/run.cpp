@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // Parsing the command line and running a trace.
-#include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdarg>
 #include <cstdio>
 #include <cstring>
 
@@ -120,18 +118,6 @@ void install_signal_handlers()
     signal(SIGPIPE, SIG_IGN);
 }
 
-int libbpf_quiet(enum libbpf_print_level, const char*, va_list)
-{
-    return 0;
-}
-
-int libbpf_verbose(enum libbpf_print_level level, const char* format, va_list args)
-{
-    if (level == LIBBPF_DEBUG)
-        return 0;
-    return vfprintf(stderr, format, args);
-}
-
 bool output_closed(void* ctx)
 {
     return static_cast<Output*>(ctx)->closed();
@@ -170,13 +156,27 @@ void summarize(const Health& h, bool verbose)
 
 }  // namespace
 
+LogCallback stderr_log(bool verbose)
+{
+    return [verbose](const LogMessage& m) {
+        if (m.origin == "libbpf") {
+            // libbpf's own log, only with -v; its text starts with "libbpf: ".
+            if (verbose)
+                fmt::print(stderr, "{}\n", m.text);
+        } else if (m.level == LogLevel::warning || verbose) {
+            fmt::print(stderr, "tapio-trace: {}: {}\n", m.origin, m.text);
+        }
+    };
+}
+
 int run_trace(const Invocation& inv)
 {
     const Options& o = inv.options;
-    libbpf_set_print(o.verbose ? libbpf_verbose : libbpf_quiet);
     auto started = std::chrono::steady_clock::now();
 
-    Collector collector(o.config);
+    Config config = o.config;
+    config.log = stderr_log(o.verbose);
+    Collector collector(std::move(config));
     ActiveCollector active(collector);
     install_signal_handlers();
     collector.start();

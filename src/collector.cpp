@@ -15,6 +15,7 @@
 
 #include "errors.h"
 #include "host_features.h"
+#include "log.h"
 #include "decode.h"
 
 namespace tapio {
@@ -80,8 +81,16 @@ std::optional<std::string> missing_privileges()
     return fmt::format("not privileged enough: needs CAP_BPF and CAP_PERFMON, or root (missing {}); try sudo", missing);
 }
 
-Collector::Collector(Config config, HostFeatures* features) : config_(std::move(config)), features_(features)
+Collector::Collector(Config config, HostFeatures* features)
+    : config_(std::move(config)), user_log_(std::move(config_.log)), features_(features)
 {
+    // Warnings reach Health as well as the program's callback.
+    config_.log = [this](const LogMessage& m) {
+        if (m.level == LogLevel::warning && m.origin != "libbpf")
+            warnings_.push_back(fmt::format("{}: {}", m.origin, m.text));
+        if (user_log_)
+            user_log_(m);
+    };
     if (!features_) {
         owned_features_ = masked_from_env(std::make_unique<SystemFeatures>());
         features_ = owned_features_.get();
@@ -96,6 +105,7 @@ Collector::~Collector()
 
 void Collector::start()
 {
+    libbpf_log_ = std::make_unique<LibbpfLogRoute>(config_.log);
     if (auto missing = missing_privileges())
         throw Error(ExitCode::privilege, *missing);
     if (!features_->has_vmlinux_btf())
@@ -285,6 +295,7 @@ Health Collector::health() const
         h.areas = probes_->running_areas();
         h.timing = probes_->timing();
     }
+    h.warnings = warnings_;
     return h;
 }
 

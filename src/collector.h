@@ -25,6 +25,7 @@ struct ring_buffer;
 namespace tapio {
 
 class HostFeatures;
+class LibbpfLogRoute;
 
 enum class State { created, running, stopped, failed };
 const char* state_name(State state);
@@ -44,6 +45,9 @@ struct Health {
     std::vector<HookStatus> hooks;
     std::vector<Area> areas;  // areas running
     AreaTiming timing;  // open, load and attach of the one BPF object
+    // The library's own warnings, also passed to Config::log as they came
+    // ("mem: no memory pressure records for cgroup: ...").
+    std::vector<std::string> warnings;
 };
 
 // When run() returns by itself.
@@ -63,7 +67,8 @@ public:
     Collector& operator=(const Collector&) = delete;
 
     // Checks privileges and the kernel, loads and attaches. Throws Error
-    // (with its exit code) when nothing could start.
+    // (with its exit code) when nothing could start. From here on until the
+    // collector goes, libbpf's messages go to Config::log.
     void start();
     // Streams events into sink until a limit, stop(), or sink_closed()
     // returns true. Drains every drain_interval; reports drops at most once
@@ -74,6 +79,8 @@ public:
     void stop() { stop_requested_.store(true, std::memory_order_relaxed); }
 
     Health health() const;
+    // As given, except for log: the collector's own, which keeps warnings for
+    // health() and passes every message on to the one given.
     const Config& config() const { return config_; }
     const WallClock& clock() const { return clock_; }
 
@@ -87,7 +94,11 @@ private:
     DropCounts read_drops() const;
     void report_drops(RecordSink& sink, bool final);
 
-    Config config_;
+    Config config_;  // its log also keeps warnings_
+    std::vector<std::string> warnings_;
+    LogCallback user_log_;
+    // Declared before the probes: libbpf's messages are routed until they are gone.
+    std::unique_ptr<LibbpfLogRoute> libbpf_log_;
     std::unique_ptr<HostFeatures> owned_features_;
     HostFeatures* features_;
     std::unique_ptr<ProbeManager> probes_;

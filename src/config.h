@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,6 +24,17 @@ inline constexpr uint32_t exec_args = 64;         // ProcOptions::max_args
 inline constexpr size_t path_prefixes = 4;        // FileOptions::paths
 inline constexpr size_t path_prefix_length = 64;  // each of FileOptions::paths
 }  // namespace limits
+
+// What the library has to say, beside the records: its own warnings and
+// libbpf's messages. The library never prints; a program that wants them
+// sets Config::log.
+enum class LogLevel { warning, info };
+struct LogMessage {
+    LogLevel level = LogLevel::warning;
+    std::string_view origin;  // "libbpf", or the part of tapio-trace ("mem")
+    std::string_view text;    // without a trailing newline
+};
+using LogCallback = std::function<void(const LogMessage&)>;
 
 enum class Area { proc, net, file, mem };
 inline constexpr Area all_areas[] = {Area::proc, Area::net, Area::file, Area::mem};
@@ -79,6 +92,9 @@ struct Config {
     std::vector<std::pair<std::string, uint32_t>> map_entries_by_name;
 
     bool verbose = false;
+    // Where warnings and libbpf's messages go; unset, they are dropped.
+    // Called on the thread that calls the Collector.
+    LogCallback log;
     // doctor: try every hook, also those only optional features use.
     bool all_hooks = false;
 

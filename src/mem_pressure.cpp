@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "log.h"
 #include "parse.h"
 
 namespace tapio {
@@ -145,6 +146,25 @@ std::optional<PsiSample> PsiFile::read()
     if (!sample)
         problem_ = fmt::format("{}: not in the pressure file format", path_);
     return sample;
+}
+
+std::vector<PsiFile> open_pressure_files(const Config& config)
+{
+    std::vector<PsiFile> files;
+    if (!config.mem.pressure)
+        return files;
+    files.emplace_back("/proc/pressure/memory", "system");
+    if (!config.cgroup_path.empty()) {
+        std::string dir = config.cgroup_path;
+        while (dir.size() > 1 && dir.back() == '/')
+            dir.pop_back();
+        files.emplace_back(dir + "/memory.pressure", "cgroup");
+    }
+    for (const PsiFile& f : files)
+        if (!f.problem().empty())
+            log_message(config, LogLevel::warning, "mem",
+                        fmt::format("no memory pressure records for {}: {}", f.source(), f.problem()));
+    return files;
 }
 
 }  // namespace tapio

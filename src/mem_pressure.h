@@ -7,6 +7,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "config.h"
 
 namespace tapio {
 
@@ -56,5 +59,10 @@ private:
     std::string problem_;
     int fd_ = -1;
 };
+
+// The pressure files config asks for: the system's, and its cgroup's with a
+// cgroup filter; none with pressure off. Each one that cannot be read says
+// why to config.log, as a warning (mem.pressure records say it too).
+std::vector<PsiFile> open_pressure_files(const Config& config);
 
 }  // namespace tapio

@@ -5,10 +5,7 @@
 
 #include <unistd.h>
 
-#include <cstdio>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "area_probes.h"
 #include "decode.h"
@@ -43,7 +40,7 @@ public:
         // The raw mark_victim program turns page counts into KiB as the
         // kernel's PG_COUNT_TO_KB() does.
         skel()->rodata->mem_page_shift = page_shift();
-        open_pressure_files(config);
+        files_ = open_pressure_files(config);
     }
 
     std::vector<HookSpec> hooks(const Config&) const override
@@ -107,24 +104,6 @@ public:
     }
 
 private:
-    void open_pressure_files(const Config& config)
-    {
-        files_.clear();
-        if (!config.mem.pressure)
-            return;
-        files_.emplace_back("/proc/pressure/memory", "system");
-        if (!config.cgroup_path.empty()) {
-            std::string dir = config.cgroup_path;
-            while (dir.size() > 1 && dir.back() == '/')
-                dir.pop_back();
-            files_.emplace_back(dir + "/memory.pressure", "cgroup");
-        }
-        for (const PsiFile& f : files_)
-            if (!f.problem().empty())
-                fmt::print(stderr, "tapio-trace: mem: no memory pressure records for {}: {}\n", f.source(),
-                           f.problem());
-    }
-
     static Common pressure_common(const TickContext& ctx, const PsiFile& f)
     {
         // Not about a task: the common fields say so with zeros, except the
