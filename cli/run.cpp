@@ -138,6 +138,16 @@ void report_hooks(const Health& h)
     }
 }
 
+void report_tracefs(const TracefsStatus& t)
+{
+    if (!t.problem.empty())
+        fmt::print(stderr, "tapio-trace: {}\n", t.problem);
+    else if (t.mounted)
+        fmt::print(stderr, "tapio-trace: tracefs was not mounted; mounted it on {}\n", t.dir);
+    else
+        fmt::print(stderr, "tapio-trace: tracefs at {}\n", t.dir);
+}
+
 void summarize(const Health& h, bool verbose)
 {
     uint64_t lost = h.drops.total(TT_DROP_LOST);
@@ -183,6 +193,7 @@ int run_trace(const Invocation& inv)
 
     Health h = collector.health();
     if (o.verbose) {
+        report_tracefs(h.tracefs);
         report_hooks(h);
         auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
         size_t attached = 0;

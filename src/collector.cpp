@@ -113,6 +113,8 @@ void Collector::start()
                     "the kernel has no BTF (/sys/kernel/btf/vmlinux is missing; needs CONFIG_DEBUG_INFO_BTF=y)");
     if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) != 1)
         throw Error(ExitCode::kernel, "the kernel has no BPF ring buffer (needs Linux 5.8 or later)");
+    // Before any hook is chosen: plain tracepoints are found through tracefs.
+    tracefs_ = mount_tracefs();
 
     clock_ = WallClock::now();
     probes_ = std::make_unique<ProbeManager>(config_, *features_);
@@ -295,6 +297,7 @@ Health Collector::health() const
         h.areas = probes_->running_areas();
         h.timing = probes_->timing();
     }
+    h.tracefs = tracefs_;
     h.warnings = warnings_;
     return h;
 }

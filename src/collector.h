@@ -44,7 +44,8 @@ struct Health {
     DropCounts drops;
     std::vector<HookStatus> hooks;
     std::vector<Area> areas;  // areas running
-    AreaTiming timing;  // open, load and attach of the one BPF object
+    AreaTiming timing;        // open, load and attach of the one BPF object
+    TracefsStatus tracefs;    // where tracefs is, or why not; whether start() mounted it
     // The library's own warnings, also passed to Config::log as they came
     // ("mem: no memory pressure records for cgroup: ...").
     std::vector<std::string> warnings;
@@ -66,9 +67,10 @@ public:
     Collector(const Collector&) = delete;
     Collector& operator=(const Collector&) = delete;
 
-    // Checks privileges and the kernel, loads and attaches. Throws Error
-    // (with its exit code) when nothing could start. From here on until the
-    // collector goes, libbpf's messages go to Config::log.
+    // Checks privileges and the kernel, mounts tracefs when nothing has
+    // (mount_tracefs()), loads and attaches. Throws Error (with its exit
+    // code) when nothing could start. From here on until the collector goes,
+    // libbpf's messages go to Config::log.
     void start();
     // Streams events into sink until a limit, stop(), or sink_closed()
     // returns true. Drains every drain_interval; reports drops at most once
@@ -99,6 +101,7 @@ private:
     LogCallback user_log_;
     // Declared before the probes: libbpf's messages are routed until they are gone.
     std::unique_ptr<LibbpfLogRoute> libbpf_log_;
+    TracefsStatus tracefs_;
     std::unique_ptr<HostFeatures> owned_features_;
     HostFeatures* features_;
     std::unique_ptr<ProbeManager> probes_;

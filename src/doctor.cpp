@@ -28,10 +28,10 @@ DoctorHost check_host(SystemFeatures& features)
         return host;
     }
     host.ring_buffer = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
-    auto tracefs_problem = features.tracefs_problem();
-    host.tracefs = !tracefs_problem;
-    host.tracefs_problem = tracefs_problem.value_or("");
-    host.tracefs_mounted = features.mounted_tracefs();
+    TracefsStatus tracefs = mount_tracefs();
+    host.tracefs = tracefs.problem.empty();
+    host.tracefs_problem = tracefs.problem;
+    host.tracefs_mounted = tracefs.mounted;
     host.fentry = features.tracing_loadable(BPF_TRACE_FENTRY, "do_unlinkat");
     return host;
 }

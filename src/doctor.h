@@ -48,8 +48,8 @@ struct DoctorReport {
     bool ok() const { return exit_code == ExitCode::ok; }
 };
 
-// Checks this host, mounting tracefs when nothing has, and tries every hook
-// of every area, also those only optional features use.
+// Checks this host, mounting tracefs when nothing has (mount_tracefs()), and
+// tries every hook of every area, also those only optional features use.
 // config: filters and options as a trace would have them (its areas are not
 // used); its log gets the warnings and libbpf's messages.
 DoctorReport diagnose(const Config& config);

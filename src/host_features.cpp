@@ -53,34 +53,50 @@ static bool is_dir(const std::string& path)
     return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+namespace {
+
+// libbpf looks in these two places, debugfs first.
+constexpr const char* tracefs_dirs[] = {"/sys/kernel/debug/tracing", "/sys/kernel/tracing"};
+constexpr const char* tracefs_mount_point = "/sys/kernel/tracing";
+
+std::string find_tracefs()
+{
+    for (const char* dir : tracefs_dirs)
+        if (is_dir(std::string(dir) + "/events"))
+            return dir;
+    return {};
+}
+
+}  // namespace
+
+TracefsStatus mount_tracefs()
+{
+    TracefsStatus status;
+    status.dir = find_tracefs();
+    if (!status.dir.empty())
+        return status;
+    if (mount("nodev", tracefs_mount_point, "tracefs", 0, nullptr) == 0 &&
+        is_dir(std::string(tracefs_mount_point) + "/events")) {
+        status.dir = tracefs_mount_point;
+        status.mounted = true;
+    } else {
+        status.problem = fmt::format("tracefs is not mounted and mounting it on {} failed: {}", tracefs_mount_point,
+                                     strerror(errno));
+    }
+    return status;
+}
+
 const std::string& SystemFeatures::tracefs_dir()
 {
-    if (tracefs_checked_)
-        return tracefs_dir_;
-    tracefs_checked_ = true;
-    // libbpf looks in these two places, debugfs first.
-    for (const char* dir : {"/sys/kernel/debug/tracing", "/sys/kernel/tracing"}) {
-        if (is_dir(std::string(dir) + "/events")) {
-            tracefs_dir_ = dir;
-            return tracefs_dir_;
-        }
-    }
-    // Many hosts do not mount tracefs at boot; plain tracepoints need it to
-    // find their ids, so mount it where libbpf will look.
-    if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 && is_dir("/sys/kernel/tracing/events")) {
-        mounted_tracefs_ = true;
-        tracefs_dir_ = "/sys/kernel/tracing";
-    } else {
-        tracefs_error_ =
-            fmt::format("tracefs is not mounted and mounting it on /sys/kernel/tracing failed: {}", strerror(errno));
-    }
+    if (tracefs_dir_.empty())
+        tracefs_dir_ = find_tracefs();
     return tracefs_dir_;
 }
 
 std::optional<std::string> SystemFeatures::tracefs_problem()
 {
     if (tracefs_dir().empty())
-        return tracefs_error_;
+        return fmt::format("tracefs is not mounted (on {} or {})", tracefs_dirs[1], tracefs_dirs[0]);
     return std::nullopt;
 }
 

@@ -23,9 +23,10 @@ public:
     virtual bool has_vmlinux_btf() = 0;
     // A type in the kernel's BTF, e.g. "btf_trace_sched_process_fork".
     virtual bool btf_has_type(std::string_view name) = 0;
-    // events/<category>/<name> under tracefs; tracefs is mounted if needed.
+    // events/<category>/<name> under tracefs. Queries only look: mounting
+    // tracefs is mount_tracefs(), a step of its own.
     virtual bool tracepoint_exists(std::string_view category, std::string_view name) = 0;
-    // Why plain tracepoints cannot be used at all (tracefs unavailable), or nullopt.
+    // Why plain tracepoints cannot be used at all (tracefs not mounted), or nullopt.
     virtual std::optional<std::string> tracefs_problem() = 0;
     virtual bool prog_type_supported(bpf_prog_type type) = 0;
     // Whether a trivial BPF_PROG_TYPE_TRACING program of this attach type
@@ -51,23 +52,32 @@ public:
     bool prog_type_supported(bpf_prog_type type) override;
     bool tracing_loadable(bpf_attach_type type, std::string_view btf_name) override;
 
-    // Where event formats live ("/sys/kernel/tracing"), mounting tracefs there
-    // if nothing is mounted; empty when that failed.
-    const std::string& tracefs_dir();
-    bool mounted_tracefs() const { return mounted_tracefs_; }
-
 private:
     struct btf* vmlinux_btf();
+    // Where event formats live ("/sys/kernel/tracing"); empty while tracefs
+    // is not mounted. A found directory is kept; a missing one is looked for
+    // again, since mount_tracefs() may come after the first query.
+    const std::string& tracefs_dir();
 
     bool btf_loaded_ = false;
     struct btf* btf_ = nullptr;
-    bool tracefs_checked_ = false;
-    bool mounted_tracefs_ = false;
     std::string tracefs_dir_;
-    std::string tracefs_error_;
     std::map<int, bool> prog_types_;
     std::map<std::string, bool> tracing_trials_;
 };
+
+// Where tracefs is, after mount_tracefs().
+struct TracefsStatus {
+    std::string dir;       // "/sys/kernel/tracing"; empty when tracefs is unavailable
+    bool mounted = false;  // mount_tracefs() mounted it: nothing was mounted before
+    std::string problem;   // why it is unavailable
+};
+
+// Finds tracefs where libbpf looks for it, and mounts it on
+// /sys/kernel/tracing when nothing is mounted (many hosts do not mount it at
+// boot; plain tracepoints need it to find their ids). The one step with a side
+// effect: the collector and doctor call it once, before any query.
+TracefsStatus mount_tracefs();
 
 // The kinds of attachment tapio-trace uses, from a program's section name.
 enum class HookKind { tracepoint, raw_tracepoint, btf_tracepoint, fentry, fexit, other };
