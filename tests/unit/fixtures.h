@@ -80,4 +80,17 @@ inline tapio::ExitCode parse_failure(std::vector<std::string> args)
     return tapio::ExitCode::ok;
 }
 
+// The message of the usage error a command line fails with, or "" when it
+// parses.
+inline std::string usage_message(std::vector<std::string> args)
+{
+    try {
+        parse_args(std::move(args));
+    } catch (const tapio::Error& e) {
+        CHECK(e.code() == tapio::ExitCode::usage);
+        return e.what();
+    }
+    return "";
+}
+
 }  // namespace fixtures

@@ -22,16 +22,9 @@ auto failure(std::vector<std::string> args)
 {
     return fixtures::parse_failure(std::move(args));
 }
-// The message of a usage error, or "" when the command line parses.
 std::string usage_message(std::vector<std::string> args)
 {
-    try {
-        parse(std::move(args));
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::usage);
-        return e.what();
-    }
-    return "";
+    return fixtures::usage_message(std::move(args));
 }
 
 }  // namespace

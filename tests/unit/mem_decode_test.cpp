@@ -40,13 +40,7 @@ auto parse(std::vector<std::string> args)
 
 std::string usage_error(std::vector<std::string> args)
 {
-    try {
-        parse(std::move(args));
-    } catch (const Error& e) {
-        CHECK(e.code() == ExitCode::usage);
-        return e.what();
-    }
-    return "";
+    return fixtures::usage_message(std::move(args));
 }
 
 }  // namespace

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <utility>
+
 #include "names.h"
 #include "parse.h"
 
@@ -42,29 +45,20 @@ TEST_CASE("sizes")
 
 TEST_CASE("percentages: hundredths, as PSI files print them and people type them")
 {
-    CHECK(parse_percent("12.34") == 1234u);
-    CHECK(parse_percent("12.5") == 1250u);
-    CHECK(parse_percent("12") == 1200u);
-    CHECK(parse_percent("12.5%") == 1250u);
-    CHECK(parse_percent("0.00") == 0u);
-    CHECK(parse_percent("100.00") == 10000u);
-    CHECK(parse_percent("0.01") == 1u);
-    CHECK(parse_percent("250") == 25000u);  // no range check: the caller's call
-    CHECK_FALSE(parse_percent(""));
-    CHECK_FALSE(parse_percent("%"));
-    CHECK_FALSE(parse_percent("x"));
-    CHECK_FALSE(parse_percent("1.234"));  // hundredths at most
-    CHECK_FALSE(parse_percent("12."));
-    CHECK_FALSE(parse_percent(".5"));
-    CHECK_FALSE(parse_percent("-1"));
-    CHECK_FALSE(parse_percent("+1"));
-    CHECK_FALSE(parse_percent("1.-1"));
-    CHECK_FALSE(parse_percent("1.+1"));
-    CHECK_FALSE(parse_percent("12 %"));
-    CHECK_FALSE(parse_percent("12%%"));
-    CHECK(parse_percent("42949672.95") == UINT32_MAX);
-    CHECK_FALSE(parse_percent("42949672.96"));
-    CHECK_FALSE(parse_percent("99999999999999999999"));
+    const std::pair<const char*, uint32_t> good[] = {
+        {"12.34", 1234},   {"12.5", 1250}, {"12", 1200},
+        {"12.5%", 1250},   {"0.00", 0},    {"0.01", 1},
+        {"100.00", 10000}, {"250", 25000}, {"42949672.95", UINT32_MAX},
+    };
+    for (auto [text, hundredths] : good) {
+        CAPTURE(text);
+        CHECK(parse_percent(text) == hundredths);  // no range check: 250% is the caller's call
+    }
+    for (const char* text : {"", "%", "x", "1.234", "12.", ".5", "-1", "+1", "1.-1", "1.+1", "12 %", "12%%",
+                             "42949672.96", "99999999999999999999"}) {
+        CAPTURE(text);
+        CHECK_FALSE(parse_percent(text));
+    }
 }
 
 TEST_CASE("errno, signal and syscall names")
