@@ -38,24 +38,6 @@ struct alloc_args {
 /* Large mmap/munmap/brk/mremap calls in flight, by thread id. */
 TT_PENDING_MAP(alloc_pending, struct alloc_args, 4096);
 
-/*
- * The id of the current task's memory cgroup in the hierarchy that holds the
- * memory controller (v1 or v2): the kernfs id, which is the inode number of
- * its directory, so user space can find the path. 0 without memcg.
- */
-static __always_inline __u64 current_memcg_id(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	int id;
-
-	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-		return 0;
-	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	if (id < 0 || id >= CGROUP_SUBSYS_COUNT)
-		return 0;
-	return BPF_CORE_READ(task, cgroups, subsys[id], cgroup, kn, id);
-}
-
 /* ---- OOM kills ---- */
 
 /* The page size's log2, from user space (sysconf): a macro, not in BTF. */
@@ -105,47 +87,12 @@ static __always_inline int on_mark_victim(const struct oom_victim *v)
 	rec->shmem_rss_kb = v->shmem_rss_kb;
 	rec->pgtables_kb = v->pgtables_kb;
 	rec->oom_score_adj = v->oom_score_adj;
-	rec->memcg_id = current_memcg_id();
+	rec->memcg_id = tt_current_memcg_id();
 	if (rec->memcg_id)
 		present |= TT_OOM_HAS_MEMCG;
 	rec->present = present;
 	tt_submit(rec);
 	return 0;
-}
-
-/* mm_struct before 6.2: the counters were atomics in one struct. */
-struct mm_rss_stat___old {
-	atomic_long_t count[4];
-} __attribute__((preserve_access_index));
-
-struct mm_struct___old {
-	struct mm_rss_stat___old rss_stat;
-} __attribute__((preserve_access_index));
-
-/*
- * get_mm_counter(): pages of one kind (enum MM_*) mapped by mm, never
- * negative (percpu_counter_read_positive(), and the clamp of the split
- * counters before).
- */
-static __always_inline __u64 mm_counter(struct mm_struct *mm, int member)
-{
-	struct mm_struct___old *old = (void *)mm;
-	void *addr;
-	long val = 0;
-
-	if (bpf_core_field_exists(mm->rss_stat)) {
-		/* 6.2+ (f1a7941243c1): one percpu_counter per kind; its count, not the per-CPU parts. */
-		addr = (void *)mm + bpf_core_field_offset(mm->rss_stat) +
-		       member * bpf_core_type_size(struct percpu_counter) +
-		       bpf_core_field_offset(struct percpu_counter, count);
-	} else if (bpf_core_field_exists(old->rss_stat)) {
-		addr = (void *)&old->rss_stat.count[0] + member * sizeof(atomic_long_t);
-	} else {
-		return 0;
-	}
-	if (bpf_probe_read_kernel(&val, sizeof(val), addr) || val < 0)
-		return 0;
-	return val;
 }
 
 /*
@@ -166,13 +113,12 @@ static __always_inline void read_victim_task(struct oom_victim *v, struct task_s
 	 * MM_* is an anonymous enum, out of CO-RE's reach; its values have not
 	 * moved since MM_SHMEMPAGES came (4.5), long before this prototype.
 	 */
-	v->anon_rss_kb = mm_counter(mm, MM_ANONPAGES) << to_kb;
-	v->file_rss_kb = mm_counter(mm, MM_FILEPAGES) << to_kb;
-	v->shmem_rss_kb = mm_counter(mm, MM_SHMEMPAGES) << to_kb;
+	v->anon_rss_kb = tt_mm_counter(mm, MM_ANONPAGES) << to_kb;
+	v->file_rss_kb = tt_mm_counter(mm, MM_FILEPAGES) << to_kb;
+	v->shmem_rss_kb = tt_mm_counter(mm, MM_SHMEMPAGES) << to_kb;
 	v->present |= TT_OOM_HAS_ANON_RSS | TT_OOM_HAS_FILE_RSS | TT_OOM_HAS_SHMEM_RSS;
-	/* mm_pgtables_bytes() */
-	if (bpf_core_field_exists(mm->pgtables_bytes)) {
-		v->pgtables_kb = (__u64)BPF_CORE_READ(mm, pgtables_bytes.counter) >> 10;
+	if (tt_mm_pgtables_bytes(mm, &v->pgtables_kb)) {
+		v->pgtables_kb >>= 10;
 		v->present |= TT_OOM_HAS_PGTABLES;
 	}
 	v->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
@@ -181,16 +127,16 @@ static __always_inline void read_victim_task(struct oom_victim *v, struct task_s
 
 /*
  * The raw tracepoint is preferred: a perf-attached tracepoint costs an RCU
- * grace period at detach. Its arguments are (task, uid) since one change
- * after 6.8 gave the record the victim's comm, sizes and uid; before, only
- * the pid, which is all this reports there.
+ * grace period at detach. Its arguments are (task, uid) where the record
+ * has the victim's comm, sizes and uid; before, only the pid, which is all
+ * this reports there (compat.bpf.h).
  */
 SEC("raw_tp/mark_victim")
 int BPF_PROG(handle_mark_victim_raw)
 {
 	struct oom_victim v = {};
 
-	if (bpf_core_field_exists(struct trace_event_raw_mark_victim, uid)) {
+	if (tt_mark_victim_gives_task()) {
 		read_victim_task(&v, (struct task_struct *)ctx[0]);
 		v.uid = (__u32)ctx[1];
 		v.present |= TT_OOM_HAS_UID;
@@ -200,6 +146,12 @@ int BPF_PROG(handle_mark_victim_raw)
 	return on_mark_victim(&v);
 }
 
+/*
+ * The record's fields beyond the pid came with the change that
+ * tt_mark_victim_gives_task() (compat.bpf.h) tells; each is read only where
+ * the running kernel's record has it, so a kernel with some of them (a
+ * backport, a later change) still gives those.
+ */
 SEC("tracepoint/oom/mark_victim")
 int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
 {
@@ -278,7 +230,7 @@ static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
 	tt_fill_header(&rec->h, TT_MEM_RECLAIM, sizeof(*rec));
 	rec->duration_ns = duration;
 	rec->nr_reclaimed = nr_reclaimed;
-	rec->memcg_id = current_memcg_id();
+	rec->memcg_id = tt_current_memcg_id();
 	rec->scope = scope;
 	rec->order = order;
 	tt_submit(rec);
