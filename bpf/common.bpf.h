@@ -249,6 +249,26 @@ static __always_inline void *tt_reserve_raw(__u32 kind, __u32 size)
 #define tt_reserve(kind, type) ((type *)(tt_admit(kind) ? tt_reserve_raw(kind, sizeof(type)) : NULL))
 
 /*
+ * tt_reserve with the header filled in: about the current thread, or about
+ * the task id names (NULL: nobody, pid 0), id evaluated only once a slot is
+ * reserved. For a record built in place.
+ */
+#define tt_reserve_current(kind, type)                                   \
+	({                                                               \
+		type *__rec = tt_reserve(kind, type);                    \
+		if (__rec)                                               \
+			tt_fill_header(&__rec->h, kind, sizeof(type));   \
+		__rec;                                                   \
+	})
+#define tt_reserve_for(kind, type, id)                                          \
+	({                                                                      \
+		type *__rec = tt_reserve(kind, type);                           \
+		if (__rec)                                                      \
+			tt_fill_header_for(&__rec->h, kind, sizeof(type), id);  \
+		__rec;                                                          \
+	})
+
+/*
  * No wakeup per record: the reader drains on a short timer. Only once the
  * unread data passes a threshold is the reader woken, so a burst cannot
  * overrun the buffer while the reader sleeps.

@@ -74,10 +74,9 @@ static __always_inline int on_mark_victim(const struct oom_victim *v)
 	if (!wanted)
 		return 0;
 	/* An OOM kill is a failed allocation: -x keeps it. */
-	rec = tt_reserve(TT_MEM_OOM_KILL, struct tt_mem_oom_kill);
+	rec = tt_reserve_current(TT_MEM_OOM_KILL, struct tt_mem_oom_kill);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_MEM_OOM_KILL, sizeof(*rec));
 	rec->victim_pid = v->pid;
 	rec->victim_uid = v->uid;
 	__builtin_memcpy(rec->victim_comm, v->comm, sizeof(rec->victim_comm));
@@ -164,34 +163,22 @@ int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
 		if (bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), (void *)ctx + off) > 0)
 			v.present |= TT_OOM_HAS_COMM;
 	}
-	if (bpf_core_field_exists(ctx->uid)) {
-		v.uid = BPF_CORE_READ(ctx, uid);
-		v.present |= TT_OOM_HAS_UID;
-	}
-	if (bpf_core_field_exists(ctx->total_vm)) {
-		v.total_vm_kb = BPF_CORE_READ(ctx, total_vm);
-		v.present |= TT_OOM_HAS_TOTAL_VM;
-	}
-	if (bpf_core_field_exists(ctx->anon_rss)) {
-		v.anon_rss_kb = BPF_CORE_READ(ctx, anon_rss);
-		v.present |= TT_OOM_HAS_ANON_RSS;
-	}
-	if (bpf_core_field_exists(ctx->file_rss)) {
-		v.file_rss_kb = BPF_CORE_READ(ctx, file_rss);
-		v.present |= TT_OOM_HAS_FILE_RSS;
-	}
-	if (bpf_core_field_exists(ctx->shmem_rss)) {
-		v.shmem_rss_kb = BPF_CORE_READ(ctx, shmem_rss);
-		v.present |= TT_OOM_HAS_SHMEM_RSS;
-	}
-	if (bpf_core_field_exists(ctx->pgtables)) {
-		v.pgtables_kb = BPF_CORE_READ(ctx, pgtables);
-		v.present |= TT_OOM_HAS_PGTABLES;
-	}
-	if (bpf_core_field_exists(ctx->oom_score_adj)) {
-		v.oom_score_adj = BPF_CORE_READ(ctx, oom_score_adj);
-		v.present |= TT_OOM_HAS_SCORE_ADJ;
-	}
+/* One of the record's optional fields into v.dst, and its TT_OOM_HAS_* bit. */
+#define READ_VICTIM_FIELD(field, dst, has)                      \
+	do {                                                    \
+		if (bpf_core_field_exists(ctx->field)) {        \
+			v.dst = BPF_CORE_READ(ctx, field);      \
+			v.present |= has;                       \
+		}                                               \
+	} while (0)
+	READ_VICTIM_FIELD(uid, uid, TT_OOM_HAS_UID);
+	READ_VICTIM_FIELD(total_vm, total_vm_kb, TT_OOM_HAS_TOTAL_VM);
+	READ_VICTIM_FIELD(anon_rss, anon_rss_kb, TT_OOM_HAS_ANON_RSS);
+	READ_VICTIM_FIELD(file_rss, file_rss_kb, TT_OOM_HAS_FILE_RSS);
+	READ_VICTIM_FIELD(shmem_rss, shmem_rss_kb, TT_OOM_HAS_SHMEM_RSS);
+	READ_VICTIM_FIELD(pgtables, pgtables_kb, TT_OOM_HAS_PGTABLES);
+	READ_VICTIM_FIELD(oom_score_adj, oom_score_adj, TT_OOM_HAS_SCORE_ADJ);
+#undef READ_VICTIM_FIELD
 	return on_mark_victim(&v);
 }
 
@@ -224,10 +211,9 @@ static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
 	tt_pending_forget(&reclaim_start);
 	if (duration < mem_min_latency_ns)
 		return 0;
-	rec = tt_reserve(TT_MEM_RECLAIM, struct tt_mem_reclaim);
+	rec = tt_reserve_current(TT_MEM_RECLAIM, struct tt_mem_reclaim);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_MEM_RECLAIM, sizeof(*rec));
 	rec->duration_ns = duration;
 	rec->nr_reclaimed = nr_reclaimed;
 	rec->memcg_id = tt_current_memcg_id();
@@ -330,10 +316,9 @@ static __always_inline int alloc_exit(__u32 nr, long ret)
 	tt_pending_forget(&alloc_pending);
 	if (tt_cfg.failed_only && !failed)
 		return 0;
-	rec = tt_reserve(TT_MEM_ALLOC, struct tt_mem_alloc);
+	rec = tt_reserve_current(TT_MEM_ALLOC, struct tt_mem_alloc);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_MEM_ALLOC, sizeof(*rec));
 	rec->size = size;
 	rec->addr = addr;
 	if (!failed && (op == TT_ALLOC_MMAP || op == TT_ALLOC_MREMAP))

@@ -145,11 +145,10 @@ static __always_inline void capture_owner(struct sock_info *info)
 	info->wanted = tt_current_wanted();
 }
 
-/* Header for a record about a socket: its owner, or nobody (pid 0). */
-static __always_inline void fill_header_owner(struct tt_header *h, __u32 kind, __u32 size,
-					      const struct sock_info *info)
+/* Whom a record about a socket is about: its owner, or nobody (NULL: pid 0). */
+static __always_inline const struct tt_task_id *sock_owner(const struct sock_info *info)
 {
-	tt_fill_header_for(h, kind, size, info && info->owned ? &info->owner : NULL);
+	return info && info->owned ? &info->owner : NULL;
 }
 
 /*
@@ -212,10 +211,9 @@ static __always_inline void emit_connect(struct sock_info *info, __s32 error)
 
 	if ((tt_cfg.failed_only && !error) || !info_wanted(info) || !addrs_wanted(&info->addrs))
 		return;
-	rec = tt_reserve(TT_NET_CONNECT, struct tt_net_connect);
+	rec = tt_reserve_for(TT_NET_CONNECT, struct tt_net_connect, sock_owner(info));
 	if (!rec)
 		return;
-	fill_header_owner(&rec->h, TT_NET_CONNECT, sizeof(*rec), info);
 	rec->a = info->addrs;
 	rec->latency_ns = rec->h.ts_ns - info->syn_ns;
 	rec->error = error;
@@ -258,10 +256,9 @@ static __always_inline void emit_close(struct sock_info *info)
 
 	if (tt_cfg.failed_only || !info_wanted(info) || !addrs_wanted(&info->addrs))
 		return;
-	rec = tt_reserve(TT_NET_CLOSE, struct tt_net_close);
+	rec = tt_reserve_for(TT_NET_CLOSE, struct tt_net_close, sock_owner(info));
 	if (!rec)
 		return;
-	fill_header_owner(&rec->h, TT_NET_CLOSE, sizeof(*rec), info);
 	rec->a = info->addrs;
 	rec->duration_ns = info->closed_ns - info->established_ns;
 	rec->bytes_sent = info->bytes_sent;
@@ -283,10 +280,9 @@ static __always_inline void emit_state(const struct tt_net_addrs *a, const struc
 		return;
 	if (!addrs_wanted(a))
 		return;
-	rec = tt_reserve(TT_NET_STATE, struct tt_net_state);
+	rec = tt_reserve_for(TT_NET_STATE, struct tt_net_state, sock_owner(info));
 	if (!rec)
 		return;
-	fill_header_owner(&rec->h, TT_NET_STATE, sizeof(*rec), info);
 	rec->a = *a;
 	rec->old_state = oldstate;
 	rec->new_state = newstate;
@@ -457,10 +453,9 @@ static __always_inline int on_accept_exit(long ret)
 
 	if (tt_cfg.failed_only || !info->wanted || !addrs_wanted(&info->addrs))
 		return 0;
-	rec = tt_reserve(TT_NET_ACCEPT, struct tt_net_accept);
+	rec = tt_reserve_for(TT_NET_ACCEPT, struct tt_net_accept, sock_owner(info));
 	if (!rec)
 		return 0;
-	fill_header_owner(&rec->h, TT_NET_ACCEPT, sizeof(*rec), info);
 	rec->a = info->addrs;
 	rec->queue_ns = rec->h.ts_ns - info->established_ns;
 	tt_submit(rec);
@@ -486,10 +481,9 @@ static __always_inline int on_retransmit(struct sock *sk, const struct tt_net_ad
 		return 0;
 	if (!addrs_wanted(a))
 		return 0;
-	rec = tt_reserve(TT_NET_RETRANSMIT, struct tt_net_retransmit);
+	rec = tt_reserve_for(TT_NET_RETRANSMIT, struct tt_net_retransmit, sock_owner(info));
 	if (!rec)
 		return 0;
-	fill_header_owner(&rec->h, TT_NET_RETRANSMIT, sizeof(*rec), info);
 	rec->a = *a;
 	rec->state = state;
 	rec->error = err;
@@ -593,12 +587,11 @@ static __always_inline void emit_sent_reset(const struct tt_net_addrs *a, int st
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
 	if (!rec)
 		return;
-	if (info && info->owned)
-		fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
-	else if (by_process)
-		tt_fill_header(&rec->h, TT_NET_RESET, sizeof(*rec));
+	/* The socket's owner; else the process that sent it, if one did. */
+	if (sock_owner(info) || !by_process)
+		tt_fill_header_for(&rec->h, TT_NET_RESET, sizeof(*rec), sock_owner(info));
 	else
-		fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), NULL);
+		tt_fill_header(&rec->h, TT_NET_RESET, sizeof(*rec));
 	rec->a = *a;
 	rec->direction = TT_NET_RESET_SENT;
 	rec->state = state;
@@ -752,10 +745,9 @@ static __always_inline int on_receive_reset(struct sock *sk, const struct tt_net
 		return 0;
 	if (!addrs_wanted(a))
 		return 0;
-	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
+	rec = tt_reserve_for(TT_NET_RESET, struct tt_net_reset, sock_owner(info));
 	if (!rec)
 		return 0;
-	fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
 	rec->a = *a;
 	rec->direction = TT_NET_RESET_RECEIVED;
 	rec->state = BPF_CORE_READ(sk, __sk_common.skc_state);
@@ -927,10 +919,9 @@ static __always_inline int on_kfree_skb(struct sk_buff *skb, __u32 reason, __u16
 		swap_sides(&a);
 	if (!info_wanted(info) || !addrs_wanted(&a))
 		return 0;
-	rec = tt_reserve(TT_NET_DROP, struct tt_net_drop);
+	rec = tt_reserve_for(TT_NET_DROP, struct tt_net_drop, sock_owner(info));
 	if (!rec)
 		return 0;
-	fill_header_owner(&rec->h, TT_NET_DROP, sizeof(*rec), info);
 	rec->a = a;
 	rec->reason = reason;
 	rec->ethertype = ethertype;

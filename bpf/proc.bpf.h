@@ -321,10 +321,9 @@ int BPF_PROG(handle_fork_raw, struct task_struct *parent, struct task_struct *ch
 		return 0;
 	if (tt_cfg.failed_only || !tt_current_wanted())
 		return 0;
-	rec = tt_reserve(TT_PROC_FORK, struct tt_proc_fork);
+	rec = tt_reserve_current(TT_PROC_FORK, struct tt_proc_fork);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_PROC_FORK, sizeof(*rec));
 	rec->child_pid = child_pid;
 	rec->child_tid = child_tid;
 	tt_submit(rec);
@@ -409,10 +408,9 @@ static __always_inline int thread_exit(bool known, bool group_dead_arg)
 		return 0;
 	if (group_dead && counted && !first_exit_of(task, leader))
 		return 0;
-	rec = tt_reserve(TT_PROC_EXIT, struct tt_proc_exit);
+	rec = tt_reserve_current(TT_PROC_EXIT, struct tt_proc_exit);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_PROC_EXIT, sizeof(*rec));
 	rec->exit_code = status;
 	if (group_dead) {
 		/* The process lived as long as its leader. */

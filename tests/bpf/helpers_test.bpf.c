@@ -13,53 +13,50 @@
 #include "common.bpf.h"
 #include "path.bpf.h"
 
-/* ---- the rate limiter's step, on a made-up clock ---- */
+/*
+ * Events fed one after another in one run: to the rate limiter's step on a
+ * made-up clock (rate_*), or to tt_admit(), sampling then the rate limit on
+ * the real clock, as every record meets them (admit_kind).
+ */
+__u32 feed_events;
+__u32 feed_passed;
 
 __u64 rate_per_sec;
 __u64 rate_burst;
 __u64 rate_start_ns;
 __u64 rate_step_ns;
-__u32 rate_events;
-__u32 rate_passed;
 /* The limiter's state (struct tt_rate_state), kept between runs; user space resets it. */
 __u64 rate_tat;
+
+__u32 admit_kind;
 
 static int rate_event(__u32 i, void *ctx)
 {
 	struct tt_rate_state *state = (struct tt_rate_state *)&rate_tat;
 
-	if (tt_rate_take(state, rate_start_ns + (__u64)i * rate_step_ns, rate_per_sec, rate_burst))
-		rate_passed++;
+	feed_passed += tt_rate_take(state, rate_start_ns + (__u64)i * rate_step_ns, rate_per_sec, rate_burst);
 	return 0;
 }
-
-/* Feeds rate_events events, rate_step_ns apart from rate_start_ns. */
-SEC("raw_tp")
-int test_rate_take(void *ctx)
-{
-	rate_passed = 0;
-	bpf_loop(rate_events, rate_event, NULL, 0);
-	return 0;
-}
-
-/* ---- sampling, then the rate limiter on the real clock, as every record goes ---- */
-
-__u32 admit_kind;
-__u32 admit_calls;
-__u32 admit_passed;
 
 static int admit_event(__u32 i, void *ctx)
 {
-	if (tt_admit(admit_kind))
-		admit_passed++;
+	feed_passed += tt_admit(admit_kind);
+	return 0;
+}
+
+SEC("raw_tp")
+int test_rate_take(void *ctx)
+{
+	feed_passed = 0;
+	bpf_loop(feed_events, rate_event, NULL, 0);
 	return 0;
 }
 
 SEC("raw_tp")
 int test_admit(void *ctx)
 {
-	admit_passed = 0;
-	bpf_loop(admit_calls, admit_event, NULL, 0);
+	feed_passed = 0;
+	bpf_loop(feed_events, admit_event, NULL, 0);
 	return 0;
 }
 

@@ -106,11 +106,11 @@ uint32_t rate_events(const HelpersObject& obj, uint64_t per_sec, uint64_t burst,
 {
     obj->bss->rate_per_sec = per_sec;
     obj->bss->rate_burst = burst;
-    obj->bss->rate_events = events;
+    obj->bss->feed_events = events;
     obj->bss->rate_start_ns = start;
     obj->bss->rate_step_ns = step_ns;
     obj.run(obj->progs.test_rate_take);
-    return obj->bss->rate_passed;
+    return obj->bss->feed_passed;
 }
 
 }  // namespace
@@ -164,9 +164,9 @@ TEST_CASE("bpf helpers: --rate-limit and --sample as every record meets them, ea
             cfg.rate_burst = 5;
         });
         obj->bss->admit_kind = TT_FILE_OPEN;
-        obj->bss->admit_calls = 50;
+        obj->bss->feed_events = 50;
         obj.run(obj->progs.test_admit);
-        CHECK(obj->bss->admit_passed == 5);
+        CHECK(obj->bss->feed_passed == 5);
         CHECK(obj.dropped(TT_FILE_OPEN, TT_DROP_RATE_LIMITED) == 45);
         CHECK(obj.dropped(TT_FILE_OPEN, TT_DROP_SAMPLED_OUT) == 0);
     }
@@ -179,9 +179,9 @@ TEST_CASE("bpf helpers: --rate-limit and --sample as every record meets them, ea
         PinnedToOneCpu pin;
         obj->bss->admit_kind = TT_PROC_EXEC;
         auto admit = [&](uint32_t calls) {
-            obj->bss->admit_calls = calls;
+            obj->bss->feed_events = calls;
             obj.run(obj->progs.test_admit);
-            return obj->bss->admit_passed;
+            return obj->bss->feed_passed;
         };
         CHECK(admit(1) == 1);  // the first of every 4
         CHECK(admit(3) == 0);
@@ -193,9 +193,9 @@ TEST_CASE("bpf helpers: --rate-limit and --sample as every record meets them, ea
     {
         HelpersObject obj;
         obj->bss->admit_kind = TT_NET_CONNECT;
-        obj->bss->admit_calls = 1000;
+        obj->bss->feed_events = 1000;
         obj.run(obj->progs.test_admit);
-        CHECK(obj->bss->admit_passed == 1000);
+        CHECK(obj->bss->feed_passed == 1000);
     }
 }
 
