@@ -223,7 +223,7 @@ static __always_inline int call_enter(struct file_call *call, int nr)
 
 static __always_inline void fill_open(struct tt_file_open *rec, char *head, const struct file_call *call, long ret)
 {
-	tt_fill_header(&rec->h, TT_FILE_OPEN, sizeof(*rec));
+	tt_fill_header_fast(&rec->h, TT_FILE_OPEN, sizeof(*rec));
 	rec->ret = ret;
 	rec->flags = call->flags;
 	rec->mode = call->mode;
@@ -408,7 +408,7 @@ static __always_inline void io_account(struct file *file, __u32 op, long ret, __
 			return;
 		__builtin_memset(init, 0, sizeof(*init) - TT_FILE_PATH_LEN);
 		/* The same identity a record's header would carry. */
-		tt_current_identity(&init->cgroup_id, NULL, &init->tid, &init->ppid, &init->uid, init->comm);
+		tt_current_identity(&init->cgroup_id, NULL, &init->tid, &init->ppid, &init->uid, init->comm, true);
 		if (!file_path(init->path, file))
 			init->path_flags |= TT_FILE_PATH_TRUNCATED;
 		/* A cut path lost its start: it cannot match a prefix. */

@@ -587,11 +587,13 @@ static __always_inline void emit_sent_reset(const struct tt_net_addrs *a, int st
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
 	if (!rec)
 		return;
-	/* The socket's owner; else the process that sent it, if one did. */
-	if (sock_owner(info) || !by_process)
-		tt_fill_header_for(&rec->h, TT_NET_RESET, sizeof(*rec), sock_owner(info));
-	else
+	/* The socket's owner; else the process that sent it, if one did; else nobody. */
+	if (info && info->owned)
+		tt_fill_header_for(&rec->h, TT_NET_RESET, sizeof(*rec), &info->owner);
+	else if (by_process)
 		tt_fill_header(&rec->h, TT_NET_RESET, sizeof(*rec));
+	else
+		tt_fill_header_for(&rec->h, TT_NET_RESET, sizeof(*rec), NULL);
 	rec->a = *a;
 	rec->direction = TT_NET_RESET_SENT;
 	rec->state = state;

@@ -4,10 +4,13 @@
  * every record header and summary row carries it), its start time (which
  * tells a thread from a later one with the same tid) and its memory cgroup.
  *
- * Where the kernel has bpf_get_current_task_btf() (5.11+, see compat.bpf.h),
- * the identity is read with plain loads through the BTF task pointer rather
- * than five helper calls: measurable at an open's rate, and what the
- * verifier checks is no larger.
+ * The identity comes two ways from one reader: through helper calls, or
+ * (fast) with plain loads through the BTF task pointer where the kernel has
+ * bpf_get_current_task_btf() (5.11+, see compat.bpf.h). The loads are
+ * cheaper to run, measurably at an open's rate; but each inlined copy of
+ * them is eight CO-RE relocations more, which libbpf 1.1 resolves at every
+ * start (about 30 ms for `all` when every record header took them), so
+ * only the hottest path (file's opens) asks for them.
  */
 #ifndef TAPIO_TASK_BPF_H
 #define TAPIO_TASK_BPF_H
@@ -32,13 +35,13 @@ struct tt_task_id {
 /*
  * The current thread's identity into the fields given; tgid may be NULL for
  * a destination that keeps it elsewhere (a summary row keyed by it). comm
- * must be 8-byte aligned, as it is in every record and row.
+ * must be 8-byte aligned, as it is in every record and row. fast: see above.
  */
 static __always_inline void tt_current_identity(__u64 *cgroup_id, __u32 *tgid, __u32 *tid, __u32 *ppid,
-						__u32 *uid, char *comm)
+						__u32 *uid, char *comm, const bool fast)
 {
 	*cgroup_id = bpf_get_current_cgroup_id();
-	if (tt_have_task_btf()) {
+	if (fast && tt_have_task_btf()) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
 		if (tgid)
@@ -63,17 +66,28 @@ static __always_inline void tt_current_identity(__u64 *cgroup_id, __u32 *tgid, _
 
 static __always_inline void tt_current_task_id(struct tt_task_id *id)
 {
-	tt_current_identity(&id->cgroup_id, &id->tgid, &id->tid, &id->ppid, &id->uid, id->comm);
+	tt_current_identity(&id->cgroup_id, &id->tgid, &id->tid, &id->ppid, &id->uid, id->comm, false);
 }
 
-/* A record's common header, about the current thread. */
-static __always_inline void tt_fill_header(struct tt_header *h, __u32 kind, __u32 size)
+static __always_inline void tt_fill_header_how(struct tt_header *h, __u32 kind, __u32 size, const bool fast)
 {
 	h->ts_ns = bpf_ktime_get_boot_ns();
 	h->kind = kind;
 	h->size = size;
 	h->flags = 0;
-	tt_current_identity(&h->cgroup_id, &h->pid, &h->tid, &h->ppid, &h->uid, h->comm);
+	tt_current_identity(&h->cgroup_id, &h->pid, &h->tid, &h->ppid, &h->uid, h->comm, fast);
+}
+
+/* A record's common header, about the current thread. */
+static __always_inline void tt_fill_header(struct tt_header *h, __u32 kind, __u32 size)
+{
+	tt_fill_header_how(h, kind, size, false);
+}
+
+/* The same, with plain loads where the kernel allows: for the hottest path only (see above). */
+static __always_inline void tt_fill_header_fast(struct tt_header *h, __u32 kind, __u32 size)
+{
+	tt_fill_header_how(h, kind, size, true);
 }
 
 /* A record's common header, about the task id names, or about nobody (NULL: pid 0). */
