@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "records.h"
+#include "decode.h"
 #include "writer.h"
 
 using namespace tapio;

@@ -8,7 +8,7 @@
  *
  * Layout rules: each struct is 8-byte aligned and has no implicit padding, so
  * clang -target bpf and g++ agree on it; the static asserts at the bottom and
- * in src/records.cpp check that.
+ * in src/decode.cpp check that.
  */
 #ifndef TAPIO_BPF_EVENTS_H
 #define TAPIO_BPF_EVENTS_H
@@ -35,6 +35,7 @@ enum tt_kind {
 	TT_PROC_EXIT = 3,
 	TT_PROC_SIGNAL = 4,
 	TT_PROC_SYSCALLS = 5, /* summary (--syscalls): drop accounting only */
+	TT_PROC_SETUID = 6,
 
 	TT_NET_CONNECT = 16,
 	TT_NET_ACCEPT = 17,
@@ -96,6 +97,16 @@ struct tt_header {
 #define TT_SYS_AREA_FILE 0x4
 #define TT_SYS_AREA_MEM 0x8
 #define TT_SYS_AREA_NET 0x10
+
+/*
+ * The syscalls the proc, mem and net areas handle, each listed once: the
+ * dispatcher's switch (tapio.bpf.c) and the names user space reports (-v,
+ * doctor) are both made from these lists. X(name) for TT_NR_<name> of
+ * bpf/syscall_nr.h. (file's are decided by file_io_nr() and file_op_nr().)
+ */
+#define TT_PROC_SYSCALL_LIST(X) X(execve) X(execveat) X(kill) X(tkill) X(tgkill) X(setuid) X(setreuid) X(setresuid)
+#define TT_MEM_SYSCALL_LIST(X) X(mmap) X(munmap) X(brk) X(mremap)
+#define TT_NET_SYSCALL_LIST(X) X(accept) X(accept4)
 
 struct tt_config {
 	__u32 filter_pids;   /* only tgids present in tt_pids */
@@ -161,6 +172,25 @@ struct tt_proc_signal {
 	__s32 target_tid; /* tkill/tgkill target thread, else 0 */
 	__s32 sig;
 	__s32 ret;
+};
+
+/* setuid, setreuid, setresuid: the ids asked for, as passed. */
+enum tt_setuid_call {
+	TT_SETUID = 0,
+	TT_SETREUID = 1,
+	TT_SETRESUID = 2,
+};
+
+#define TT_UID_UNCHANGED 0xffffffffu /* (uid_t)-1: leave this id as it is */
+
+struct tt_proc_setuid {
+	struct tt_header h;
+	__u32 call; /* enum tt_setuid_call */
+	__u32 ruid; /* setuid's one argument is here */
+	__u32 euid;
+	__u32 suid;
+	__s32 ret;
+	__u32 pad;
 };
 
 /* Key and value of the per-process syscall summary map (--syscalls). */
@@ -457,6 +487,7 @@ TT_ASSERT_SIZE(struct tt_proc_exec, 56 + 16 + 2 * TT_PATH_LEN + TT_ARGS_LEN);
 TT_ASSERT_SIZE(struct tt_proc_fork, 64);
 TT_ASSERT_SIZE(struct tt_proc_exit, 72);
 TT_ASSERT_SIZE(struct tt_proc_signal, 72);
+TT_ASSERT_SIZE(struct tt_proc_setuid, 80);
 TT_ASSERT_SIZE(struct tt_syscall_key, 8);
 TT_ASSERT_SIZE(struct tt_syscall_stat, 48 + TT_COMM_LEN);
 TT_ASSERT_SIZE(struct tt_net_addrs, 40);

@@ -29,15 +29,19 @@ struct {
 	__type(value, struct exec_call);
 } exec_scratch SEC(".maps");
 
-struct signal_call {
+/*
+ * A proc call whose record is made at its exit from what its entry saw: up
+ * to three integer arguments (signals: target pid, target tid, signal). A
+ * thread is in one syscall at a time, so one map serves every such call;
+ * the exit's syscall number says which it was.
+ */
+struct proc_call {
 	struct tt_pending p;
-	__s32 target_pid;
-	__s32 target_tid;
-	__s32 sig;
-	__u32 pad;
+	__u32 arg[3];
+	__u32 pad; /* setuid: which call */
 };
 
-TT_PENDING_MAP(signal_pending, struct signal_call, 4096);
+TT_PENDING_MAP(proc_calls, struct proc_call, 4096);
 
 struct syscall_call {
 	struct tt_pending p; /* p.nr: the syscall's family, see syscall_family() */
@@ -389,7 +393,7 @@ static __always_inline int thread_exit(bool known, bool group_dead_arg)
 
 	/* Calls this thread never returns from (exit, a fatal signal) end here. */
 	tt_pending_forget(&exec_pending);
-	tt_pending_forget(&signal_pending);
+	tt_pending_forget(&proc_calls);
 	tt_pending_forget(&syscall_start);
 
 	group_dead = exit_group_dead(known, group_dead_arg, task, &counted);
@@ -452,17 +456,17 @@ int handle_exit(void *ctx)
 
 static __always_inline int signal_enter(__u32 nr, __s32 target_pid, __s32 target_tid, __s32 sig)
 {
-	struct signal_call call = { .target_pid = target_pid, .target_tid = target_tid, .sig = sig };
+	struct proc_call call = { .arg = { target_pid, target_tid, sig } };
 
 	if (!tt_current_wanted())
 		return 0;
-	tt_pending_put(&signal_pending, &call, nr, TT_PROC_SIGNAL);
+	tt_pending_put(&proc_calls, &call, nr, TT_PROC_SIGNAL);
 	return 0;
 }
 
 static __always_inline int signal_exit(__u32 nr, long ret)
 {
-	struct signal_call *call = tt_pending_get(&signal_pending, nr);
+	struct proc_call *call = tt_pending_get(&proc_calls, nr);
 	struct tt_proc_signal *rec;
 
 	if (!call)
@@ -471,14 +475,51 @@ static __always_inline int signal_exit(__u32 nr, long ret)
 		rec = tt_reserve(TT_PROC_SIGNAL, struct tt_proc_signal);
 		if (rec) {
 			tt_fill_header(&rec->h, TT_PROC_SIGNAL, sizeof(*rec));
-			rec->target_pid = call->target_pid;
-			rec->target_tid = call->target_tid;
-			rec->sig = call->sig;
+			rec->target_pid = call->arg[0];
+			rec->target_tid = call->arg[1];
+			rec->sig = call->arg[2];
 			rec->ret = ret;
 			tt_submit(rec);
 		}
 	}
-	tt_pending_forget(&signal_pending);
+	tt_pending_forget(&proc_calls);
+	return 0;
+}
+
+/* ---- setuid, setreuid, setresuid ---- */
+
+static __always_inline int setuid_enter(__u32 nr, __u32 call, __u32 ruid, __u32 euid, __u32 suid)
+{
+	struct proc_call c = { .arg = { ruid, euid, suid } };
+
+	if (!tt_current_wanted())
+		return 0;
+	c.pad = call;
+	tt_pending_put(&proc_calls, &c, nr, TT_PROC_SETUID);
+	return 0;
+}
+
+static __always_inline int setuid_exit(__u32 nr, long ret)
+{
+	struct proc_call *c = tt_pending_get(&proc_calls, nr);
+	struct tt_proc_setuid *rec;
+
+	if (!c)
+		return 0;
+	if (!tt_cfg.failed_only || ret < 0) {
+		rec = tt_reserve(TT_PROC_SETUID, struct tt_proc_setuid);
+		if (rec) {
+			tt_fill_header(&rec->h, TT_PROC_SETUID, sizeof(*rec));
+			rec->call = c->pad;
+			rec->ruid = c->arg[0];
+			rec->euid = c->arg[1];
+			rec->suid = c->arg[2];
+			rec->ret = ret;
+			rec->pad = 0;
+			tt_submit(rec);
+		}
+	}
+	tt_pending_forget(&proc_calls);
 	return 0;
 }
 
@@ -555,6 +596,15 @@ static __always_inline void proc_sys_enter(long nr, const struct tt_sys_args *a)
 	case TT_NR_tgkill:
 		signal_enter(nr, (__s32)a->arg[0], (__s32)a->arg[1], (__s32)a->arg[2]);
 		break;
+	case TT_NR_setuid:
+		setuid_enter(nr, TT_SETUID, a->arg[0], TT_UID_UNCHANGED, TT_UID_UNCHANGED);
+		break;
+	case TT_NR_setreuid:
+		setuid_enter(nr, TT_SETREUID, a->arg[0], a->arg[1], TT_UID_UNCHANGED);
+		break;
+	case TT_NR_setresuid:
+		setuid_enter(nr, TT_SETRESUID, a->arg[0], a->arg[1], a->arg[2]);
+		break;
 	}
 }
 
@@ -570,6 +620,11 @@ static __always_inline void proc_sys_exit(long nr, long ret)
 	case TT_NR_tkill:
 	case TT_NR_tgkill:
 		signal_exit(nr, ret);
+		break;
+	case TT_NR_setuid:
+	case TT_NR_setreuid:
+	case TT_NR_setresuid:
+		setuid_exit(nr, ret);
 		break;
 	}
 }

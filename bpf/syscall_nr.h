@@ -35,6 +35,9 @@
 #define TT_NR_unlink 87
 #define TT_NR_chmod 90
 #define TT_NR_fchmod 91
+#define TT_NR_setuid 105
+#define TT_NR_setreuid 113
+#define TT_NR_setresuid 117
 #define TT_NR_tkill 200
 #define TT_NR_tgkill 234
 #define TT_NR_openat 257
@@ -67,6 +70,9 @@
 #define TT_NR_kill 129
 #define TT_NR_tkill 130
 #define TT_NR_tgkill 131
+#define TT_NR_setreuid 145
+#define TT_NR_setuid 146
+#define TT_NR_setresuid 147
 #define TT_NR_accept 202
 #define TT_NR_brk 214
 #define TT_NR_munmap 215

@@ -37,22 +37,16 @@ static __always_inline __u32 tt_nr_area(long nr)
 {
 	__u32 op;
 
+#define TT_NR_CASE(name) case TT_NR_##name:
 	switch (nr) {
-	case TT_NR_execve:
-	case TT_NR_execveat:
-	case TT_NR_kill:
-	case TT_NR_tkill:
-	case TT_NR_tgkill:
+	TT_PROC_SYSCALL_LIST(TT_NR_CASE)
 		return TT_SYS_AREA_PROC;
-	case TT_NR_mmap:
-	case TT_NR_munmap:
-	case TT_NR_mremap:
-	case TT_NR_brk:
+	TT_MEM_SYSCALL_LIST(TT_NR_CASE)
 		return TT_SYS_AREA_MEM;
-	case TT_NR_accept:
-	case TT_NR_accept4:
+	TT_NET_SYSCALL_LIST(TT_NR_CASE)
 		return TT_SYS_AREA_NET;
 	}
+#undef TT_NR_CASE
 	if (file_io_nr(nr, &op) || file_op_nr(nr))
 		return TT_SYS_AREA_FILE;
 	return 0;

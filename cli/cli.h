@@ -16,7 +16,7 @@
 
 namespace tapio::cli {
 
-enum class Command { none, trace, doctor };
+enum class Command { none, trace, doctor, schema };
 
 // Everything the command line says, before it is checked and turned into a
 // tapio::Config.
@@ -73,11 +73,13 @@ void add_file_flags(CLI::App& sub, FileOptions& file, bool with_min_latency = tr
 void check_file_options(const FileOptions& file);
 void register_all(CLI::App& app, Options& options);
 void register_doctor(CLI::App& app, Options& options);
+void register_schema(CLI::App& app, Options& options);
 
 // Turns parsed options into the library's configuration; throws usage errors.
 Invocation finish(Options options);
 
 int run_trace(const Invocation& invocation);
 int run_doctor(const Invocation& invocation);
+int run_schema(const Invocation& invocation);
 
 }  // namespace tapio::cli

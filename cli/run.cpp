@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "collector.h"
 #include "errors.h"
-#include "records.h"
+#include "decode.h"
 #include "writer.h"
 
 namespace tapio::cli {
@@ -35,6 +35,7 @@ std::unique_ptr<CLI::App> build_app(Options& o)
     register_mem(*app, o);
     register_all(*app, o);
     register_doctor(*app, o);
+    register_schema(*app, o);
     return app;
 }
 
@@ -224,6 +225,8 @@ int run(int argc, const char* const* argv)
             return 0;
         if (inv->options.command == Command::doctor)
             return run_doctor(*inv);
+        if (inv->options.command == Command::schema)
+            return run_schema(*inv);
         return run_trace(*inv);
     } catch (const Error& e) {
         fmt::print(stderr, "tapio-trace: {}\n", e.what());

@@ -3,7 +3,7 @@ _tapio_trace() {
     local cur prev words cword
     _init_completion || return
 
-    local subcommands="proc net file mem all doctor"
+    local subcommands="proc net file mem all doctor schema"
     local global="-j --json -o --output -p --pid --comm -u --uid --cgroup -x --failed -d --duration -n --count
         --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
@@ -46,6 +46,7 @@ _tapio_trace() {
         mem) extra="$mem_flags" ;;
         all) extra="$all_flags" ;;
         doctor) extra="" ;;
+        schema) extra="" ;;
     esac
     COMPREPLY=($(compgen -W "$global $extra" -- "$cur"))
 }

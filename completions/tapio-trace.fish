@@ -1,5 +1,5 @@
 # fish completion for tapio-trace(8)
-set -l subcommands proc net file mem all doctor
+set -l subcommands proc net file mem all doctor schema
 complete -c tapio-trace -f
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a proc -d 'Process exec, fork, exit, signals, syscalls'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a net -d 'TCP connections, retransmits, resets, drops'
@@ -7,6 +7,7 @@ complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a fil
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a mem -d 'OOM kills, reclaim, pressure, allocations'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a all -d 'Every area in one stream'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a doctor -d 'Check this host and every hook'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a schema -d 'Print the JSON Schema of every record'
 
 # global flags
 complete -c tapio-trace -s j -l json -d 'One JSON object per line'

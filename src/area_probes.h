@@ -24,6 +24,9 @@ private:
     tapio_bpf* skel_;
 };
 
+// {"execve", "execveat", ...} from a syscall list of bpf/events.h.
+#define TT_SYSCALL_NAME(name) #name,
+
 // Each area's factory, defined in its <area>_probes.cpp.
 std::unique_ptr<AreaProbes> make_proc_probes(tapio_bpf* skel);
 std::unique_ptr<AreaProbes> make_net_probes(tapio_bpf* skel);

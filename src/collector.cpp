@@ -15,7 +15,7 @@
 
 #include "errors.h"
 #include "host_features.h"
-#include "records.h"
+#include "decode.h"
 
 namespace tapio {
 
@@ -120,25 +120,60 @@ void Collector::start()
     state_ = State::running;
 }
 
+// Returned by on_record to pause the drain: the record held needs a lookup.
+constexpr int paused_for_lookup = -EINPROGRESS;
+
 int Collector::on_record(void* ctx, void* data, size_t size)
 {
     auto* self = static_cast<Collector*>(ctx);
+    // A record naming a memory cgroup not seen yet: hold it, end the drain
+    // here, and look the cgroup up outside this callback (settle()), so
+    // records keep their order and decoding does no file-system I/O.
+    if (size >= sizeof(tt_header)) {
+        const RecordSpec* spec = find_kind(static_cast<const tt_header*>(data)->kind);
+        if (spec && spec->memcg_of && size >= spec->size) {
+            uint64_t id = spec->memcg_of(data);
+            if (id && !self->memcg_.cached(id)) {
+                const auto* bytes = static_cast<const uint8_t*>(data);
+                self->held_.assign(bytes, bytes + size);
+                self->held_memcg_ = id;
+                return paused_for_lookup;
+            }
+        }
+    }
+    return self->deliver(data, size);
+}
+
+int Collector::deliver(const void* data, size_t size)
+{
     DecodeOptions options;
-    options.max_args = self->config_.proc.max_args;
+    options.max_args = config_.proc.max_args;
+    options.memcg = &memcg_;
     // Called from libbpf's C code: no exception may unwind through it.
     try {
-        if (!decode_record(data, size, options, *self->sink_)) {
-            ++self->decode_errors_;
+        if (!decode_record(data, size, options, *sink_)) {
+            ++decode_errors_;
             return 0;
         }
     } catch (...) {
-        ++self->decode_errors_;
+        ++decode_errors_;
         return 0;
     }
-    ++self->events_;
-    if (self->max_events_ && self->events_ >= self->max_events_)
+    ++events_;
+    if (max_events_ && events_ >= max_events_)
         return -ECANCELED;  // stops the drain right after the Nth record
     return 0;
+}
+
+int Collector::settle(int err)
+{
+    while (err == paused_for_lookup) {
+        memcg_.resolve(held_memcg_);
+        if (deliver(held_.data(), held_.size()) == -ECANCELED)
+            return -ECANCELED;
+        err = ring_buffer__consume(ring_);
+    }
+    return err;
 }
 
 DropCounts Collector::read_drops() const
@@ -174,19 +209,11 @@ void Collector::report_drops(RecordSink& sink, bool final)
     if (!any)
         return;
 
-    static const char* const reason_keys[TT_DROP_REASONS] = {"lost", "rate_limited", "sampled_out", "map_full"};
-    sink.begin("tapio.dropped", tracer_common());
-    for (uint32_t r = 0; r < TT_DROP_REASONS; ++r) {
-        sink.begin_object(reason_keys[r]);
-        for (uint32_t k = 0; k < TT_KIND_MAX; ++k) {
-            uint64_t delta = now.by_kind[k][r] - reported_drops_.by_kind[k][r];
-            if (delta)
-                sink.u64(kind_type(static_cast<uint16_t>(k)), delta);
-        }
-        sink.end_object();
-    }
-    sink.boolean("final", final);
-    sink.end();
+    DropTable delta{};
+    for (uint32_t k = 0; k < TT_KIND_MAX; ++k)
+        for (uint32_t r = 0; r < TT_DROP_REASONS; ++r)
+            delta[k][r] = now.by_kind[k][r] - reported_drops_.by_kind[k][r];
+    write_dropped(sink, tracer_common(), delta, final);
     reported_drops_ = now;
 }
 
@@ -208,10 +235,10 @@ StopReason Collector::run(RecordSink& sink, const RunLimits& limits, bool (*sink
         // Drain every few milliseconds right after start, so the first
         // events show at once; then settle to the configured interval.
         bool warming_up = boot_time_ns() - start_ns < 200000000ULL;
-        int err = ring_buffer__poll(ring_, warming_up ? std::min(drain_ms, 5) : drain_ms);
+        int err = settle(ring_buffer__poll(ring_, warming_up ? std::min(drain_ms, 5) : drain_ms));
         // Records submitted without a wakeup sit unnoticed by epoll: drain them.
         if (err >= 0)
-            err = ring_buffer__consume(ring_);
+            err = settle(ring_buffer__consume(ring_));
         if (err == -ECANCELED) {
             count_reached = true;
             reason = StopReason::count;
@@ -238,7 +265,7 @@ StopReason Collector::run(RecordSink& sink, const RunLimits& limits, bool (*sink
         }
     }
     if (!count_reached && reason != StopReason::output_closed)
-        ring_buffer__consume(ring_);  // what arrived before the stop
+        settle(ring_buffer__consume(ring_));  // what arrived before the stop
     report_drops(sink, true);
     sink.flush();
     state_ = State::stopped;

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "config.h"
 #include "events.h"
+#include "memcg_paths.h"
 #include "probes.h"
 #include "sink.h"
 
@@ -78,6 +79,11 @@ public:
 
 private:
     static int on_record(void* ctx, void* data, size_t size);
+    // Decodes one record into the sink; -ECANCELED at the count limit.
+    int deliver(const void* data, size_t size);
+    // err from a drain; when it paused to look a cgroup up, looks it up,
+    // delivers the record held and drains on.
+    int settle(int err);
     DropCounts read_drops() const;
     void report_drops(RecordSink& sink, bool final);
 
@@ -96,6 +102,9 @@ private:
     uint64_t decode_errors_ = 0;
     uint64_t max_events_ = 0;
     DropCounts reported_drops_;
+    MemcgPaths memcg_;
+    std::vector<uint8_t> held_;  // the record waiting for its lookup
+    uint64_t held_memcg_ = 0;
     uint64_t last_drop_report_ns_ = 0;
     uint64_t last_tick_ns_ = 0;
 };

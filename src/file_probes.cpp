@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "area_probes.h"
+#include "decode.h"
 #include "map_drain.h"
 #include "escape.h"
 
@@ -105,21 +106,7 @@ private:
             c.uid = r.stat.uid;
             c.cgroup_id = r.stat.cgroup_id;
             c.comm = kernel_string(r.stat.comm, sizeof(r.stat.comm));
-            sink.begin("file.io", c);
-            sink.str("path", kernel_string(r.stat.path, sizeof(r.stat.path)));
-            sink.boolean("path_truncated", r.stat.path_flags & TT_FILE_PATH_TRUNCATED);
-            // The kernel's dev_t: 12 bits of major above 20 bits of minor.
-            char dev[32];
-            int n = snprintf(dev, sizeof(dev), "%u:%u", r.key.dev >> 20, r.key.dev & 0xfffff);
-            sink.name("dev", std::string_view(dev, n > 0 ? static_cast<size_t>(n) : 0));
-            sink.u64("inode", r.key.ino);
-            sink.u64("interval_ns", ctx.interval_ns);
-            sink.u64("reads", r.stat.reads);
-            sink.u64("writes", r.stat.writes);
-            sink.u64("bytes_read", r.stat.bytes_read);
-            sink.u64("bytes_written", r.stat.bytes_written);
-            sink.u64("latency_ns", r.stat.latency_ns);
-            sink.end();
+            write_file_io(sink, c, ctx.interval_ns, FileIoRow{&r.key, &r.stat});
         }
     }
 

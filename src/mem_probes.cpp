@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "area_probes.h"
+#include "decode.h"
 #include "mem_pressure.h"
 
 namespace tapio {
@@ -61,7 +62,7 @@ public:
 
     Syscalls syscalls(const Config&) const override
     {
-        return {TT_SYS_AREA_MEM, true, true, {"mmap", "munmap", "brk", "mremap"}};
+        return {TT_SYS_AREA_MEM, true, true, {TT_MEM_SYSCALL_LIST(TT_SYSCALL_NAME)}};
     }
 
     // Every sampling interval: one mem.pressure record per pressure file.
@@ -136,24 +137,9 @@ private:
 
     void emit(const TickContext& ctx, const PsiFile& f, const PsiSample& s, std::string_view trigger, RecordSink& sink)
     {
-        sink.begin("mem.pressure", pressure_common(ctx, f));
-        sink.name("source", f.source());
-        sink.str("path", f.path());
-        sink.name("trigger", trigger);
-        sink.boolean("available", true);
-        sink.decimal("some_avg10", s.some.avg10, 2);
-        sink.decimal("some_avg60", s.some.avg60, 2);
-        sink.decimal("some_avg300", s.some.avg300, 2);
-        sink.u64("some_total_us", s.some.total_us);
-        if (s.has_full) {
-            sink.decimal("full_avg10", s.full.avg10, 2);
-            sink.decimal("full_avg60", s.full.avg60, 2);
-            sink.decimal("full_avg300", s.full.avg300, 2);
-            sink.u64("full_total_us", s.full.total_us);
-        }
-        if (ctx.config.mem.pressure_threshold)
-            sink.decimal("threshold", ctx.config.mem.pressure_threshold, 2);
-        sink.end();
+        PressureReport report{f.source(), f.path(), trigger, &s};
+        report.threshold = ctx.config.mem.pressure_threshold;
+        write_pressure(sink, pressure_common(ctx, f), report);
     }
 
     // Once per file: PSI is off or the file is unreadable.
@@ -163,13 +149,9 @@ private:
             if (reported == f.path())
                 return;
         reported_.push_back(f.path());
-        sink.begin("mem.pressure", pressure_common(ctx, f));
-        sink.name("source", f.source());
-        sink.str("path", f.path());
-        sink.name("trigger", "interval");
-        sink.boolean("available", false);
-        sink.str("reason", f.problem());
-        sink.end();
+        PressureReport report{f.source(), f.path(), "interval"};
+        report.reason = f.problem();
+        write_pressure(sink, pressure_common(ctx, f), report);
     }
 
     std::vector<PsiFile> files_;

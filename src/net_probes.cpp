@@ -40,7 +40,10 @@ public:
     }
 
     // accept() hands out a passive socket: its exit names the owner.
-    Syscalls syscalls(const Config&) const override { return {TT_SYS_AREA_NET, false, false, {"accept", "accept4"}}; }
+    Syscalls syscalls(const Config&) const override
+    {
+        return {TT_SYS_AREA_NET, false, false, {TT_NET_SYSCALL_LIST(TT_SYSCALL_NAME)}};
+    }
 };
 
 }  // namespace

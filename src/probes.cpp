@@ -61,7 +61,7 @@ struct MapOwner {
     Area area;
 };
 constexpr MapOwner map_owners[] = {
-    {"exec_pending", Area::proc},  {"exec_scratch", Area::proc},    {"signal_pending", Area::proc},
+    {"exec_pending", Area::proc},  {"exec_scratch", Area::proc},    {"proc_calls", Area::proc},
     {"syscall_start", Area::proc}, {"syscall_stats", Area::proc},   {"tt_path_scratch", Area::proc},
     {"exits_reported", Area::proc}, {"socks", Area::net},           {"file_calls", Area::file},
     {"file_scratch", Area::file},  {"file_io", Area::file},         {"file_io_scratch", Area::file},

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "area_probes.h"
+#include "decode.h"
 #include "escape.h"
 #include "map_drain.h"
 #include "names.h"
@@ -40,7 +41,7 @@ public:
     {
         Syscalls s;
         s.areas = TT_SYS_AREA_PROC;
-        s.names = {"execve", "execveat", "kill", "tkill", "tgkill"};
+        s.names = {TT_PROC_SYSCALL_LIST(TT_SYSCALL_NAME)};
         if (config.proc.syscalls || config.all_hooks) {
             s.areas |= TT_SYS_AREA_PROC_SUMMARY;
             s.names.push_back("*");
@@ -82,34 +83,15 @@ private:
             c.uid = first.uid;
             c.cgroup_id = first.cgroup_id;
             c.comm = kernel_string(first.comm, sizeof(first.comm));
-            uint64_t total = 0;
+            counts_.clear();
             for (const Row& r : rows)
-                total += r.stat.count;
-            sink.begin("proc.syscalls", c);
-            sink.u64("interval_ns", ctx.interval_ns);
-            sink.u64("total", total);
-            sink.begin_array("syscalls");
-            size_t n = std::min<size_t>(rows.size(), ctx.config.proc.syscalls_top);
-            for (size_t i = 0; i < n; ++i) {
-                const Row& r = rows[i];
-                sink.begin_object({});
-                std::string_view name = syscall_name(r.nr);
-                if (name.empty())
-                    sink.str("name", fmt::format("syscall_{}", r.nr));
-                else
-                    sink.name("name", name);
-                sink.u64("nr", r.nr);
-                sink.u64("count", r.stat.count);
-                sink.u64("errors", r.stat.errors);
-                sink.u64("total_ns", r.stat.total_ns);
-                sink.end_object();
-            }
-            sink.end_array();
-            sink.end();
+                counts_.push_back({r.nr, r.stat.count, r.stat.errors, r.stat.total_ns});
+            write_syscalls(sink, c, ctx.interval_ns, counts_, ctx.config.proc.syscalls_top);
         }
     }
 
     std::unordered_map<uint32_t, std::vector<Row>> by_pid_;
+    std::vector<SyscallCount> counts_;
 };
 
 }  // namespace

@@ -10,6 +10,10 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <doctest/doctest.h>
+
+#include "schema_check.h"
+
 namespace live {
 
 bool is_type(const json& r, const char* type)
@@ -126,11 +130,30 @@ Captured capture(const std::vector<std::string>& argv, const std::vector<std::st
     close(out[0]);
     close(err[0]);
     c.exit = wait_pid(pid);
+    // tapio-trace's own JSON output goes through the registry check too.
+    bool ours = !argv.empty() && argv[0] == binary();
+    bool json_out = false;
+    for (size_t i = 1; i < argv.size(); ++i)
+        json_out |= argv[i] == "--json" || argv[i] == "-j" || (argv[i] == "json" && argv[i - 1] == "-o");
+    if (ours && json_out) {
+        std::vector<std::string> problems;
+        size_t start = 0, nl;
+        while ((nl = c.out.find('\n', start)) != std::string::npos) {
+            std::string line = c.out.substr(start, nl - start);
+            start = nl + 1;
+            if (!line.empty() && line[0] == '{')
+                for (std::string& p : schema_check::line_problems(line))
+                    problems.push_back(std::move(p));
+        }
+        CHECK_MESSAGE(problems.empty(), problems.size() << " problem(s) with records against the registry, first: "
+                                                        << (problems.empty() ? "" : problems.front()));
+    }
     return c;
 }
 
 Tracer::Tracer(std::vector<std::string> args, bool json, std::vector<std::string> env)
 {
+    json_ = json;
     std::vector<std::string> argv = {binary()};
     argv.insert(argv.end(), args.begin(), args.end());
     if (json)
@@ -174,6 +197,20 @@ Tracer::~Tracer()
         out_thread_.join();
     if (err_thread_.joinable())
         err_thread_.join();
+    check_schema();
+}
+
+void Tracer::check_schema()
+{
+    std::lock_guard lock(mu_);
+    if (schema_checked_)
+        return;
+    schema_checked_ = true;
+    std::string shown;
+    for (size_t i = 0; i < schema_problems_.size() && i < 5; ++i)
+        shown += "\n  " + schema_problems_[i];
+    CHECK_MESSAGE(schema_problems_.empty(), schema_problems_.size()
+                                                << " problem(s) with records against the registry:" << shown);
 }
 
 void Tracer::read_loop(int fd, bool is_stdout)
@@ -194,6 +231,9 @@ void Tracer::read_loop(int fd, bool is_stdout)
             start = nl + 1;
             if (is_stdout) {
                 out_lines_.push_back(line);
+                if (json_)
+                    for (std::string& p : schema_check::line_problems(line))
+                        schema_problems_.push_back(std::move(p));
                 try {
                     records_.push_back(json::parse(line));
                 } catch (const std::exception&) {
@@ -258,6 +298,7 @@ Exit Tracer::stop(int sig)
         out_thread_.join();
     if (err_thread_.joinable())
         err_thread_.join();
+    check_schema();
     return exit_;
 }
 
@@ -280,6 +321,7 @@ Exit Tracer::wait_exit(std::chrono::milliseconds timeout)
         out_thread_.join();
     if (err_thread_.joinable())
         err_thread_.join();
+    check_schema();
     return exit_;
 }
 

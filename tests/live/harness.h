@@ -51,8 +51,14 @@ public:
 
 private:
     void read_loop(int fd, bool is_stdout);
+    // Every JSON line against the record registry (tests/common/schema_check):
+    // a failed check of the test that ran this tracer.
+    void check_schema();
 
     pid_t pid_ = -1;
+    bool json_ = true;
+    bool schema_checked_ = false;
+    std::vector<std::string> schema_problems_;
     bool ready_ = false;
     bool exited_ = false;
     Exit exit_;

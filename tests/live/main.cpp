@@ -10,7 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <string>
+
 #include "harness.h"
+#include "schema_check.h"
 
 int main(int argc, char** argv)
 {
@@ -26,5 +29,21 @@ int main(int argc, char** argv)
         return in_ci ? 1 : 0;
     }
     doctest::Context context(argc, argv);
-    return context.run();
+    int status = context.run();
+    // What the run showed of the registry: every record it checked passed;
+    // this says which declared types and fields no live test produced.
+    schema_check::Coverage cov = schema_check::coverage();
+    std::string types, fields;
+    for (const std::string& t : cov.types_unseen)
+        types += " " + t;
+    for (const std::string& f : cov.fields_unseen)
+        fields += " " + f;
+    if (cov.records == 0)
+        return status;
+    std::fprintf(stderr, "schema check: %zu records checked against the registry\n", cov.records);
+    if (!types.empty())
+        std::fprintf(stderr, "schema check: record types no test produced:%s\n", types.c_str());
+    if (!fields.empty())
+        std::fprintf(stderr, "schema check: fields no test produced:%s\n", fields.c_str());
+    return status;
 }

@@ -162,6 +162,50 @@ TEST_CASE("proc.signal: SIGUSR1 sent, and a kill that fails with ESRCH")
     t.stop();
 }
 
+TEST_CASE("proc.setuid: setresuid, a setuid refused with EPERM, setreuid, each with the ids asked for")
+{
+    Tracer t({"proc"});
+    REQUIRE(t.ready());
+    pid_t pid = spawn({TAPIO_WORKLOAD, "setuid"});
+    REQUIRE(wait_pid(pid).code == 0);
+    auto mine = [&](const json& r) { return is_type(r, "proc.setuid") && r["pid"] == pid; };
+    REQUIRE(t.wait_for([&](const json& r) { return mine(r) && r["call"] == "setreuid"; }));
+    t.stop();
+    auto calls = t.all(mine);
+    REQUIRE(calls.size() == 3);
+
+    CHECK(calls[0]["call"] == "setresuid");
+    CHECK(calls[0]["ruid"].is_null());
+    CHECK(calls[0]["euid"] == 65534);
+    CHECK(calls[0]["suid"].is_null());
+    CHECK(calls[0]["ret"] == 0);
+    CHECK_FALSE(calls[0].contains("error"));
+    CHECK(calls[0]["uid"] == 0);  // the real uid after the call
+
+    CHECK(calls[1]["call"] == "setuid");
+    CHECK(calls[1]["target_uid"] == 12345);
+    CHECK(calls[1]["ret"] == -EPERM);
+    CHECK(calls[1]["error"] == "EPERM");
+    CHECK_FALSE(calls[1].contains("ruid"));
+
+    CHECK(calls[2]["call"] == "setreuid");
+    CHECK(calls[2]["ruid"].is_null());
+    CHECK(calls[2]["euid"] == 0);
+    CHECK(calls[2]["ret"] == 0);
+    CHECK_FALSE(calls[2].contains("suid"));
+
+    // -x keeps only the refused one.
+    Tracer failed({"proc", "-x"});
+    REQUIRE(failed.ready());
+    pid_t again = spawn({TAPIO_WORKLOAD, "setuid"});
+    REQUIRE(wait_pid(again).code == 0);
+    auto refused = failed.wait_for([&](const json& r) { return is_type(r, "proc.setuid") && r["pid"] == again; });
+    failed.stop();
+    REQUIRE(refused);
+    CHECK((*refused)["error"] == "EPERM");
+    CHECK(failed.all([&](const json& r) { return is_type(r, "proc.setuid") && r["pid"] == again; }).size() == 1);
+}
+
 TEST_CASE("proc.fork: child_pid of a forked child")
 {
     Tracer t({"proc"});

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "fixtures.h"
-#include "records.h"
+#include "decode.h"
 #include "writer.h"
 
 using nlohmann::json;

@@ -8,8 +8,8 @@
 
 #include <cstring>
 
-#include "file_records.h"
-#include "records.h"
+#include "file_decode.h"
+#include "decode.h"
 #include "writer.h"
 
 using nlohmann::json;

@@ -13,7 +13,8 @@
 
 #include "cli.h"
 #include "errors.h"
-#include "records.h"
+#include "decode.h"
+#include "schema_check.h"
 #include "writer.h"
 
 namespace fixtures {
@@ -43,7 +44,11 @@ json decode_json(const T& rec, tapio::DecodeOptions options = {})
     tapio::Output out(-1);
     tapio::JsonWriter w(out, tapio::WallClock(0));
     REQUIRE(tapio::decode_record(&rec, sizeof(rec), options, w));
-    return json::parse(std::string(out.buffer().data(), out.buffer().size()));
+    std::string line(out.buffer().data(), out.buffer().size() - 1);
+    // Every hand-built record is also checked against the registry.
+    auto problems = schema_check::line_problems(line);
+    CHECK_MESSAGE(problems.empty(), (problems.empty() ? "" : problems.front()));
+    return json::parse(line);
 }
 
 template <typename T>

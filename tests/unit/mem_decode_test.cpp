@@ -12,8 +12,8 @@
 #include "cli.h"
 #include "errors.h"
 #include "mem_pressure.h"
-#include "mem_records.h"
-#include "records.h"
+#include "mem_decode.h"
+#include "decode.h"
 #include "writer.h"
 
 using nlohmann::json;

@@ -12,6 +12,14 @@
 //   tt_workload sleepers N MS          N threads sleep MS at once, then everybody exits 0
 //   tt_workload short-threads N        N threads that each make a few syscalls and exit, one by one
 //   tt_workload getppid N              N getppid() calls, then exit 0
+//   tt_workload io OP PATH             opens PATH (O_RDWR|O_CREAT, 0644) and makes one OP on it:
+//                                      read/pread64 (6 bytes, of "abcdef" written first with
+//                                      pwrite64 at 0 before tracing matters: see the case file),
+//                                      write/pwrite64 "abcdef", readv/writev 2+4 bytes, fsync,
+//                                      fdatasync, fchmod 0600, ftruncate 3; exit 0
+//   tt_workload signal-self KIND       tkill(gettid(), 0) or tgkill(getpid(), gettid(), 0); exit 0
+//   tt_workload setuid                 as root: setresuid(-1, 65534, -1) succeeds, setuid(12345)
+//                                      then fails EPERM, setreuid(-1, 0) succeeds; exit 0
 //   tt_workload spawn CODE             posix_spawn()s `/bin/sh -c "exit CODE"`, exits with its code
 //   tt_workload vfork CODE             vfork()s; the child _exit(CODE)s; exits with the child's code
 //   tt_workload fexecve PATH ARG..     fexecve() of PATH opened O_RDONLY
@@ -41,6 +49,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -252,6 +261,54 @@ int main(int argc, char** argv)
         long n = atol(argv[2]);
         for (long i = 0; i < n; ++i)
             syscall(SYS_getppid);
+        return 0;
+    }
+    if (what == "io" && argc == 4) {
+        std::string op = argv[2];
+        int fd = open(argv[3], O_RDWR | O_CREAT, 0644);
+        if (fd < 0)
+            return 1;
+        char buf[6];
+        char a[2], b[4];
+        iovec in[2] = {{a, sizeof(a)}, {b, sizeof(b)}};
+        iovec out[2] = {{const_cast<char*>("ab"), 2}, {const_cast<char*>("cdef"), 4}};
+        long r = -1;
+        if (op == "read")
+            r = syscall(SYS_read, fd, buf, sizeof(buf));
+        else if (op == "pread64")
+            r = syscall(SYS_pread64, fd, buf, sizeof(buf), 0);
+        else if (op == "write")
+            r = syscall(SYS_write, fd, "abcdef", 6);
+        else if (op == "pwrite64")
+            r = syscall(SYS_pwrite64, fd, "abcdef", 6, 0);
+        else if (op == "readv")
+            r = syscall(SYS_readv, fd, in, 2);
+        else if (op == "writev")
+            r = syscall(SYS_writev, fd, out, 2);
+        else if (op == "fsync")
+            r = syscall(SYS_fsync, fd);
+        else if (op == "fdatasync")
+            r = syscall(SYS_fdatasync, fd);
+        else if (op == "fchmod")
+            r = syscall(SYS_fchmod, fd, 0600);
+        else if (op == "ftruncate")
+            r = syscall(SYS_ftruncate, fd, 3);
+        return r < 0 ? 2 : 0;
+    }
+    if (what == "signal-self" && argc == 3) {
+        std::string kind = argv[2];
+        long tid = syscall(SYS_gettid);
+        long r = kind == "tkill" ? syscall(SYS_tkill, tid, 0) : syscall(SYS_tgkill, getpid(), tid, 0);
+        return r == 0 ? 0 : 1;
+    }
+    if (what == "setuid" && argc == 2) {
+        // Raw syscalls: glibc's wrappers may broadcast to threads or retry.
+        if (syscall(SYS_setresuid, -1, 65534, -1) != 0)
+            return 1;
+        if (syscall(SYS_setuid, 12345) != -1 || errno != EPERM)
+            return 2;
+        if (syscall(SYS_setreuid, -1, 0) != 0)
+            return 3;
         return 0;
     }
     if (what == "spawn" && argc == 3) {

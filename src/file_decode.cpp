@@ -6,9 +6,9 @@
 #include <cstring>
 
 #include "escape.h"
-#include "file_records.h"
+#include "file_decode.h"
 #include "names.h"
-#include "records.h"
+#include "decode.h"
 
 namespace tapio {
 
@@ -280,27 +280,139 @@ void describe_slow(const void* data, const DecodeOptions&, RecordSink& sink)
     sink.u64("latency_ns", r.latency_ns);
 }
 
-constexpr std::array<KindInfo, 8> table = {{
-    {TT_FILE_OPEN, "file.open", Area::file, sizeof(tt_file_open), describe_open},
-    {TT_FILE_UNLINK, "file.unlink", Area::file, sizeof(tt_file_op), describe_op},
-    {TT_FILE_RENAME, "file.rename", Area::file, sizeof(tt_file_op), describe_rename},
-    {TT_FILE_MKDIR, "file.mkdir", Area::file, sizeof(tt_file_op), describe_mode_op},
-    {TT_FILE_RMDIR, "file.rmdir", Area::file, sizeof(tt_file_op), describe_op},
-    {TT_FILE_TRUNCATE, "file.truncate", Area::file, sizeof(tt_file_op), describe_truncate},
-    {TT_FILE_CHMOD, "file.chmod", Area::file, sizeof(tt_file_op), describe_mode_op},
-    {TT_FILE_SLOW, "file.slow", Area::file, sizeof(tt_file_slow), describe_slow},
-}};
+using enum JsonType;
+using enum Presence;
 
+// The last is the decoder's name for a number it does not know.
+constexpr std::string_view io_ops[] = {"read",  "write",  "pread64", "pwrite64", "readv",
+                                       "writev", "fsync", "fdatasync", "unknown"};
+
+// The four path fields of a path a process passed (or, for ftruncate and
+// fchmod, of the file behind the fd).
+#define TT_PATH_FIELDS(prefix, what)                                                                               \
+    {prefix "path", string, nullable, {},                                                                         \
+     what " as the process passed it, never rewritten; for ftruncate and fchmod, the file behind the fd, "         \
+          "resolved in the kernel; null when longer than the kernel accepts (ENAMETOOLONG)"},                      \
+        {prefix "path_truncated", boolean, always, {}, "path was longer than 255 bytes and keeps its end"},          \
+        {prefix "full_path", string, nullable, {},                                                                  \
+         "path made absolute (joined to the cwd or the dirfd, resolved at the call) and normalized lexically; null " \
+         "when it cannot be known"},                                                                                \
+    {                                                                                                               \
+        prefix "full_path_truncated", boolean, always, {}, "full_path was longer than 255 bytes and keeps its end"  \
+    }
+
+constexpr Field open_fields[] = {
+    TT_PATH_FIELDS("", "the path"),
+    {"flags", string, always, {}, "open flags, such as O_WRONLY|O_CREAT|O_CLOEXEC"},
+    {"mode", string, optional, {}, "the mode, as an octal string, with O_CREAT or O_TMPFILE"},
+    {"fd", integer, optional, {}, "the new file descriptor"},
+    {"error", string, optional, {}, "the errno name of a failed open"},
+};
+
+constexpr Field op_fields[] = {
+    TT_PATH_FIELDS("", "the path"),
+    {"error", string, optional, {}, "the errno name when the call failed"},
+};
+
+constexpr Field mode_op_fields[] = {
+    TT_PATH_FIELDS("", "the path"),
+    {"mode", string, always, {}, "the mode, as an octal string"},
+    {"error", string, optional, {}, "the errno name when the call failed"},
+};
+
+constexpr Field rename_fields[] = {
+    TT_PATH_FIELDS("", "the old path"),
+    TT_PATH_FIELDS("new_", "the new path"),
+    {"flags", string, optional, {}, "renameat2 flags such as RENAME_NOREPLACE, when any"},
+    {"error", string, optional, {}, "the errno name when the call failed"},
+};
+
+constexpr Field truncate_fields[] = {
+    TT_PATH_FIELDS("", "the path"),
+    {"length", integer, always, "bytes", "the new length"},
+    {"error", string, optional, {}, "the errno name when the call failed"},
+};
+
+#undef TT_PATH_FIELDS
+
+constexpr Field slow_fields[] = {
+    {"op", string, always, {}, "the call", io_ops},
+    {"fd", integer, always, {}, "its file descriptor"},
+    {"path", string, nullable, {},
+     "the file behind the fd, resolved in the kernel from the task's file table (pipes and sockets as "
+     "pipefs:[inode], sockfs:[inode]); null when the fd had no file by the end of the call"},
+    {"path_truncated", boolean, always, {}, "path was longer than 255 bytes and keeps its end"},
+    {"bytes", integer, optional, "bytes", "bytes read or written"},
+    {"error", string, optional, {}, "the errno name when the call failed"},
+    {"latency_ns", integer, always, "ns", "entry to exit"},
+};
+
+constexpr Field io_fields[] = {
+    {"path", string, always, {}, "the file, resolved in the kernel"},
+    {"path_truncated", boolean, always, {}, "path was longer than 255 bytes and keeps its end"},
+    {"dev", string, always, {}, "the device, major:minor"},
+    {"inode", integer, always, {}, "the inode number"},
+    {"interval_ns", integer, always, "ns", "length of the interval"},
+    {"reads", integer, always, {}, "read calls"},
+    {"writes", integer, always, {}, "write calls"},
+    {"bytes_read", integer, always, "bytes", "bytes read"},
+    {"bytes_written", integer, always, "bytes", "bytes written"},
+    {"latency_ns", integer, always, "ns", "time spent in those calls"},
+};
+
+constexpr std::array<RecordSpec, 9> table = {{
+    {"file.open", "file", "A file was opened (open, openat, openat2, creat).", open_fields, TT_FILE_OPEN,
+     sizeof(tt_file_open), describe_open},
+    {"file.unlink", "file", "A file was removed (unlink, unlinkat).", op_fields, TT_FILE_UNLINK, sizeof(tt_file_op),
+     describe_op},
+    {"file.rename", "file", "A file was renamed (rename, renameat, renameat2).", rename_fields, TT_FILE_RENAME,
+     sizeof(tt_file_op), describe_rename},
+    {"file.mkdir", "file", "A directory was made (mkdir, mkdirat).", mode_op_fields, TT_FILE_MKDIR,
+     sizeof(tt_file_op), describe_mode_op},
+    {"file.rmdir", "file", "A directory was removed (rmdir, unlinkat with AT_REMOVEDIR).", op_fields, TT_FILE_RMDIR,
+     sizeof(tt_file_op), describe_op},
+    {"file.truncate", "file", "A file was truncated (truncate, ftruncate).", truncate_fields, TT_FILE_TRUNCATE,
+     sizeof(tt_file_op), describe_truncate},
+    {"file.chmod", "file", "A file's mode was changed (chmod, fchmodat, fchmodat2, fchmod).", mode_op_fields,
+     TT_FILE_CHMOD, sizeof(tt_file_op), describe_mode_op},
+    {"file.slow", "file", "With --min-latency: a read, write or sync slower than the threshold.", slow_fields,
+     TT_FILE_SLOW, sizeof(tt_file_slow), describe_slow},
+    {"file.io", "file",
+     "With --top, every --sampling-interval: per process and file, busiest first. pid is the process; tid, ppid, "
+     "uid, cgroup_id and comm are those of the thread whose call first touched the file in the interval, as they "
+     "were at that call.",
+     io_fields, TT_FILE_IO},
+}};
 }  // namespace
 
 std::string_view io_op_name(uint32_t op)
 {
-    static constexpr std::string_view names[TT_IO_OPS] = {"read",  "write",  "pread64", "pwrite64",
-                                                          "readv", "writev", "fsync",   "fdatasync"};
-    return op < TT_IO_OPS ? names[op] : std::string_view("unknown");
+    static_assert(std::size(io_ops) == TT_IO_OPS + 1);
+    return io_ops[op < TT_IO_OPS ? op : uint32_t{TT_IO_OPS}];
 }
 
-std::span<const KindInfo> file_kinds()
+void write_file_io(RecordSink& sink, const Common& common, uint64_t interval_ns, const FileIoRow& row)
+{
+    const tt_file_io_key& key = *row.key;
+    const tt_file_io_stat& stat = *row.stat;
+    sink.begin("file.io", common);
+    sink.str("path", kernel_string(stat.path, sizeof(stat.path)));
+    sink.boolean("path_truncated", stat.path_flags & TT_FILE_PATH_TRUNCATED);
+    // The kernel's dev_t: 12 bits of major above 20 bits of minor.
+    char dev[32];
+    int n = snprintf(dev, sizeof(dev), "%u:%u", key.dev >> 20, key.dev & 0xfffff);
+    sink.name("dev", std::string_view(dev, n > 0 ? static_cast<size_t>(n) : 0));
+    sink.u64("inode", key.ino);
+    sink.u64("interval_ns", interval_ns);
+    sink.u64("reads", stat.reads);
+    sink.u64("writes", stat.writes);
+    sink.u64("bytes_read", stat.bytes_read);
+    sink.u64("bytes_written", stat.bytes_written);
+    sink.u64("latency_ns", stat.latency_ns);
+    sink.end();
+}
+
+std::span<const RecordSpec> file_records()
 {
     return table;
 }

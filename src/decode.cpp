@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "records.h"
+#include "decode.h"
 
 #include <fmt/format.h>
 
@@ -34,13 +34,12 @@ bool Config::has_area(Area a) const
 namespace {
 
 struct KindTable {
-    std::array<const KindInfo*, TT_KIND_MAX> by_kind{};
+    std::array<const RecordSpec*, TT_KIND_MAX> by_kind{};
     KindTable()
     {
-        for (auto table : {proc_kinds(), net_kinds(), file_kinds(), mem_kinds()})
-            for (const KindInfo& info : table)
-                if (info.kind < TT_KIND_MAX)
-                    by_kind[info.kind] = &info;
+        for (const RecordSpec* spec : all_records())
+            if (spec->kind != 0 && spec->kind < TT_KIND_MAX)
+                by_kind[spec->kind] = spec;
     }
 };
 
@@ -52,22 +51,15 @@ const KindTable& kinds()
 
 }  // namespace
 
-const KindInfo* find_kind(uint16_t kind)
+const RecordSpec* find_kind(uint16_t kind)
 {
     return kind < TT_KIND_MAX ? kinds().by_kind[kind] : nullptr;
 }
 
 std::string_view kind_type(uint16_t kind)
 {
-    const KindInfo* info = find_kind(kind);
-    if (info)
-        return info->type;
-    // Summaries are drained from maps, not decoded, but count their drops.
-    switch (kind) {
-        case TT_PROC_SYSCALLS: return "proc.syscalls";
-        case TT_FILE_IO: return "file.io";
-        default: return "unknown";
-    }
+    const RecordSpec* spec = find_kind(kind);
+    return spec ? spec->type : std::string_view("unknown");
 }
 
 Common common_of(const tt_header& h)
@@ -88,11 +80,11 @@ bool decode_record(const void* data, size_t size, const DecodeOptions& options, 
     if (size < sizeof(tt_header))
         return false;
     const auto* header = static_cast<const tt_header*>(data);
-    const KindInfo* info = find_kind(header->kind);
-    if (!info || size < info->size || header->size != info->size)
+    const RecordSpec* spec = find_kind(header->kind);
+    if (!spec || !spec->describe || size < spec->size || header->size != spec->size)
         return false;
-    sink.begin(info->type, common_of(*header));
-    info->describe(data, options, sink);
+    sink.begin(spec->type, common_of(*header));
+    spec->describe(data, options, sink);
     sink.end();
     return true;
 }
