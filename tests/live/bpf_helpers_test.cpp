@@ -408,8 +408,8 @@ TEST_CASE("bpf helpers: the dentry walk names this process's cwd and open files 
         CHECK(cwd.resolve == TT_RESOLVE_COMPLETE);
         CHECK(cwd.path == dir);
 
-        int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-        int fd = open((dir + "/file").c_str(), O_CREAT | O_WRONLY, 0644);
+        int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd = open((dir + "/file").c_str(), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
         REQUIRE(dfd >= 0);
         REQUIRE(fd >= 0);
         struct stat st {};
@@ -438,7 +438,7 @@ TEST_CASE("bpf helpers: the dentry walk names this process's cwd and open files 
         Resolved r = cwd_path(obj);
         CHECK(r.resolve == TT_RESOLVE_COMPLETE);
         CHECK(r.path == proc);
-        int fd = open("/dev/null", O_RDONLY);
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         REQUIRE(fd >= 0);
         Resolved n = fd_path(obj, fd);
         CHECK(n.resolve == TT_RESOLVE_COMPLETE);
@@ -448,7 +448,7 @@ TEST_CASE("bpf helpers: the dentry walk names this process's cwd and open files 
     SUBCASE("a pipe, which has no place in the tree: pipefs:[inode]")
     {
         int p[2];
-        REQUIRE(pipe(p) == 0);
+        REQUIRE(pipe2(p, O_CLOEXEC) == 0);
         struct stat st {};
         REQUIRE(fstat(p[0], &st) == 0);
         Resolved r = fd_path(obj, p[0]);
@@ -471,7 +471,7 @@ TEST_CASE("bpf helpers: the dentry walk names this process's cwd and open files 
         Resolved r = cwd_path(obj);
         CHECK(r.resolve == TT_RESOLVE_CUT);
         CHECK(r.path == dir.substr(dir.size() - (TT_PATH_LEN - 1)));
-        int fd = open(".", O_RDONLY | O_DIRECTORY);
+        int fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         REQUIRE(fd >= 0);
         Resolved f = fd_path(obj, fd);
         CHECK(f.resolve == TT_RESOLVE_CUT);
@@ -503,7 +503,7 @@ TEST_CASE("bpf helpers: the dentry walk names this process's cwd and open files 
     }
     SUBCASE("fds with no file: closed, negative, beyond the table")
     {
-        int fd = open("/dev/null", O_RDONLY);
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
         REQUIRE(fd >= 0);
         close(fd);
         for (long bad : {long(fd), -1L, -100L, 1L << 20, 1L << 40}) {
