@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * What every area shares in the one BPF object (bpf/tapio.bpf.c): the ring
- * buffer, the drop counters, the filters, sampling, the rate limiter and the
- * reserve/submit pair that every record goes through.
+ * buffer, the drop counters, the filters, sampling, the rate limiter, the
+ * reserve/submit pair that every record goes through and the enter/exit
+ * pairing of syscalls. Beside it: compat.bpf.h (kernel-version shims),
+ * task.bpf.h (the current task's fields), path.bpf.h (paths, dentry walks,
+ * fd lookups, --path prefixes).
  *
  * Order of work for every event, cheapest first, and all of it before a ring
  * buffer slot is reserved: filter (pid, uid, comm, cgroup), sample, rate
@@ -17,6 +20,8 @@
 #include <bpf/bpf_tracing.h>
 
 #include "events.h"
+#include "compat.bpf.h"
+#include "task.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -172,21 +177,16 @@ static __always_inline bool tt_sampled_in(__u32 kind)
 	return (*counter)++ % tt_cfg.sample_every == 0;
 }
 
-/* --rate-limit N: GCRA with emission interval 1s/N and a burst of rate_burst. */
-static __always_inline bool tt_rate_allows(void)
+/*
+ * One event at time now against the limiter's state: GCRA with emission
+ * interval 1s/per_sec and a burst of burst events. Takes the time as an
+ * argument, so a test can run it on a made-up clock (tests/bpf).
+ */
+static __always_inline bool tt_rate_take(struct tt_rate_state *state, __u64 now, __u64 per_sec, __u64 burst)
 {
-	__u32 zero = 0;
-	struct tt_rate_state *state;
-	__u64 now, interval, tolerance;
+	__u64 interval = 1000000000ULL / per_sec;
+	__u64 tolerance = interval * (burst > 0 ? burst - 1 : 0);
 
-	if (!tt_cfg.rate_per_sec)
-		return true;
-	state = bpf_map_lookup_elem(&tt_rate, &zero);
-	if (!state)
-		return true;
-	now = bpf_ktime_get_boot_ns();
-	interval = 1000000000ULL / tt_cfg.rate_per_sec;
-	tolerance = interval * (tt_cfg.rate_burst > 0 ? tt_cfg.rate_burst - 1 : 0);
 	/*
 	 * Take one emission interval: move tat from what we read to
 	 * max(tat, now) + interval, unless another CPU moved it first. A few
@@ -202,6 +202,20 @@ static __always_inline bool tt_rate_allows(void)
 			return true;
 	}
 	return false;
+}
+
+/* --rate-limit N: at most N events a second, a burst of rate_burst. */
+static __always_inline bool tt_rate_allows(void)
+{
+	__u32 zero = 0;
+	struct tt_rate_state *state;
+
+	if (!tt_cfg.rate_per_sec)
+		return true;
+	state = bpf_map_lookup_elem(&tt_rate, &zero);
+	if (!state)
+		return true;
+	return tt_rate_take(state, bpf_ktime_get_boot_ns(), tt_cfg.rate_per_sec, tt_cfg.rate_burst);
 }
 
 /*
@@ -233,6 +247,26 @@ static __always_inline void *tt_reserve_raw(__u32 kind, __u32 size)
 
 /* tt_admit then reserve: the usual way in. */
 #define tt_reserve(kind, type) ((type *)(tt_admit(kind) ? tt_reserve_raw(kind, sizeof(type)) : NULL))
+
+/*
+ * tt_reserve with the header filled in: about the current thread, or about
+ * the task id names (NULL: nobody, pid 0), id evaluated only once a slot is
+ * reserved. For a record built in place.
+ */
+#define tt_reserve_current(kind, type)                                   \
+	({                                                               \
+		type *__rec = tt_reserve(kind, type);                    \
+		if (__rec)                                               \
+			tt_fill_header(&__rec->h, kind, sizeof(type));   \
+		__rec;                                                   \
+	})
+#define tt_reserve_for(kind, type, id)                                          \
+	({                                                                      \
+		type *__rec = tt_reserve(kind, type);                           \
+		if (__rec)                                                      \
+			tt_fill_header_for(&__rec->h, kind, sizeof(type), id);  \
+		__rec;                                                          \
+	})
 
 /*
  * No wakeup per record: the reader drains on a short timer. Only once the
@@ -282,21 +316,6 @@ struct tt_pending {
 	} name SEC(".maps")
 
 /*
- * The current thread's start time, at every syscall entry and exit that is
- * paired: a plain load through the BTF task pointer where the kernel has it
- * (5.11+), a probe read before.
- */
-static __always_inline __u64 tt_current_start(void)
-{
-	struct task_struct *task;
-
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
-		return bpf_get_current_task_btf()->start_time;
-	task = (struct task_struct *)bpf_get_current_task();
-	return BPF_CORE_READ(task, start_time);
-}
-
-/*
  * Stores value (which starts with struct tt_pending) for the current thread
  * and syscall nr. Returns false, counting a map_full drop of kind, when the
  * map has no room.
@@ -316,21 +335,29 @@ static __always_inline bool tt_pending_put(void *map, void *value, __u32 nr, __u
 }
 
 /*
- * What this thread stored on entering syscall nr, or NULL. An entry left by
- * another thread that had the same tid, or by another syscall, is deleted.
+ * What thread tid stored on entering syscall nr, or NULL. An entry of
+ * another syscall, or (same_thread) one left by an earlier thread that had
+ * the same tid, is deleted. same_thread is false only where the current
+ * thread took over tid from the thread that entered (an exec from a thread
+ * other than the leader, see tt_pending_move()).
  */
-static __always_inline void *tt_pending_get(void *map, __u32 nr)
+static __always_inline void *tt_pending_get_of(void *map, __u32 tid, __u32 nr, bool same_thread)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct tt_pending *p = bpf_map_lookup_elem(map, &tid);
 
 	if (!p)
 		return NULL;
-	if (p->nr != nr || p->task_start != tt_current_start()) {
+	if (p->nr != nr || (same_thread && p->task_start != tt_current_start())) {
 		bpf_map_delete_elem(map, &tid);
 		return NULL;
 	}
 	return p;
+}
+
+/* What this thread stored on entering syscall nr, or NULL. */
+static __always_inline void *tt_pending_get(void *map, __u32 nr)
+{
+	return tt_pending_get_of(map, (__u32)bpf_get_current_pid_tgid(), nr, true);
 }
 
 /* The call is over: drop the current thread's entry. */
@@ -339,6 +366,33 @@ static __always_inline void tt_pending_forget(void *map)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
 	bpf_map_delete_elem(map, &tid);
+}
+
+/* Drops thread tid's entry (one the current thread took over). */
+static __always_inline void tt_pending_forget_of(void *map, __u32 tid)
+{
+	bpf_map_delete_elem(map, &tid);
+}
+
+/*
+ * After an exec from a thread other than the leader, the thread carries on
+ * under the leader's tid (de_thread() gives it the leader's pid and start
+ * time): its entry moves from old_tid to the current tid, with the start
+ * time it has now. copy (size bytes, the map's value size) holds the entry
+ * meanwhile: it is deleted before the move, so a full map still has room.
+ */
+static __always_inline void tt_pending_move(void *map, __u32 old_tid, void *copy, __u32 size, __u32 kind)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tt_pending *old = bpf_map_lookup_elem(map, &old_tid);
+
+	if (!old)
+		return;
+	__builtin_memcpy(copy, old, size);
+	((struct tt_pending *)copy)->task_start = tt_current_start();
+	bpf_map_delete_elem(map, &old_tid);
+	if (bpf_map_update_elem(map, &tid, copy, BPF_ANY))
+		tt_count(kind, TT_DROP_MAP_FULL);
 }
 
 /*
@@ -362,24 +416,6 @@ static __always_inline void *tt_summary_entry(void *map, const void *key, const 
 		return NULL;
 	}
 	return bpf_map_lookup_elem(map, key);
-}
-
-/* Common header from the current task. */
-static __always_inline void tt_fill_header(struct tt_header *h, __u32 kind, __u32 size)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	h->ts_ns = bpf_ktime_get_boot_ns();
-	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->pid = pid_tgid >> 32;
-	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = (__u32)bpf_get_current_uid_gid();
-	h->kind = kind;
-	h->size = size;
-	h->flags = 0;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
 #endif /* TAPIO_COMMON_BPF_H */

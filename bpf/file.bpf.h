@@ -19,6 +19,7 @@
  * 255 bytes or more is read a second time, whole, to find its end.
  */
 #include "common.bpf.h"
+#include "path.bpf.h"
 
 #define AT_FDCWD -100
 #define AT_REMOVEDIR 0x200
@@ -26,10 +27,6 @@
 #define O_CREAT 0100
 #define O_TRUNC 01000
 
-/* --path prefixes, compared before reserving; prefix_count 0 keeps all. */
-const volatile __u32 prefix_count = 0;
-const volatile __u32 prefix_len[TT_FILE_MAX_PREFIXES] = {};
-const volatile char prefixes[TT_FILE_MAX_PREFIXES][TT_FILE_PREFIX_LEN] = {};
 /* --min-latency in ns; 0: no file.slow. */
 const volatile __u64 file_min_latency_ns = 0;
 /* --top: aggregate I/O per process and file. */
@@ -55,23 +52,10 @@ struct file_call {
 TT_PENDING_MAP(file_calls, struct file_call, 16384);
 
 /* Records are built here instead of in the ring when --path must see them first. */
-/* Where a dentry walk is: kept in the scratch map, not on the stack (see walk_path). */
-struct walk_state {
-	__u64 dentry;
-	__u64 vfsmnt;
-	__u64 mnt;
-	__u32 off;
-	__u32 result; /* enum walk_result */
-};
-
-enum walk_result { WALK_RUNNING, WALK_COMPLETE, WALK_CUT, WALK_PSEUDO };
-
 struct file_scratch {
 	struct tt_file_op op; /* the largest record; the others are built in its place */
-	char walk[2 * TT_FILE_PATH_LEN];
-	struct walk_state ws;
-	/* A long user path, whole, and the start of each (path, new_path) for --path. */
-	char user_path[TT_FILE_USER_PATH_MAX + 8];
+	struct tt_walk walk;  /* a directory's or an fd's path, resolved (path.bpf.h) */
+	/* The start of each (path, new_path) cut from a long one, for --path. */
 	char head[2][TT_FILE_PATH_LEN];
 	/*
 	 * A call read back at exit. Built here, not on the stack: from map
@@ -110,160 +94,32 @@ static __always_inline struct file_scratch *scratch(void)
 	return bpf_map_lookup_elem(&file_scratch, &zero);
 }
 
-/* ---- paths resolved in the kernel ---- */
+/* ---- paths ---- */
 
-/*
- * Files of pseudo filesystems (pipes, sockets, anon inodes) have no place in
- * the tree: their dentry is its own parent. They are named after their
- * filesystem and inode, "pipefs:[1234]", "sockfs:[5678]", like the kernel's
- * "pipe:[1234]" in /proc/<pid>/fd.
- */
-static __always_inline bool pseudo_name(char *dst, struct dentry *dentry)
-{
-	static const char fmt[] = "%s:[%lu]";
-	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
-	__u64 args[2];
-
-	args[0] = (__u64)BPF_CORE_READ(inode, i_sb, s_type, name);
-	args[1] = BPF_CORE_READ(inode, i_ino);
-	bpf_snprintf(dst, TT_FILE_PATH_LEN, fmt, args, sizeof(args));
-	return true;
-}
-
-/*
- * One step of a path walk: prepends the current dentry's name to s->walk, or
- * crosses to the mount below, or ends the walk. Returns 1 to stop.
- *
- * The walk's state lives in the scratch map value, not on the stack: the
- * verifier then sees the same state on every step and checks this callback
- * once, instead of once per step of an unrolled loop. That is the
- * difference between a file area that loads in a few milliseconds and one
- * that takes over a second.
- */
-static int walk_step(__u32 i, struct file_scratch **ctx)
-{
-	struct file_scratch *s = *ctx;
-	struct walk_state *ws = &s->ws;
-	struct dentry *dentry = (struct dentry *)ws->dentry;
-	struct vfsmount *vfsmnt = (struct vfsmount *)ws->vfsmnt;
-	struct mount *mnt = (struct mount *)ws->mnt;
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	const unsigned char *name;
-	__u32 off = ws->off, len;
-
-	if (dentry == parent && dentry != mnt_root && off == TT_FILE_PATH_LEN - 1) {
-		ws->result = WALK_PSEUDO; /* a pipe, socket, anon inode */
-		return 1;
-	}
-	if (dentry == mnt_root || dentry == parent) {
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-
-		if (dentry != mnt_root || up == mnt) {
-			ws->result = WALK_COMPLETE; /* the root of the mount tree */
-			return 1;
-		}
-		ws->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
-		ws->mnt = (__u64)up;
-		ws->vfsmnt = (__u64)((void *)up + bpf_core_field_offset(struct mount, mnt));
-		return 0;
-	}
-	name = BPF_CORE_READ(dentry, d_name.name);
-	len = BPF_CORE_READ(dentry, d_name.len);
-	if (len + 1 > off) {
-		/* Does not fit: the end of this name fills what is left. */
-		off &= TT_FILE_PATH_LEN - 1;
-		if (off && off <= len)
-			bpf_probe_read_kernel(&s->walk[0], off, name + len - off);
-		ws->off = 0;
-		ws->result = WALK_CUT;
-		return 1;
-	}
-	off -= len;
-	off &= TT_FILE_PATH_LEN - 1;
-	bpf_probe_read_kernel(&s->walk[off], len & (TT_FILE_PATH_LEN - 1), name);
-	off -= 1;
-	off &= TT_FILE_PATH_LEN - 1;
-	s->walk[off] = '/';
-	ws->off = off;
-	ws->dentry = (__u64)parent;
-	return 0;
-}
-
-/*
- * Writes the path of (dentry, vfsmnt) into dst (TT_FILE_PATH_LEN bytes),
- * walking d_parent and crossing mounts up to the root of the mount tree, at
- * most TT_FILE_WALK_DEPTH steps. The components are written backwards into
- * s->walk[0, TT_FILE_PATH_LEN), so the path ends at walk[TT_FILE_PATH_LEN - 1]
- * and every read stays inside the 2 * TT_FILE_PATH_LEN buffer whatever the
- * verifier assumes about the offset. Returns false when the path was cut at
- * the front: dst then holds its last TT_FILE_PATH_LEN - 1 bytes (fewer only
- * if the walk ran out of steps first).
- */
-static __always_inline bool walk_path(char *dst, struct dentry *dentry, struct vfsmount *vfsmnt)
+/* Path of an open file, walked in the scratch map; false when cut. */
+static __always_inline bool file_path(char *dst, struct file *file)
 {
 	struct file_scratch *s = scratch();
-	struct walk_state *ws;
-	__u32 off, n;
 
 	if (!s) {
 		dst[0] = '\0';
 		return false;
 	}
-	ws = &s->ws;
-	ws->dentry = (__u64)dentry;
-	ws->vfsmnt = (__u64)vfsmnt;
-	ws->mnt = (__u64)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
-	ws->off = TT_FILE_PATH_LEN - 1;
-	ws->result = WALK_RUNNING;
-	s->walk[TT_FILE_PATH_LEN - 1] = '\0';
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
-		bpf_loop(TT_FILE_WALK_DEPTH, walk_step, &s, 0);
-	} else {
-		for (__u32 i = 0; i < TT_FILE_WALK_DEPTH; i++)
-			if (walk_step(i, &s))
-				break;
-	}
-	if (ws->result == WALK_PSEUDO)
-		return pseudo_name(dst, (struct dentry *)ws->dentry);
-	off = ws->off & (TT_FILE_PATH_LEN - 1);
-	if (off == TT_FILE_PATH_LEN - 1) {
-		/* The root itself. */
-		off -= 1;
-		s->walk[off] = '/';
-	}
-	n = TT_FILE_PATH_LEN - off;
-	if (n > TT_FILE_PATH_LEN)
-		n = TT_FILE_PATH_LEN;
-	bpf_probe_read_kernel(dst, n, &s->walk[off & (TT_FILE_PATH_LEN - 1)]);
-	return ws->result == WALK_COMPLETE;
-}
-
-/* The open file behind fd in the current task's table, or NULL. */
-static __always_inline struct file *fd_file(int fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
-
-	if (fd < 0 || !fdt || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
+	return tt_file_path(dst, &s->walk, file);
 }
 
 /* Path of the file behind fd into dst; 0 if none, else 1 plus truncation. */
 static __always_inline int fd_path(char *dst, int fd, __u32 *path_flags, __u32 truncated_flag)
 {
-	struct file *file = fd_file(fd);
+	struct file_scratch *s = scratch();
+	enum tt_resolve r;
 
-	if (!file)
+	if (!s)
 		return 0;
-	if (!walk_path(dst, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+	r = tt_fd_path(dst, &s->walk, fd);
+	if (r == TT_RESOLVE_CUT)
 		*path_flags |= truncated_flag;
-	return 1;
+	return r != TT_RESOLVE_NONE;
 }
 
 /*
@@ -273,20 +129,19 @@ static __always_inline int fd_path(char *dst, int fd, __u32 *path_flags, __u32 t
 static __always_inline void resolve_dir(char *dst, int dirfd, __u32 *path_flags, __u32 resolved_flag,
 					__u32 truncated_flag)
 {
-	dst[0] = '\0';
-	if (dirfd == AT_FDCWD) {
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-		struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct file_scratch *s;
+	enum tt_resolve r;
 
-		if (!fs)
-			return;
-		if (!walk_path(dst, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt)))
-			*path_flags |= truncated_flag;
-		*path_flags |= resolved_flag;
+	dst[0] = '\0';
+	s = scratch();
+	if (!s)
 		return;
-	}
-	if (fd_path(dst, dirfd, path_flags, truncated_flag))
-		*path_flags |= resolved_flag;
+	r = dirfd == AT_FDCWD ? tt_cwd_path(dst, &s->walk) : tt_fd_path(dst, &s->walk, dirfd);
+	if (r == TT_RESOLVE_NONE)
+		return;
+	if (r == TT_RESOLVE_CUT)
+		*path_flags |= truncated_flag;
+	*path_flags |= resolved_flag;
 }
 
 /*
@@ -299,39 +154,23 @@ static __always_inline void resolve_dir(char *dst, int dirfd, __u32 *path_flags,
 static __always_inline char read_user_path(char *path, char *head, const char *upath, __u32 *path_flags,
 					   __u32 cut_flag)
 {
-	struct file_scratch *s;
-	long n;
+	const char *whole;
 
-	path[0] = '\0';
-	if (!upath)
-		return '\0';
-	/* The common case: one read, straight into the record. */
-	n = bpf_probe_read_user_str(path, TT_FILE_PATH_LEN, upath);
-	if (n < TT_FILE_PATH_LEN) {
-		if (n <= 0)
-			path[0] = '\0';
-		return path[0];
-	}
-	/* 255 bytes or more: read it whole to find its end. */
-	s = scratch();
-	if (!s) {
-		*path_flags |= cut_flag;
+	if (!upath) {
 		path[0] = '\0';
 		return '\0';
 	}
-	n = bpf_probe_read_user_str(s->user_path, TT_FILE_USER_PATH_MAX + 1, upath);
-	if (n <= TT_FILE_PATH_LEN)
-		return path[0]; /* exactly 255 bytes: path holds it all */
+	switch (tt_read_str_tail(path, upath, true, &whole)) {
+	case TT_STR_OK:
+	case TT_STR_UNREADABLE:
+		return path[0];
+	default: /* TT_STR_CUT, TT_STR_TOO_LONG */
+		break;
+	}
 	*path_flags |= cut_flag;
 	if (prefix_count && head)
-		bpf_probe_read_kernel(head, TT_FILE_PATH_LEN, s->user_path);
-	if (n > TT_FILE_USER_PATH_MAX) {
-		path[0] = '\0';
-		return s->user_path[0];
-	}
-	bpf_probe_read_kernel(path, TT_FILE_PATH_LEN,
-			      &s->user_path[(n - TT_FILE_PATH_LEN) & (TT_FILE_USER_PATH_MAX - 1)]);
-	return s->user_path[0];
+		bpf_probe_read_kernel(head, TT_FILE_PATH_LEN, whole);
+	return whole[0];
 }
 
 /* Reads a user path; relative ones get their directory resolved too. */
@@ -341,99 +180,6 @@ static __always_inline void read_path(char *dir, char *path, char *head, const c
 	dir[0] = '\0';
 	if (read_user_path(path, head, upath, path_flags, cut_flag) != '/')
 		resolve_dir(dir, dirfd, path_flags, resolved_flag, dir_cut_flag);
-}
-
-/* ---- --path ---- */
-
-/* Where a prefix comparison is (see prefix_matches). */
-struct prefix_walk {
-	const char *dir;
-	const char *path;
-	__u32 i;    /* the prefix */
-	__u32 plen; /* its length */
-	__u32 dlen; /* the resolved directory's, or 0 */
-	bool joined; /* path is relative and follows dir */
-	bool differ;
-};
-
-/* Counts the resolved directory's bytes (up to the prefix length); returns 1 at its end. */
-static int dir_byte(__u32 j, struct prefix_walk *w)
-{
-	const char *dir = w->dir;
-
-	if (dir[j & (TT_FILE_PATH_LEN - 1)] == '\0')
-		return 1;
-	w->dlen++;
-	return 0;
-}
-
-/* One byte of the comparison; returns 1 to stop. */
-static int prefix_byte(__u32 j, struct prefix_walk *w)
-{
-	const char *path = w->path;
-	const char *dir = w->dir;
-	char c;
-
-	if (j >= w->plen)
-		return 1;
-	if (!w->joined)
-		c = path[j & (TT_FILE_PATH_LEN - 1)];
-	else if (j < w->dlen)
-		c = dir[j & (TT_FILE_PATH_LEN - 1)];
-	else if (j == w->dlen)
-		c = '/';
-	else
-		c = path[(j - w->dlen - 1) & (TT_FILE_PATH_LEN - 1)];
-	if (c != prefixes[w->i & (TT_FILE_MAX_PREFIXES - 1)][j & (TT_FILE_PREFIX_LEN - 1)]) {
-		w->differ = true;
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * Whether dir + "/" + path (or path alone when absolute) starts with prefix
- * i. path is the start of the path: a cut one's head. With bpf_loop (5.17+)
- * the verifier checks one byte's comparison once, however long the prefix;
- * unrolled, a long prefix at every place a record is built can exceed what
- * it will check.
- */
-static __always_inline bool prefix_matches(__u32 i, const char *dir, const char *path, bool resolved)
-{
-	struct prefix_walk w = {
-		.dir = dir, .path = path, .i = i, .plen = prefix_len[i & (TT_FILE_MAX_PREFIXES - 1)],
-	};
-
-	/* The resolved directory first; "/" alone adds nothing before the '/'. */
-	w.joined = path[0] != '/' && resolved;
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
-		if (w.joined)
-			bpf_loop(TT_FILE_PREFIX_LEN, dir_byte, &w, 0);
-		if (w.dlen == 1)
-			w.dlen = 0;
-		bpf_loop(TT_FILE_PREFIX_LEN, prefix_byte, &w, 0);
-	} else {
-		for (__u32 j = 0; w.joined && j < TT_FILE_PREFIX_LEN; j++)
-			if (dir_byte(j, &w))
-				break;
-		if (w.dlen == 1)
-			w.dlen = 0;
-		for (__u32 j = 0; j < TT_FILE_PREFIX_LEN; j++)
-			if (prefix_byte(j, &w))
-				break;
-	}
-	return !w.differ;
-}
-
-static __always_inline bool path_wanted(const char *dir, const char *path, bool resolved)
-{
-	for (__u32 i = 0; i < TT_FILE_MAX_PREFIXES; i++) {
-		if (i >= prefix_count)
-			break;
-		if (prefix_matches(i, dir, path, resolved))
-			return true;
-	}
-	return false;
 }
 
 /* ---- entry: remember the arguments ---- */
@@ -475,30 +221,9 @@ static __always_inline int call_enter(struct file_call *call, int nr)
 
 /* ---- exit: build the record ---- */
 
-/*
- * tt_fill_header's fields, read through the BTF task pointer: plain loads
- * instead of five helper calls, which is measurable at an open's rate.
- */
-static __always_inline void fill_header_fast(struct tt_header *h, __u32 kind, __u32 size)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	h->ts_ns = bpf_ktime_get_boot_ns();
-	h->cgroup_id = bpf_get_current_cgroup_id();
-	h->pid = task->tgid;
-	h->tid = task->pid;
-	h->ppid = task->real_parent->tgid;
-	h->uid = task->cred->uid.val;
-	h->kind = kind;
-	h->size = size;
-	h->flags = 0;
-	*(__u64 *)&h->comm[0] = *(__u64 *)&task->comm[0];
-	*(__u64 *)&h->comm[8] = *(__u64 *)&task->comm[8];
-}
-
 static __always_inline void fill_open(struct tt_file_open *rec, char *head, const struct file_call *call, long ret)
 {
-	fill_header_fast(&rec->h, TT_FILE_OPEN, sizeof(*rec));
+	tt_fill_header_fast(&rec->h, TT_FILE_OPEN, sizeof(*rec));
 	rec->ret = ret;
 	rec->flags = call->flags;
 	rec->mode = call->mode;
@@ -526,7 +251,7 @@ static __noinline void open_emit(const struct file_call *call, long ret)
 		return;
 	rec = (struct tt_file_open *)&s->op;
 	fill_open(rec, s->head[0], call, ret);
-	if (!path_wanted(rec->dir, rec->path_flags & TT_FILE_PATH_TRUNCATED ? s->head[0] : rec->path,
+	if (!tt_path_wanted(rec->dir, rec->path_flags & TT_FILE_PATH_TRUNCATED ? s->head[0] : rec->path,
 			 rec->path_flags & TT_FILE_DIR_RESOLVED))
 		return;
 	rec = tt_reserve(TT_FILE_OPEN, struct tt_file_open);
@@ -611,12 +336,12 @@ static __noinline void op_emit(const struct file_call *call, long ret)
 			  &rec->path_flags, TT_FILE_NEW_DIR_RESOLVED, TT_FILE_NEW_DIR_TRUNCATED,
 			  TT_FILE_NEW_PATH_TRUNCATED);
 	if (prefix_count &&
-	    !path_wanted(rec->dir,
+	    !tt_path_wanted(rec->dir,
 			 (rec->path_flags & (TT_FILE_PATH_TRUNCATED | TT_FILE_PATH_FROM_FD)) == TT_FILE_PATH_TRUNCATED ?
 				 s->head[0] : rec->path,
 			 rec->path_flags & TT_FILE_DIR_RESOLVED) &&
 	    !(kind == TT_FILE_RENAME &&
-	      path_wanted(rec->new_dir, rec->path_flags & TT_FILE_NEW_PATH_TRUNCATED ? s->head[1] : rec->new_path,
+	      tt_path_wanted(rec->new_dir, rec->path_flags & TT_FILE_NEW_PATH_TRUNCATED ? s->head[1] : rec->new_path,
 			  rec->path_flags & TT_FILE_NEW_DIR_RESOLVED)))
 		return;
 	if (!tt_admit(kind))
@@ -671,8 +396,6 @@ static __always_inline void io_account(struct file *file, __u32 op, long ret, __
 {
 	struct tt_file_io_key key = {};
 	struct tt_file_io_stat *stat, *init;
-	struct tt_header *h;
-	struct file_scratch *s;
 	__u32 zero = 0;
 
 	key.pid = bpf_get_current_pid_tgid() >> 32;
@@ -681,22 +404,15 @@ static __always_inline void io_account(struct file *file, __u32 op, long ret, __
 	stat = bpf_map_lookup_elem(&file_io, &key);
 	if (!stat) {
 		init = bpf_map_lookup_elem(&file_io_scratch, &zero);
-		s = scratch();
-		if (!init || !s)
+		if (!init)
 			return;
 		__builtin_memset(init, 0, sizeof(*init) - TT_FILE_PATH_LEN);
 		/* The same identity a record's header would carry. */
-		h = &s->op.h;
-		fill_header_fast(h, TT_FILE_IO, 0);
-		init->cgroup_id = h->cgroup_id;
-		init->tid = h->tid;
-		init->ppid = h->ppid;
-		init->uid = h->uid;
-		__builtin_memcpy(init->comm, h->comm, sizeof(init->comm));
-		if (!walk_path(init->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+		tt_current_identity(&init->cgroup_id, NULL, &init->tid, &init->ppid, &init->uid, init->comm, true);
+		if (!file_path(init->path, file))
 			init->path_flags |= TT_FILE_PATH_TRUNCATED;
 		/* A cut path lost its start: it cannot match a prefix. */
-		if (prefix_count && ((init->path_flags & TT_FILE_PATH_TRUNCATED) || !path_wanted("", init->path, false)))
+		if (prefix_count && ((init->path_flags & TT_FILE_PATH_TRUNCATED) || !tt_path_wanted("", init->path, false)))
 			init->flags |= TT_FILE_IO_IGNORED;
 		stat = tt_summary_entry(&file_io, &key, init, TT_FILE_IO);
 		if (!stat)
@@ -733,10 +449,10 @@ static __always_inline void io_slow(struct file *file, struct file_call *call, l
 	rec->path_flags = 0;
 	rec->pad0 = 0;
 	rec->path[0] = '\0';
-	if (file && !walk_path(rec->path, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt)))
+	if (file && !file_path(rec->path, file))
 		rec->path_flags |= TT_FILE_PATH_TRUNCATED;
 	/* A cut path lost its start: it cannot match a prefix. */
-	if (prefix_count && ((rec->path_flags & TT_FILE_PATH_TRUNCATED) || !path_wanted("", rec->path, false)))
+	if (prefix_count && ((rec->path_flags & TT_FILE_PATH_TRUNCATED) || !tt_path_wanted("", rec->path, false)))
 		return;
 	rec = tt_reserve(TT_FILE_SLOW, struct tt_file_slow);
 	if (rec) {
@@ -758,7 +474,7 @@ static __always_inline int io_exit(int nr, long ret)
 	latency = bpf_ktime_get_ns() - call->ts;
 	if (!io_top && latency < file_min_latency_ns)
 		goto done;
-	file = fd_file(call->dirfd);
+	file = tt_fd_file(call->dirfd);
 	if (io_top && file)
 		io_account(file, call->op, ret, latency);
 	if (file_min_latency_ns && latency >= file_min_latency_ns)

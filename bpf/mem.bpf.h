@@ -38,24 +38,6 @@ struct alloc_args {
 /* Large mmap/munmap/brk/mremap calls in flight, by thread id. */
 TT_PENDING_MAP(alloc_pending, struct alloc_args, 4096);
 
-/*
- * The id of the current task's memory cgroup in the hierarchy that holds the
- * memory controller (v1 or v2): the kernfs id, which is the inode number of
- * its directory, so user space can find the path. 0 without memcg.
- */
-static __always_inline __u64 current_memcg_id(void)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	int id;
-
-	if (!bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id))
-		return 0;
-	id = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-	if (id < 0 || id >= CGROUP_SUBSYS_COUNT)
-		return 0;
-	return BPF_CORE_READ(task, cgroups, subsys[id], cgroup, kn, id);
-}
-
 /* ---- OOM kills ---- */
 
 /* The page size's log2, from user space (sysconf): a macro, not in BTF. */
@@ -92,10 +74,9 @@ static __always_inline int on_mark_victim(const struct oom_victim *v)
 	if (!wanted)
 		return 0;
 	/* An OOM kill is a failed allocation: -x keeps it. */
-	rec = tt_reserve(TT_MEM_OOM_KILL, struct tt_mem_oom_kill);
+	rec = tt_reserve_current(TT_MEM_OOM_KILL, struct tt_mem_oom_kill);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_MEM_OOM_KILL, sizeof(*rec));
 	rec->victim_pid = v->pid;
 	rec->victim_uid = v->uid;
 	__builtin_memcpy(rec->victim_comm, v->comm, sizeof(rec->victim_comm));
@@ -105,47 +86,12 @@ static __always_inline int on_mark_victim(const struct oom_victim *v)
 	rec->shmem_rss_kb = v->shmem_rss_kb;
 	rec->pgtables_kb = v->pgtables_kb;
 	rec->oom_score_adj = v->oom_score_adj;
-	rec->memcg_id = current_memcg_id();
+	rec->memcg_id = tt_current_memcg_id();
 	if (rec->memcg_id)
 		present |= TT_OOM_HAS_MEMCG;
 	rec->present = present;
 	tt_submit(rec);
 	return 0;
-}
-
-/* mm_struct before 6.2: the counters were atomics in one struct. */
-struct mm_rss_stat___old {
-	atomic_long_t count[4];
-} __attribute__((preserve_access_index));
-
-struct mm_struct___old {
-	struct mm_rss_stat___old rss_stat;
-} __attribute__((preserve_access_index));
-
-/*
- * get_mm_counter(): pages of one kind (enum MM_*) mapped by mm, never
- * negative (percpu_counter_read_positive(), and the clamp of the split
- * counters before).
- */
-static __always_inline __u64 mm_counter(struct mm_struct *mm, int member)
-{
-	struct mm_struct___old *old = (void *)mm;
-	void *addr;
-	long val = 0;
-
-	if (bpf_core_field_exists(mm->rss_stat)) {
-		/* 6.2+ (f1a7941243c1): one percpu_counter per kind; its count, not the per-CPU parts. */
-		addr = (void *)mm + bpf_core_field_offset(mm->rss_stat) +
-		       member * bpf_core_type_size(struct percpu_counter) +
-		       bpf_core_field_offset(struct percpu_counter, count);
-	} else if (bpf_core_field_exists(old->rss_stat)) {
-		addr = (void *)&old->rss_stat.count[0] + member * sizeof(atomic_long_t);
-	} else {
-		return 0;
-	}
-	if (bpf_probe_read_kernel(&val, sizeof(val), addr) || val < 0)
-		return 0;
-	return val;
 }
 
 /*
@@ -166,13 +112,12 @@ static __always_inline void read_victim_task(struct oom_victim *v, struct task_s
 	 * MM_* is an anonymous enum, out of CO-RE's reach; its values have not
 	 * moved since MM_SHMEMPAGES came (4.5), long before this prototype.
 	 */
-	v->anon_rss_kb = mm_counter(mm, MM_ANONPAGES) << to_kb;
-	v->file_rss_kb = mm_counter(mm, MM_FILEPAGES) << to_kb;
-	v->shmem_rss_kb = mm_counter(mm, MM_SHMEMPAGES) << to_kb;
+	v->anon_rss_kb = tt_mm_counter(mm, MM_ANONPAGES) << to_kb;
+	v->file_rss_kb = tt_mm_counter(mm, MM_FILEPAGES) << to_kb;
+	v->shmem_rss_kb = tt_mm_counter(mm, MM_SHMEMPAGES) << to_kb;
 	v->present |= TT_OOM_HAS_ANON_RSS | TT_OOM_HAS_FILE_RSS | TT_OOM_HAS_SHMEM_RSS;
-	/* mm_pgtables_bytes() */
-	if (bpf_core_field_exists(mm->pgtables_bytes)) {
-		v->pgtables_kb = (__u64)BPF_CORE_READ(mm, pgtables_bytes.counter) >> 10;
+	if (tt_mm_pgtables_bytes(mm, &v->pgtables_kb)) {
+		v->pgtables_kb >>= 10;
 		v->present |= TT_OOM_HAS_PGTABLES;
 	}
 	v->oom_score_adj = BPF_CORE_READ(task, signal, oom_score_adj);
@@ -181,16 +126,16 @@ static __always_inline void read_victim_task(struct oom_victim *v, struct task_s
 
 /*
  * The raw tracepoint is preferred: a perf-attached tracepoint costs an RCU
- * grace period at detach. Its arguments are (task, uid) since one change
- * after 6.8 gave the record the victim's comm, sizes and uid; before, only
- * the pid, which is all this reports there.
+ * grace period at detach. Its arguments are (task, uid) where the record
+ * has the victim's comm, sizes and uid; before, only the pid, which is all
+ * this reports there (compat.bpf.h).
  */
 SEC("raw_tp/mark_victim")
 int BPF_PROG(handle_mark_victim_raw)
 {
 	struct oom_victim v = {};
 
-	if (bpf_core_field_exists(struct trace_event_raw_mark_victim, uid)) {
+	if (tt_mark_victim_gives_task()) {
 		read_victim_task(&v, (struct task_struct *)ctx[0]);
 		v.uid = (__u32)ctx[1];
 		v.present |= TT_OOM_HAS_UID;
@@ -200,6 +145,12 @@ int BPF_PROG(handle_mark_victim_raw)
 	return on_mark_victim(&v);
 }
 
+/*
+ * The record's fields beyond the pid came with the change that
+ * tt_mark_victim_gives_task() (compat.bpf.h) tells; each is read only where
+ * the running kernel's record has it, so a kernel with some of them (a
+ * backport, a later change) still gives those.
+ */
 SEC("tracepoint/oom/mark_victim")
 int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
 {
@@ -212,34 +163,22 @@ int handle_mark_victim(struct trace_event_raw_mark_victim *ctx)
 		if (bpf_probe_read_kernel_str(v.comm, sizeof(v.comm), (void *)ctx + off) > 0)
 			v.present |= TT_OOM_HAS_COMM;
 	}
-	if (bpf_core_field_exists(ctx->uid)) {
-		v.uid = BPF_CORE_READ(ctx, uid);
-		v.present |= TT_OOM_HAS_UID;
-	}
-	if (bpf_core_field_exists(ctx->total_vm)) {
-		v.total_vm_kb = BPF_CORE_READ(ctx, total_vm);
-		v.present |= TT_OOM_HAS_TOTAL_VM;
-	}
-	if (bpf_core_field_exists(ctx->anon_rss)) {
-		v.anon_rss_kb = BPF_CORE_READ(ctx, anon_rss);
-		v.present |= TT_OOM_HAS_ANON_RSS;
-	}
-	if (bpf_core_field_exists(ctx->file_rss)) {
-		v.file_rss_kb = BPF_CORE_READ(ctx, file_rss);
-		v.present |= TT_OOM_HAS_FILE_RSS;
-	}
-	if (bpf_core_field_exists(ctx->shmem_rss)) {
-		v.shmem_rss_kb = BPF_CORE_READ(ctx, shmem_rss);
-		v.present |= TT_OOM_HAS_SHMEM_RSS;
-	}
-	if (bpf_core_field_exists(ctx->pgtables)) {
-		v.pgtables_kb = BPF_CORE_READ(ctx, pgtables);
-		v.present |= TT_OOM_HAS_PGTABLES;
-	}
-	if (bpf_core_field_exists(ctx->oom_score_adj)) {
-		v.oom_score_adj = BPF_CORE_READ(ctx, oom_score_adj);
-		v.present |= TT_OOM_HAS_SCORE_ADJ;
-	}
+/* One of the record's optional fields into v.dst, and its TT_OOM_HAS_* bit. */
+#define READ_VICTIM_FIELD(field, dst, has)                      \
+	do {                                                    \
+		if (bpf_core_field_exists(ctx->field)) {        \
+			v.dst = BPF_CORE_READ(ctx, field);      \
+			v.present |= has;                       \
+		}                                               \
+	} while (0)
+	READ_VICTIM_FIELD(uid, uid, TT_OOM_HAS_UID);
+	READ_VICTIM_FIELD(total_vm, total_vm_kb, TT_OOM_HAS_TOTAL_VM);
+	READ_VICTIM_FIELD(anon_rss, anon_rss_kb, TT_OOM_HAS_ANON_RSS);
+	READ_VICTIM_FIELD(file_rss, file_rss_kb, TT_OOM_HAS_FILE_RSS);
+	READ_VICTIM_FIELD(shmem_rss, shmem_rss_kb, TT_OOM_HAS_SHMEM_RSS);
+	READ_VICTIM_FIELD(pgtables, pgtables_kb, TT_OOM_HAS_PGTABLES);
+	READ_VICTIM_FIELD(oom_score_adj, oom_score_adj, TT_OOM_HAS_SCORE_ADJ);
+#undef READ_VICTIM_FIELD
 	return on_mark_victim(&v);
 }
 
@@ -272,13 +211,12 @@ static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
 	tt_pending_forget(&reclaim_start);
 	if (duration < mem_min_latency_ns)
 		return 0;
-	rec = tt_reserve(TT_MEM_RECLAIM, struct tt_mem_reclaim);
+	rec = tt_reserve_current(TT_MEM_RECLAIM, struct tt_mem_reclaim);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_MEM_RECLAIM, sizeof(*rec));
 	rec->duration_ns = duration;
 	rec->nr_reclaimed = nr_reclaimed;
-	rec->memcg_id = current_memcg_id();
+	rec->memcg_id = tt_current_memcg_id();
 	rec->scope = scope;
 	rec->order = order;
 	tt_submit(rec);
@@ -378,10 +316,9 @@ static __always_inline int alloc_exit(__u32 nr, long ret)
 	tt_pending_forget(&alloc_pending);
 	if (tt_cfg.failed_only && !failed)
 		return 0;
-	rec = tt_reserve(TT_MEM_ALLOC, struct tt_mem_alloc);
+	rec = tt_reserve_current(TT_MEM_ALLOC, struct tt_mem_alloc);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_MEM_ALLOC, sizeof(*rec));
 	rec->size = size;
 	rec->addr = addr;
 	if (!failed && (op == TT_ALLOC_MMAP || op == TT_ALLOC_MREMAP))

@@ -13,6 +13,7 @@
  * no owner (pid 0).
  */
 #include "common.bpf.h"
+#include "path.bpf.h"
 #include <bpf/bpf_endian.h>
 
 /* Values from include/net/tcp_states.h and uapi headers: macros, not in BTF. */
@@ -38,17 +39,8 @@ const volatile __u16 filter_rport = 0; /* remote side */
 const volatile __u16 filter_family = 0; /* TT_AF_INET or TT_AF_INET6 */
 const volatile bool trace_states = false;
 
-struct sock_owner {
-	__u64 cgroup_id;
-	__u32 tgid;
-	__u32 tid;
-	__u32 ppid;
-	__u32 uid;
-	char comm[TT_COMM_LEN];
-};
-
 struct sock_info {
-	struct sock_owner owner;
+	struct tt_task_id owner;
 	struct tt_net_addrs addrs;
 	__u64 syn_ns;         /* entered SYN_SENT (client) */
 	__u64 established_ns; /* entered ESTABLISHED */
@@ -148,42 +140,15 @@ static __always_inline void unmap_v4(struct tt_net_addrs *a)
 
 static __always_inline void capture_owner(struct sock_info *info)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-
-	info->owner.cgroup_id = bpf_get_current_cgroup_id();
-	info->owner.tgid = pid_tgid >> 32;
-	info->owner.tid = (__u32)pid_tgid;
-	info->owner.ppid = BPF_CORE_READ(task, real_parent, tgid);
-	info->owner.uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(info->owner.comm, sizeof(info->owner.comm));
+	tt_current_task_id(&info->owner);
 	info->owned = 1;
 	info->wanted = tt_current_wanted();
 }
 
-/* Header for a record about a socket: its owner, or nobody (pid 0). */
-static __always_inline void fill_header_owner(struct tt_header *h, __u32 kind, __u32 size,
-					      const struct sock_info *info)
+/* Whom a record about a socket is about: its owner, or nobody (NULL: pid 0). */
+static __always_inline const struct tt_task_id *sock_owner(const struct sock_info *info)
 {
-	h->ts_ns = bpf_ktime_get_boot_ns();
-	h->kind = kind;
-	h->size = size;
-	h->flags = 0;
-	if (info && info->owned) {
-		h->cgroup_id = info->owner.cgroup_id;
-		h->pid = info->owner.tgid;
-		h->tid = info->owner.tid;
-		h->ppid = info->owner.ppid;
-		h->uid = info->owner.uid;
-		__builtin_memcpy(h->comm, info->owner.comm, sizeof(h->comm));
-	} else {
-		h->cgroup_id = 0;
-		h->pid = 0;
-		h->tid = 0;
-		h->ppid = 0;
-		h->uid = 0;
-		__builtin_memset(h->comm, 0, sizeof(h->comm));
-	}
+	return info && info->owned ? &info->owner : NULL;
 }
 
 /*
@@ -246,10 +211,9 @@ static __always_inline void emit_connect(struct sock_info *info, __s32 error)
 
 	if ((tt_cfg.failed_only && !error) || !info_wanted(info) || !addrs_wanted(&info->addrs))
 		return;
-	rec = tt_reserve(TT_NET_CONNECT, struct tt_net_connect);
+	rec = tt_reserve_for(TT_NET_CONNECT, struct tt_net_connect, sock_owner(info));
 	if (!rec)
 		return;
-	fill_header_owner(&rec->h, TT_NET_CONNECT, sizeof(*rec), info);
 	rec->a = info->addrs;
 	rec->latency_ns = rec->h.ts_ns - info->syn_ns;
 	rec->error = error;
@@ -292,10 +256,9 @@ static __always_inline void emit_close(struct sock_info *info)
 
 	if (tt_cfg.failed_only || !info_wanted(info) || !addrs_wanted(&info->addrs))
 		return;
-	rec = tt_reserve(TT_NET_CLOSE, struct tt_net_close);
+	rec = tt_reserve_for(TT_NET_CLOSE, struct tt_net_close, sock_owner(info));
 	if (!rec)
 		return;
-	fill_header_owner(&rec->h, TT_NET_CLOSE, sizeof(*rec), info);
 	rec->a = info->addrs;
 	rec->duration_ns = info->closed_ns - info->established_ns;
 	rec->bytes_sent = info->bytes_sent;
@@ -317,10 +280,9 @@ static __always_inline void emit_state(const struct tt_net_addrs *a, const struc
 		return;
 	if (!addrs_wanted(a))
 		return;
-	rec = tt_reserve(TT_NET_STATE, struct tt_net_state);
+	rec = tt_reserve_for(TT_NET_STATE, struct tt_net_state, sock_owner(info));
 	if (!rec)
 		return;
-	fill_header_owner(&rec->h, TT_NET_STATE, sizeof(*rec), info);
 	rec->a = *a;
 	rec->old_state = oldstate;
 	rec->new_state = newstate;
@@ -471,21 +433,13 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx)
 
 static __always_inline int on_accept_exit(long ret)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct file **fds, *file = NULL;
+	struct file *file = tt_fd_file(ret); /* the accepted socket's */
 	struct socket *sock;
 	struct sock_info *info;
 	struct tt_net_accept *rec;
-	unsigned int max_fds;
 	__u64 key;
 
-	if (ret < 0)
-		return 0;
-	fds = BPF_CORE_READ(task, files, fdt, fd);
-	max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
-	if (!fds || (unsigned long)ret >= max_fds)
-		return 0;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[ret]) || !file)
+	if (!file)
 		return 0;
 	/* Only sockets we saw established are in the map: other files miss. */
 	sock = BPF_CORE_READ(file, private_data);
@@ -499,10 +453,9 @@ static __always_inline int on_accept_exit(long ret)
 
 	if (tt_cfg.failed_only || !info->wanted || !addrs_wanted(&info->addrs))
 		return 0;
-	rec = tt_reserve(TT_NET_ACCEPT, struct tt_net_accept);
+	rec = tt_reserve_for(TT_NET_ACCEPT, struct tt_net_accept, sock_owner(info));
 	if (!rec)
 		return 0;
-	fill_header_owner(&rec->h, TT_NET_ACCEPT, sizeof(*rec), info);
 	rec->a = info->addrs;
 	rec->queue_ns = rec->h.ts_ns - info->established_ns;
 	tt_submit(rec);
@@ -528,10 +481,9 @@ static __always_inline int on_retransmit(struct sock *sk, const struct tt_net_ad
 		return 0;
 	if (!addrs_wanted(a))
 		return 0;
-	rec = tt_reserve(TT_NET_RETRANSMIT, struct tt_net_retransmit);
+	rec = tt_reserve_for(TT_NET_RETRANSMIT, struct tt_net_retransmit, sock_owner(info));
 	if (!rec)
 		return 0;
-	fill_header_owner(&rec->h, TT_NET_RETRANSMIT, sizeof(*rec), info);
 	rec->a = *a;
 	rec->state = state;
 	rec->error = err;
@@ -550,8 +502,8 @@ int BPF_PROG(handle_retransmit_raw, struct sock *sk)
 	struct tt_net_addrs a;
 	int err = 0;
 
-	/* The err argument came with the record's err field (6.10); older kernels report 0. */
-	if (bpf_core_field_exists(struct trace_event_raw_tcp_retransmit_skb, err))
+	/* The err argument came with the record's err field (compat.bpf.h). */
+	if (tt_retransmit_has_err())
 		err = (int)ctx[2];
 	read_sock_addrs(&a, sk);
 	return on_retransmit(sk, &a, BPF_CORE_READ(sk, __sk_common.skc_state), err);
@@ -563,9 +515,8 @@ int handle_retransmit(struct trace_event_raw_tcp_retransmit_skb *ctx)
 	struct tt_net_addrs a;
 
 	READ_TP_ADDRS(&a, ctx);
-	/* The err field is recent (6.10); older kernels report 0. */
 	return on_retransmit((struct sock *)ctx->skaddr, &a, ctx->state,
-			     bpf_core_field_exists(ctx->err) ? BPF_CORE_READ(ctx, err) : 0);
+			     tt_retransmit_has_err() ? BPF_CORE_READ(ctx, err) : 0);
 }
 
 /*
@@ -585,20 +536,6 @@ static __always_inline void read_sockaddr(__u8 *addr, __u16 *port, __u16 *family
 		/* struct sockaddr_in: the address follows the port. */
 		__builtin_memcpy(addr, &sa.sin6_flowinfo, 4);
 }
-
-/* tcp_send_reset before 6.10: the tcp_event_sk_skb layout, always with a socket. */
-struct trace_event_raw_tcp_event_sk_skb___old {
-	struct trace_entry ent;
-	const void *skaddr;
-	int state;
-	__u16 sport;
-	__u16 dport;
-	__u16 family;
-	__u8 saddr[4];
-	__u8 daddr[4];
-	__u8 saddr_v6[16];
-	__u8 daddr_v6[16];
-} __attribute__((preserve_access_index));
 
 /*
  * Whether this RST is an active reset (tcp_send_active_reset(): no packet
@@ -650,12 +587,13 @@ static __always_inline void emit_sent_reset(const struct tt_net_addrs *a, int st
 	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
 	if (!rec)
 		return;
+	/* The socket's owner; else the process that sent it, if one did; else nobody. */
 	if (info && info->owned)
-		fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
+		tt_fill_header_for(&rec->h, TT_NET_RESET, sizeof(*rec), &info->owner);
 	else if (by_process)
 		tt_fill_header(&rec->h, TT_NET_RESET, sizeof(*rec));
 	else
-		fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), NULL);
+		tt_fill_header_for(&rec->h, TT_NET_RESET, sizeof(*rec), NULL);
 	rec->a = *a;
 	rec->direction = TT_NET_RESET_SENT;
 	rec->state = state;
@@ -739,7 +677,7 @@ static __always_inline void read_reset_ends(struct tt_net_addrs *a, struct sock 
 SEC("raw_tp/tcp_send_reset")
 int BPF_PROG(handle_send_reset_raw, struct sock *sk, struct sk_buff *skb)
 {
-	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
+	bool new_layout = tt_send_reset_has_own_record();
 	bool by_process = rst_from_process(sk, skb, new_layout);
 	__u64 key = (__u64)sk;
 	struct sock_info *info;
@@ -762,7 +700,7 @@ SEC("tracepoint/tcp/tcp_send_reset")
 int handle_send_reset(struct trace_event_raw_tcp_send_reset *ctx)
 {
 	struct trace_event_raw_tcp_event_sk_skb___old *old = (void *)ctx;
-	bool new_layout = bpf_core_type_exists(struct trace_event_raw_tcp_send_reset);
+	bool new_layout = tt_send_reset_has_own_record();
 	/* The old layout is read with probe reads, never merged with ctx loads. */
 	__u64 key = new_layout ? (__u64)ctx->skaddr : (__u64)BPF_CORE_READ(old, skaddr);
 	bool by_process = new_layout && rst_from_process((struct sock *)ctx->skaddr, ctx->skbaddr, true);
@@ -809,10 +747,9 @@ static __always_inline int on_receive_reset(struct sock *sk, const struct tt_net
 		return 0;
 	if (!addrs_wanted(a))
 		return 0;
-	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
+	rec = tt_reserve_for(TT_NET_RESET, struct tt_net_reset, sock_owner(info));
 	if (!rec)
 		return 0;
-	fill_header_owner(&rec->h, TT_NET_RESET, sizeof(*rec), info);
 	rec->a = *a;
 	rec->direction = TT_NET_RESET_RECEIVED;
 	rec->state = BPF_CORE_READ(sk, __sk_common.skc_state);
@@ -969,9 +906,7 @@ static __always_inline int on_kfree_skb(struct sk_buff *skb, __u32 reason, __u16
 	 * Received means it came from the socket's peer; the local port is no
 	 * help here, as a closed socket has already given it back (inet_num 0).
 	 */
-	if (sk && a.protocol == TT_IPPROTO_TCP &&
-	    bpf_core_enum_value_exists(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
-	    reason == bpf_core_enum_value(enum skb_drop_reason, SKB_DROP_REASON_QUEUE_PURGE) &&
+	if (sk && a.protocol == TT_IPPROTO_TCP && tt_is_queue_purge(reason) &&
 	    bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) == a.sport)
 		return 0;
 	if (!sk)
@@ -986,10 +921,9 @@ static __always_inline int on_kfree_skb(struct sk_buff *skb, __u32 reason, __u16
 		swap_sides(&a);
 	if (!info_wanted(info) || !addrs_wanted(&a))
 		return 0;
-	rec = tt_reserve(TT_NET_DROP, struct tt_net_drop);
+	rec = tt_reserve_for(TT_NET_DROP, struct tt_net_drop, sock_owner(info));
 	if (!rec)
 		return 0;
-	fill_header_owner(&rec->h, TT_NET_DROP, sizeof(*rec), info);
 	rec->a = a;
 	rec->reason = reason;
 	rec->ethertype = ethertype;
@@ -1009,8 +943,8 @@ int BPF_PROG(handle_kfree_skb_raw, struct sk_buff *skb)
 	__u32 reason;
 	__u16 ethertype;
 
-	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
-	if (!bpf_core_field_exists(struct trace_event_raw_kfree_skb, reason))
+	/* Without the reason nothing tells a drop from a free (compat.bpf.h). */
+	if (!tt_kfree_skb_has_reason())
 		return 0;
 	reason = (__u32)ctx[2];
 	/* Reason first: it is in ctx, the protocol needs a read. */
@@ -1021,7 +955,7 @@ int BPF_PROG(handle_kfree_skb_raw, struct sk_buff *skb)
 	if (!drop_candidate(reason, ethertype))
 		return 0;
 	return on_kfree_skb(skb, reason, ethertype,
-			    bpf_core_field_exists(struct trace_event_raw_kfree_skb, rx_sk) ? (void *)ctx[3] : NULL);
+			    tt_kfree_skb_has_rx_sk() ? (void *)ctx[3] : NULL);
 }
 
 SEC("tracepoint/skb/kfree_skb")
@@ -1030,12 +964,11 @@ int handle_kfree_skb(struct trace_event_raw_kfree_skb *ctx)
 	__u16 ethertype = ctx->protocol; /* already host order */
 	__u32 reason;
 
-	/* Before 5.17 the kernel gave no reason: nothing tells a drop from a free. */
-	if (!bpf_core_field_exists(ctx->reason))
+	if (!tt_kfree_skb_has_reason())
 		return 0;
 	reason = ctx->reason;
 	if (!drop_candidate(reason, ethertype))
 		return 0;
 	return on_kfree_skb((struct sk_buff *)ctx->skbaddr, reason, ethertype,
-			    bpf_core_field_exists(ctx->rx_sk) ? (struct sock *)BPF_CORE_READ(ctx, rx_sk) : NULL);
+			    tt_kfree_skb_has_rx_sk() ? (struct sock *)BPF_CORE_READ(ctx, rx_sk) : NULL);
 }

@@ -5,6 +5,7 @@
  * tapio.bpf.c), so it runs on kernels without kprobes or fentry.
  */
 #include "common.bpf.h"
+#include "path.bpf.h"
 
 const volatile __u32 max_args = 20;
 const volatile bool trace_threads = false;
@@ -60,56 +61,25 @@ struct {
 
 /*
  * filename and interpreter are path fields: at most TT_PATH_LEN - 1 bytes,
- * a longer one keeps its end (which names the file) and is flagged. The
- * string is read whole into this per-CPU buffer first, since only its length
- * tells where the kept part starts. (Execs are rare; the file area's reader
- * reads straight into the record first, for opens.)
+ * a longer one keeps its end (which names the file) and is flagged
+ * (tt_read_str_tail(), path.bpf.h); one whose end was never seen (longer
+ * than PATH_MAX: the exec fails) is empty and flagged.
  */
-#define TT_PATH_MAX 4096 /* PATH_MAX, the terminating NUL included */
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, char[TT_PATH_MAX]);
-} tt_path_scratch SEC(".maps");
-
-/* What tt_read_path_tail() found. */
-enum tt_path_read {
-	TT_PATH_OK = 0,
-	TT_PATH_CUT = 1,        /* longer than the field: its end was kept */
-	TT_PATH_UNREADABLE = 2, /* could not be read (a fault, a bad pointer): dst is empty */
-};
-
-/*
- * Reads the NUL-terminated string at src (user memory when user is set,
- * else kernel memory) into dst[TT_PATH_LEN], keeping its last
- * TT_PATH_LEN - 1 bytes when it is longer.
- */
-static __always_inline enum tt_path_read tt_read_path_tail(char *dst, const void *src, bool user)
+static __always_inline bool read_exec_path(char *dst, const void *src, bool user, bool *unreadable)
 {
-	__u32 zero = 0;
-	char *buf = bpf_map_lookup_elem(&tt_path_scratch, &zero);
-	long n;
+	const char *whole;
 
-	dst[0] = '\0';
-	if (!buf)
-		return TT_PATH_UNREADABLE;
-	n = user ? bpf_probe_read_user_str(buf, TT_PATH_MAX, src) : bpf_probe_read_kernel_str(buf, TT_PATH_MAX, src);
-	if (n <= 0)
-		return TT_PATH_UNREADABLE;
-	if (n <= TT_PATH_LEN) {
-		bpf_probe_read_kernel(dst, n, buf);
-		return TT_PATH_OK;
+	switch (tt_read_str_tail(dst, src, user, &whole)) {
+	case TT_STR_CUT:
+	case TT_STR_TOO_LONG:
+		return false;
+	case TT_STR_UNREADABLE:
+		*unreadable = true;
+		return true;
+	default:
+		return true;
 	}
-	/* n counts the NUL: the tail is the last TT_PATH_LEN bytes of buf[0..n). */
-	n -= TT_PATH_LEN;
-	if (n < 0 || n > TT_PATH_MAX - TT_PATH_LEN)
-		return TT_PATH_UNREADABLE;
-	bpf_probe_read_kernel(dst, TT_PATH_LEN, buf + n);
-	return TT_PATH_CUT;
 }
-
 
 /*
  * A successful execveat() leaves the kernel as an execve(): x86's
@@ -156,41 +126,26 @@ static __always_inline void read_image_args(struct tt_proc_exec *rec, struct tas
 }
 
 /*
- * After an exec from a thread other than the leader, the thread carries on
- * under the leader's tid: its pending syscall entry (the execve itself, for
- * --syscalls) moves along, with the start time de_thread() gave it.
- */
-static __always_inline void move_syscall_start(__u32 old_tid, __u32 tid)
-{
-	struct syscall_call *old = bpf_map_lookup_elem(&syscall_start, &old_tid);
-	struct syscall_call moved;
-
-	if (!old)
-		return;
-	moved = *old;
-	moved.p.task_start = tt_current_start();
-	bpf_map_delete_elem(&syscall_start, &old_tid);
-	if (bpf_map_update_elem(&syscall_start, &tid, &moved, BPF_ANY))
-		tt_count(TT_PROC_SYSCALLS, TT_DROP_MAP_FULL);
-}
-
-/*
  * A successful exec. The caller's argv waits in exec_pending under the tid
  * that called execve: old_pid, which differs from the current tid when a
  * thread other than the leader exec'd (de_thread() hands it the leader's
- * pid and start time, so only the syscall is checked then).
+ * pid and start time, so only the syscall is checked then). An entry that
+ * is not this exec's is never used.
  */
 static __always_inline int exec_done(const char *filename, const char *interp, __u32 old_pid)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct exec_call *call = bpf_map_lookup_elem(&exec_pending, &old_pid);
+	struct exec_call *call = tt_pending_get_of(&exec_pending, old_pid, TT_NR_execve, old_pid == tid);
 	struct tt_proc_exec *rec;
+	bool unreadable = false; /* the kernel's strings: an empty one says enough */
 
-	if (call && (call->p.nr != TT_NR_execve || (old_pid == tid && call->p.task_start != tt_current_start())))
-		call = NULL; /* not this exec's: never use it */
-	if (old_pid != tid)
-		move_syscall_start(old_pid, tid);
+	/* The execve itself, for --syscalls, moves along to the tid the thread has now. */
+	if (old_pid != tid) {
+		struct syscall_call moved;
+
+		tt_pending_move(&syscall_start, old_pid, &moved, sizeof(moved), TT_PROC_SYSCALLS);
+	}
 	/* Decided on the name the exec gave: --comm echo shows execs of echo. */
 	if (tt_cfg.failed_only || !tt_current_wanted())
 		goto out;
@@ -208,7 +163,7 @@ static __always_inline int exec_done(const char *filename, const char *interp, _
 	} else {
 		rec->args_flags = 0;
 		read_image_args(rec, task);
-		if (tt_read_path_tail(rec->filename, filename, false) == TT_PATH_CUT)
+		if (!read_exec_path(rec->filename, filename, false, &unreadable))
 			rec->args_flags |= TT_EXEC_FILENAME_TRUNCATED;
 	}
 	tt_fill_header(&rec->h, TT_PROC_EXEC, sizeof(*rec));
@@ -217,13 +172,13 @@ static __always_inline int exec_done(const char *filename, const char *interp, _
 	rec->interp[0] = '\0';
 	if (interp && interp != filename) {
 		rec->args_flags |= TT_EXEC_HAS_INTERP;
-		if (tt_read_path_tail(rec->interp, interp, false) == TT_PATH_CUT)
+		if (!read_exec_path(rec->interp, interp, false, &unreadable))
 			rec->args_flags |= TT_EXEC_INTERP_TRUNCATED;
 	}
 	tt_submit(rec);
 out:
 	/* Reported here: the syscall's exit finds nothing to report. */
-	bpf_map_delete_elem(&exec_pending, &old_pid);
+	tt_pending_forget_of(&exec_pending, old_pid);
 	return 0;
 }
 
@@ -288,6 +243,7 @@ static __always_inline int exec_enter(__u32 nr, const char *filename, const char
 	struct argv_walk walk;
 	struct exec_call *call;
 	struct tt_proc_exec *e;
+	bool unreadable = false;
 
 	/*
 	 * Not on the name: the exec is reported (exec_done) or not under the
@@ -301,16 +257,10 @@ static __always_inline int exec_enter(__u32 nr, const char *filename, const char
 	e = &call->rec;
 	e->args_flags = 0;
 	e->args_size = 0;
-	switch (tt_read_path_tail(e->filename, filename, true)) {
-	case TT_PATH_CUT:
+	if (!read_exec_path(e->filename, filename, true, &unreadable))
 		e->args_flags |= TT_EXEC_FILENAME_TRUNCATED;
-		break;
-	case TT_PATH_UNREADABLE:
+	if (unreadable)
 		e->args_flags |= TT_EXEC_ENTRY_UNREADABLE;
-		break;
-	default:
-		break;
-	}
 
 	walk.argv = argv;
 	walk.e = e;
@@ -319,7 +269,7 @@ static __always_inline int exec_enter(__u32 nr, const char *filename, const char
 	 * per iteration. Older kernels take the bounded loop; the verifier never
 	 * walks the branch the CO-RE check rules out.
 	 */
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_loop)) {
+	if (tt_have_bpf_loop()) {
 		bpf_loop(max_args + 1, read_one_arg, &walk, 0);
 	} else {
 		for (__u32 i = 0; i <= TT_MAX_ARGS; i++)
@@ -375,10 +325,9 @@ int BPF_PROG(handle_fork_raw, struct task_struct *parent, struct task_struct *ch
 		return 0;
 	if (tt_cfg.failed_only || !tt_current_wanted())
 		return 0;
-	rec = tt_reserve(TT_PROC_FORK, struct tt_proc_fork);
+	rec = tt_reserve_current(TT_PROC_FORK, struct tt_proc_fork);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_PROC_FORK, sizeof(*rec));
 	rec->child_pid = child_pid;
 	rec->child_tid = child_tid;
 	tt_submit(rec);
@@ -463,10 +412,9 @@ static __always_inline int thread_exit(bool known, bool group_dead_arg)
 		return 0;
 	if (group_dead && counted && !first_exit_of(task, leader))
 		return 0;
-	rec = tt_reserve(TT_PROC_EXIT, struct tt_proc_exit);
+	rec = tt_reserve_current(TT_PROC_EXIT, struct tt_proc_exit);
 	if (!rec)
 		return 0;
-	tt_fill_header(&rec->h, TT_PROC_EXIT, sizeof(*rec));
 	rec->exit_code = status;
 	if (group_dead) {
 		/* The process lived as long as its leader. */
@@ -489,10 +437,9 @@ static __always_inline int thread_exit(bool known, bool group_dead_arg)
 SEC("raw_tp/sched_process_exit")
 int handle_exit_raw(__u64 *ctx)
 {
-	bool known = bpf_core_type_exists(struct trace_event_raw_sched_process_exit) &&
-		     bpf_core_field_exists(struct trace_event_raw_sched_process_exit, group_dead);
+	bool known = tt_exit_has_group_dead();
 
-	/* TP_PROTO(struct task_struct *p, bool group_dead) since 6.16. */
+	/* TP_PROTO(struct task_struct *p, bool group_dead) where known. */
 	return thread_exit(known, known && (bool)ctx[1]);
 }
 
@@ -500,8 +447,7 @@ SEC("tracepoint/sched/sched_process_exit")
 int handle_exit(void *ctx)
 {
 	struct trace_event_raw_sched_process_exit *tp = ctx;
-	bool known = bpf_core_type_exists(struct trace_event_raw_sched_process_exit) &&
-		     bpf_core_field_exists(tp->group_dead);
+	bool known = tt_exit_has_group_dead();
 
 	return thread_exit(known, known && BPF_CORE_READ(tp, group_dead));
 }
@@ -599,7 +545,6 @@ static __noinline int summary_enter(long nr)
  */
 static __noinline int summary_exit(long nr, long ret)
 {
-	struct task_struct *task;
 	struct syscall_call *call;
 	struct tt_syscall_stat *stat;
 	struct tt_syscall_key key;
@@ -619,12 +564,7 @@ static __noinline int summary_exit(long nr, long ret)
 		/* The first call of this syscall in the interval names the process. */
 		struct tt_syscall_stat fresh = {};
 
-		task = (struct task_struct *)bpf_get_current_task();
-		fresh.cgroup_id = bpf_get_current_cgroup_id();
-		fresh.tid = (__u32)pid_tgid;
-		fresh.ppid = BPF_CORE_READ(task, real_parent, tgid);
-		fresh.uid = (__u32)bpf_get_current_uid_gid();
-		bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+		tt_current_identity(&fresh.cgroup_id, NULL, &fresh.tid, &fresh.ppid, &fresh.uid, fresh.comm, false);
 		stat = tt_summary_entry(&syscall_stats, &key, &fresh, TT_PROC_SYSCALLS);
 		if (!stat)
 			return 0;
@@ -636,7 +576,7 @@ static __noinline int summary_exit(long nr, long ret)
 	return 0;
 }
 
-/* ---- the syscalls proc handles, from the dispatcher (syscalls.bpf.h) ---- */
+/* ---- the syscalls proc handles, from the dispatcher (tapio.bpf.c) ---- */
 
 static __always_inline void proc_sys_enter(long nr, const struct tt_sys_args *a)
 {

@@ -91,7 +91,7 @@ static __always_inline bool tt_compat_syscall(void)
 #if defined(__TARGET_ARCH_x86)
 	struct task_struct *task;
 
-	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_get_current_task_btf))
+	if (tt_have_task_btf())
 		return bpf_get_current_task_btf()->thread_info.status & TT_TS_COMPAT;
 	task = (struct task_struct *)bpf_get_current_task();
 	return BPF_CORE_READ(task, thread_info.status) & TT_TS_COMPAT;
