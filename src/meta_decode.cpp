@@ -3,7 +3,9 @@
 // doctor.* from `tapio-trace doctor`.
 #include <array>
 
+#include "collector.h"
 #include "decode.h"
+#include "doctor.h"
 
 namespace tapio {
 namespace {
@@ -75,7 +77,69 @@ constexpr std::array<RecordSpec, 5> table = {{
     {"doctor.summary", "doctor", "doctor: the verdict.", summary_fields},
 }};
 
+void write_doctor_host(RecordSink& sink, const DoctorHost& host)
+{
+    sink.begin("doctor.host", tracer_common());
+    sink.str("kernel", host.kernel);
+    sink.str("machine", host.machine);
+    sink.boolean("btf", host.btf);
+    sink.boolean("ring_buffer", host.ring_buffer);
+    sink.boolean("privileged", host.privileged);
+    if (!host.privileged)
+        sink.str("privileges", host.missing_privileges);
+    sink.boolean("tracefs", host.tracefs);
+    if (!host.tracefs)
+        sink.str("tracefs_problem", host.tracefs_problem);
+    else if (host.tracefs_mounted)
+        sink.str("tracefs_note", "tracefs was not mounted; tapio-trace mounted it on /sys/kernel/tracing");
+    sink.boolean("fentry", host.fentry);
+    sink.end();
+}
+
+void write_doctor_hook(RecordSink& sink, const HookStatus& h)
+{
+    sink.begin("doctor.hook", tracer_common());
+    sink.name("area", h.area);
+    sink.str("hook", h.hook);
+    sink.str("program", h.program);
+    sink.name("how", h.how.empty() ? "none" : h.how);
+    sink.name("state", hook_state_name(h.state));
+    if (!h.reason.empty())
+        sink.str("reason", h.reason);
+    if (!h.syscalls.empty()) {
+        sink.begin_array("syscalls");
+        for (const std::string& s : h.syscalls)
+            sink.element(s);
+        sink.end_array();
+    }
+    sink.end();
+}
+
+void write_doctor_area(RecordSink& sink, const DoctorArea& area)
+{
+    sink.begin("doctor.area", tracer_common());
+    sink.name("area", area_name(area.area));
+    sink.boolean("ok", area.ok);
+    if (!area.ok)
+        sink.str("error", area.error);
+    sink.end();
+}
+
 }  // namespace
+
+void write_doctor(RecordSink& sink, const DoctorReport& report)
+{
+    write_doctor_host(sink, report.host);
+    for (const DoctorArea& area : report.areas) {
+        for (const HookStatus& h : area.hooks)
+            write_doctor_hook(sink, h);
+        write_doctor_area(sink, area);
+    }
+    sink.begin("doctor.summary", tracer_common());
+    sink.boolean("ok", report.ok());
+    sink.i64("exit_code", static_cast<int>(report.exit_code));
+    sink.end();
+}
 
 void write_dropped(RecordSink& sink, const Common& common, const DropTable& counts, bool final)
 {
