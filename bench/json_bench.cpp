@@ -9,7 +9,7 @@
 #include <cstring>
 
 #include "decode.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 using namespace tapio;
 

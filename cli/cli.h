@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
+#include "tapio/config.h"
 
 namespace tapio::cli {
 

@@ -8,10 +8,10 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "clock.h"
+#include "tapio/clock.h"
 #include "decode.h"
 #include "doctor.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 namespace tapio::cli {
 

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "errors.h"
+#include "tapio/errors.h"
 
 namespace tapio::cli {
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // tapio-trace net: TCP connects, accepts, closes, retransmits, resets, drops.
 #include "cli.h"
-#include "errors.h"
+#include "tapio/errors.h"
 
 namespace tapio::cli {
 

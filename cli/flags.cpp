@@ -8,7 +8,7 @@
 #include "cli.h"
 
 #include <cstdlib>
-#include "errors.h"
+#include "tapio/errors.h"
 #include "parse.h"
 #include "probes.h"
 

@@ -12,10 +12,10 @@
 #include <fmt/ranges.h>
 
 #include "cli.h"
-#include "collector.h"
-#include "errors.h"
+#include "tapio/collector.h"
+#include "tapio/errors.h"
 #include "decode.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 namespace tapio::cli {
 
@@ -150,10 +150,8 @@ void report_tracefs(const TracefsStatus& t)
 
 void summarize(const Health& h, bool verbose)
 {
-    uint64_t lost = h.drops.total(TT_DROP_LOST);
-    uint64_t limited = h.drops.total(TT_DROP_RATE_LIMITED);
-    uint64_t sampled = h.drops.total(TT_DROP_SAMPLED_OUT);
-    uint64_t map_full = h.drops.total(TT_DROP_MAP_FULL);
+    DropCount all = h.dropped();
+    uint64_t lost = all.lost, limited = all.rate_limited, sampled = all.sampled_out, map_full = all.map_full;
     if (!verbose && lost + limited + sampled + map_full + h.decode_errors == 0)
         return;
     fmt::print(stderr, "tapio-trace: {} events; {} lost, {} rate-limited, {} sampled out, {} missed (kernel map full)",

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "clock.h"
+#include "tapio/clock.h"
 
 #include <time.h>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "collector.h"
+#include "collector_core.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -13,12 +13,47 @@
 
 #include <fmt/format.h>
 
-#include "errors.h"
+#include "tapio/errors.h"
 #include "host_features.h"
 #include "log.h"
 #include "decode.h"
 
 namespace tapio {
+
+// ---- the public face: include/tapio/collector.h ----
+
+Collector::Collector(Config config) : core_(std::make_unique<CollectorCore>(std::move(config), nullptr)) {}
+Collector::Collector(Config config, HostFeatures* features)
+    : core_(std::make_unique<CollectorCore>(std::move(config), features))
+{
+}
+Collector::~Collector() = default;
+void Collector::start()
+{
+    core_->start();
+}
+StopReason Collector::run(RecordSink& sink, const RunLimits& limits, bool (*sink_closed)(void*), void* closed_ctx)
+{
+    return core_->run(sink, limits, sink_closed, closed_ctx);
+}
+void Collector::stop()
+{
+    core_->stop();
+}
+Health Collector::health() const
+{
+    return core_->health();
+}
+const Config& Collector::config() const
+{
+    return core_->config();
+}
+const WallClock& Collector::clock() const
+{
+    return core_->clock();
+}
+
+// ---- the body ----
 
 const char* state_name(State state)
 {
@@ -81,7 +116,7 @@ std::optional<std::string> missing_privileges()
     return fmt::format("not privileged enough: needs CAP_BPF and CAP_PERFMON, or root (missing {}); try sudo", missing);
 }
 
-Collector::Collector(Config config, HostFeatures* features)
+CollectorCore::CollectorCore(Config config, HostFeatures* features)
     : config_(std::move(config)), user_log_(std::move(config_.log)), features_(features)
 {
     // Warnings reach Health as well as the program's callback.
@@ -97,13 +132,13 @@ Collector::Collector(Config config, HostFeatures* features)
     }
 }
 
-Collector::~Collector()
+CollectorCore::~CollectorCore()
 {
     if (ring_)
         ring_buffer__free(ring_);
 }
 
-void Collector::start()
+void CollectorCore::start()
 {
     libbpf_log_ = std::make_unique<LibbpfLogRoute>(config_.log);
     if (auto missing = missing_privileges())
@@ -124,7 +159,7 @@ void Collector::start()
         state_ = State::failed;
         throw;
     }
-    ring_ = ring_buffer__new(probes_->events_fd(), &Collector::on_record, this, nullptr);
+    ring_ = ring_buffer__new(probes_->events_fd(), &CollectorCore::on_record, this, nullptr);
     if (!ring_) {
         state_ = State::failed;
         throw Error(ExitCode::runtime, fmt::format("cannot open the ring buffer: {}", strerror(errno)));
@@ -135,9 +170,9 @@ void Collector::start()
 // Returned by on_record to pause the drain: the record held needs a lookup.
 constexpr int paused_for_lookup = -EINPROGRESS;
 
-int Collector::on_record(void* ctx, void* data, size_t size)
+int CollectorCore::on_record(void* ctx, void* data, size_t size)
 {
-    auto* self = static_cast<Collector*>(ctx);
+    auto* self = static_cast<CollectorCore*>(ctx);
     // A record naming a memory cgroup not seen yet: hold it, end the drain
     // here, and look the cgroup up outside this callback (settle()), so
     // records keep their order and decoding does no file-system I/O.
@@ -156,7 +191,7 @@ int Collector::on_record(void* ctx, void* data, size_t size)
     return self->deliver(data, size);
 }
 
-int Collector::deliver(const void* data, size_t size)
+int CollectorCore::deliver(const void* data, size_t size)
 {
     DecodeOptions options;
     options.max_args = config_.proc.max_args;
@@ -177,7 +212,7 @@ int Collector::deliver(const void* data, size_t size)
     return 0;
 }
 
-int Collector::settle(int err)
+int CollectorCore::settle(int err)
 {
     while (err == paused_for_lookup) {
         memcg_.resolve(held_memcg_);
@@ -188,7 +223,7 @@ int Collector::settle(int err)
     return err;
 }
 
-DropCounts Collector::read_drops() const
+DropCounts CollectorCore::read_drops() const
 {
     DropCounts counts;
     if (!probes_ || probes_->stats_fd() < 0)
@@ -211,7 +246,7 @@ DropCounts Collector::read_drops() const
     return counts;
 }
 
-void Collector::report_drops(RecordSink& sink, bool final)
+void CollectorCore::report_drops(RecordSink& sink, bool final)
 {
     DropCounts now = read_drops();
     bool any = false;
@@ -229,7 +264,7 @@ void Collector::report_drops(RecordSink& sink, bool final)
     reported_drops_ = now;
 }
 
-StopReason Collector::run(RecordSink& sink, const RunLimits& limits, bool (*sink_closed)(void*), void* closed_ctx)
+StopReason CollectorCore::run(RecordSink& sink, const RunLimits& limits, bool (*sink_closed)(void*), void* closed_ctx)
 {
     sink_ = &sink;
     max_events_ = limits.max_events;
@@ -285,13 +320,20 @@ StopReason Collector::run(RecordSink& sink, const RunLimits& limits, bool (*sink
     return reason;
 }
 
-Health Collector::health() const
+Health CollectorCore::health() const
 {
     Health h;
     h.state = state_;
     h.events = events_;
     h.decode_errors = decode_errors_;
-    h.drops = read_drops();
+    DropCounts drops = read_drops();
+    for (uint32_t k = 0; k < TT_KIND_MAX; ++k) {
+        const auto& d = drops.by_kind[k];
+        if (d[TT_DROP_LOST] + d[TT_DROP_RATE_LIMITED] + d[TT_DROP_SAMPLED_OUT] + d[TT_DROP_MAP_FULL] == 0)
+            continue;
+        h.drops.push_back({kind_type(static_cast<uint16_t>(k)), d[TT_DROP_LOST], d[TT_DROP_RATE_LIMITED],
+                           d[TT_DROP_SAMPLED_OUT], d[TT_DROP_MAP_FULL]});
+    }
     if (probes_) {
         h.hooks = probes_->hooks();
         h.areas = probes_->running_areas();

@@ -11,11 +11,11 @@
 #include <span>
 #include <string_view>
 
-#include "config.h"
+#include "tapio/config.h"
 #include "events.h"
 #include "mem_pressure.h"
 #include "schema.h"
-#include "sink.h"
+#include "tapio/sink.h"
 
 namespace tapio {
 

@@ -4,7 +4,7 @@
 #include <bpf/libbpf.h>
 #include <sys/utsname.h>
 
-#include "collector.h"
+#include "collector_core.h"
 #include "host_features.h"
 #include "log.h"
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "errors.h"
+#include "tapio/config.h"
+#include "tapio/errors.h"
 #include "probes.h"
 
 namespace tapio {

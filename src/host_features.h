@@ -3,6 +3,8 @@
 // asks this interface, so a test can hand it a fake kernel.
 #pragma once
 
+#include "tapio/health.h"
+
 #include <linux/bpf.h>
 
 #include <map>
@@ -66,12 +68,6 @@ private:
     std::map<std::string, bool> tracing_trials_;
 };
 
-// Where tracefs is, after mount_tracefs().
-struct TracefsStatus {
-    std::string dir;       // "/sys/kernel/tracing"; empty when tracefs is unavailable
-    bool mounted = false;  // mount_tracefs() mounted it: nothing was mounted before
-    std::string problem;   // why it is unavailable
-};
 
 // Finds tracefs where libbpf looks for it, and mounts it on
 // /sys/kernel/tracing when nothing is mounted (many hosts do not mount it at

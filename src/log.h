@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "config.h"
+#include "tapio/config.h"
 
 namespace tapio {
 

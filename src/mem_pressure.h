@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config.h"
+#include "tapio/config.h"
 
 namespace tapio {
 

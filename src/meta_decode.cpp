@@ -3,7 +3,7 @@
 // doctor.* from `tapio-trace doctor`.
 #include <array>
 
-#include "collector.h"
+#include "collector_core.h"
 #include "decode.h"
 #include "doctor.h"
 

@@ -19,7 +19,7 @@
 #include <fmt/format.h>
 
 #include "area_probes.h"
-#include "errors.h"
+#include "tapio/errors.h"
 #include "host_features.h"
 #include "tapio.skel.h"
 

@@ -15,11 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "errors.h"
+#include "tapio/config.h"
+#include "tapio/health.h"
+#include "tapio/errors.h"
 #include "host_features.h"
 #include "events.h"
-#include "sink.h"
+#include "tapio/sink.h"
 
 struct bpf_object;
 struct bpf_link;
@@ -33,20 +34,6 @@ struct HookSpec {
     std::string hook;                   // "sched:sched_process_fork"
     std::vector<std::string> programs;  // BPF program names in the skeleton
     bool wanted = true;                 // false: turned off by configuration
-};
-
-enum class HookState { attached, disabled, unavailable, failed };
-const char* hook_state_name(HookState state);
-
-struct HookStatus {
-    std::string area;
-    std::string hook;
-    std::string program;  // the program used (or the best candidate)
-    std::string how;      // "tracepoint", "raw_tracepoint", "tp_btf", "fentry"
-    HookState state = HookState::unavailable;
-    std::string reason;  // why not attached
-    // raw_syscalls:sys_enter/sys_exit: the area's syscalls the dispatcher serves.
-    std::vector<std::string> syscalls;
 };
 
 struct TickContext {
@@ -93,11 +80,6 @@ struct LinkDeleter {
 using LinkPtr = std::unique_ptr<bpf_link, LinkDeleter>;
 
 // Where start-up time went (shown with -v): one object for every area.
-struct AreaTiming {
-    double open_ms = 0, load_ms = 0, attach_ms = 0;
-    int loads = 0;  // more than one: a load failed and was retried without something
-};
-
 class ProbeManager {
 public:
     ProbeManager(const Config& config, HostFeatures& features);

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "sink.h"
+#include "tapio/sink.h"
 
 namespace tapio {
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include "writer.h"
+#include "tapio/writer.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -7,8 +7,8 @@
 #include <map>
 #include <set>
 
-#include "collector.h"
-#include "errors.h"
+#include "tapio/collector.h"
+#include "tapio/errors.h"
 #include "harness.h"
 #include "host_features.h"
 

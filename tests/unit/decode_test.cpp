@@ -7,7 +7,7 @@
 
 #include "fixtures.h"
 #include "decode.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 using nlohmann::json;
 using namespace tapio;

@@ -10,7 +10,7 @@
 
 #include "file_decode.h"
 #include "decode.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 using nlohmann::json;
 using namespace tapio;

@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "cli.h"
-#include "errors.h"
+#include "tapio/errors.h"
 #include "decode.h"
 #include "schema_check.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 namespace fixtures {
 

@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "fixtures.h"
-#include "errors.h"
+#include "tapio/errors.h"
 
 using namespace tapio;
 

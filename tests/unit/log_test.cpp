@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
+#include "tapio/config.h"
 #include "log.h"
 #include "mem_pressure.h"
 

@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "cli.h"
-#include "errors.h"
+#include "tapio/errors.h"
 #include "mem_pressure.h"
 #include "mem_decode.h"
 #include "decode.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 using nlohmann::json;
 using namespace tapio;

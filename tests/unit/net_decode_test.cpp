@@ -10,10 +10,10 @@
 
 #include "cli.h"
 #include "fixtures.h"
-#include "errors.h"
+#include "tapio/errors.h"
 #include "net_names.h"
 #include "decode.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 using nlohmann::json;
 using namespace tapio;

@@ -16,7 +16,7 @@
 #include "decode.h"
 #include "schema.h"
 #include "schema_check.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 using namespace tapio;
 

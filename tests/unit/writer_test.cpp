@@ -8,7 +8,7 @@
 #include <string>
 
 #include "escape.h"
-#include "writer.h"
+#include "tapio/writer.h"
 
 using nlohmann::json;
 using namespace tapio;

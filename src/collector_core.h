@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// The collector: configuration in, a stream of decoded events out, health
-// on the side. The tapio-trace CLI is a thin front end over this class; a
-// program can embed it the same way.
+// The collector's body, behind the public tapio::Collector
+// (include/tapio/collector.h): the BPF object, the ring buffer, decoding.
 #pragma once
 
 #include <array>
@@ -13,12 +12,13 @@
 #include <string>
 #include <vector>
 
-#include "clock.h"
-#include "config.h"
+#include "tapio/clock.h"
+#include "tapio/collector.h"
+#include "tapio/config.h"
 #include "events.h"
 #include "memcg_paths.h"
 #include "probes.h"
-#include "sink.h"
+#include "tapio/sink.h"
 
 struct ring_buffer;
 
@@ -27,9 +27,6 @@ namespace tapio {
 class HostFeatures;
 class LibbpfLogRoute;
 
-enum class State { created, running, stopped, failed };
-const char* state_name(State state);
-
 // Per-kind counts of what did not reach the stream, by reason.
 struct DropCounts {
     std::array<std::array<uint64_t, TT_DROP_REASONS>, TT_KIND_MAX> by_kind{};
@@ -37,35 +34,15 @@ struct DropCounts {
     uint64_t total() const;
 };
 
-struct Health {
-    State state = State::created;
-    uint64_t events = 0;         // records written to the sink
-    uint64_t decode_errors = 0;  // records that did not match bpf/events.h
-    DropCounts drops;
-    std::vector<HookStatus> hooks;
-    std::vector<Area> areas;  // areas running
-    AreaTiming timing;        // open, load and attach of the one BPF object
-    TracefsStatus tracefs;    // where tracefs is, or why not; whether start() mounted it
-    // The library's own warnings, also passed to Config::log as they came
-    // ("mem: no memory pressure records for cgroup: ...").
-    std::vector<std::string> warnings;
-};
 
-// When run() returns by itself.
-struct RunLimits {
-    std::optional<std::chrono::nanoseconds> duration;
-    uint64_t max_events = 0;  // 0 = unlimited
-};
 
-enum class StopReason { requested, duration, count, output_closed };
-
-class Collector {
+class CollectorCore {
 public:
     // features: nullptr for the real host.
-    explicit Collector(Config config, HostFeatures* features = nullptr);
-    ~Collector();
-    Collector(const Collector&) = delete;
-    Collector& operator=(const Collector&) = delete;
+    explicit CollectorCore(Config config, HostFeatures* features = nullptr);
+    ~CollectorCore();
+    CollectorCore(const CollectorCore&) = delete;
+    CollectorCore& operator=(const CollectorCore&) = delete;
 
     // Checks privileges and the kernel, mounts tracefs when nothing has
     // (mount_tracefs()), loads and attaches. Throws Error (with its exit
@@ -125,8 +102,5 @@ private:
 
 // Common fields of records tapio-trace writes about itself (tapio.*, doctor.*).
 Common tracer_common();
-
-// "needs CAP_BPF and CAP_PERFMON (or root); missing: ..." or nullopt.
-std::optional<std::string> missing_privileges();
 
 }  // namespace tapio

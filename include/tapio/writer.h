@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <memory>
 
-#include "clock.h"
-#include "sink.h"
+#include "tapio/clock.h"
+#include "tapio/sink.h"
 
 namespace tapio {
 
