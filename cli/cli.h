@@ -41,7 +41,7 @@ struct Options {
     bool verbose = false;
 
     // all: areas turned off.
-    bool no_proc = false, no_net = false, no_file = false, no_mem = false;
+    std::vector<Area> left_out;  // all --no-<area>
 
     Config config;  // area options are parsed straight into it
 };

@@ -7,10 +7,11 @@ namespace tapio::cli {
 void register_all(CLI::App& app, Options& o)
 {
     CLI::App* sub = app.add_subcommand("all", "Every area at once, in one stream");
-    sub->add_flag("--no-proc", o.no_proc, "Leave out the proc area");
-    sub->add_flag("--no-net", o.no_net, "Leave out the net area");
-    sub->add_flag("--no-file", o.no_file, "Leave out the file area");
-    sub->add_flag("--no-mem", o.no_mem, "Leave out the mem area");
+    for (Area area : all_areas) {
+        std::string name = area_name(area);
+        sub->add_flag_callback(
+            "--no-" + name, [&o, area] { o.left_out.push_back(area); }, "Leave out the " + name + " area");
+    }
     add_proc_flags(*sub, o.config.proc);
     add_net_flags(*sub, o.config.net);
     add_file_flags(*sub, o.config.file, false);

@@ -3,6 +3,8 @@
 // that turn them into a tapio::Config.
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "cli.h"
@@ -153,10 +155,8 @@ Invocation finish(Options o)
 
     if (o.subcommand == "all") {
         c.areas.clear();
-        const std::pair<Area, bool> wanted[] = {
-            {Area::proc, !o.no_proc}, {Area::net, !o.no_net}, {Area::file, !o.no_file}, {Area::mem, !o.no_mem}};
-        for (auto [area, on] : wanted)
-            if (on && area_built(area))
+        for (Area area : all_areas)
+            if (std::find(o.left_out.begin(), o.left_out.end(), area) == o.left_out.end() && area_built(area))
                 c.areas.push_back(area);
         if (c.areas.empty())
             usage("all: every area is turned off");

@@ -28,9 +28,8 @@ private:
 #define TT_SYSCALL_NAME(name) #name,
 
 // Each area's factory, defined in its <area>_probes.cpp.
-std::unique_ptr<AreaProbes> make_proc_probes(tapio_bpf* skel);
-std::unique_ptr<AreaProbes> make_net_probes(tapio_bpf* skel);
-std::unique_ptr<AreaProbes> make_mem_probes(tapio_bpf* skel);
-std::unique_ptr<AreaProbes> make_file_probes(tapio_bpf* skel);
+#define TAPIO_AREA_FACTORY(name) std::unique_ptr<AreaProbes> make_##name##_probes(tapio_bpf* skel);
+TAPIO_AREAS(TAPIO_AREA_FACTORY)
+#undef TAPIO_AREA_FACTORY
 
 }  // namespace tapio

@@ -14,13 +14,11 @@ static_assert(sizeof(tt_header) == 56, "tt_header layout differs between BPF and
 
 const char* area_name(Area area)
 {
-    switch (area) {
-        case Area::proc: return "proc";
-        case Area::net: return "net";
-        case Area::file: return "file";
-        case Area::mem: return "mem";
-    }
-    return "?";
+#define TAPIO_AREA_NAME(name) #name,
+    static constexpr const char* names[] = {TAPIO_AREAS(TAPIO_AREA_NAME)};
+#undef TAPIO_AREA_NAME
+    auto i = static_cast<size_t>(area);
+    return i < std::size(names) ? names[i] : nullptr;
 }
 
 bool Config::has_area(Area a) const

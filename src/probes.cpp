@@ -152,18 +152,20 @@ void detach_in_parallel(std::vector<LinkPtr>& links)
 std::unique_ptr<AreaProbes> make_area_probes(Area area, tapio_bpf* skel)
 {
     switch (area) {
-        case Area::proc: return make_proc_probes(skel);
-        case Area::net: return make_net_probes(skel);
-        case Area::file: return make_file_probes(skel);
-        case Area::mem: return make_mem_probes(skel);
-        default: break;
+#define TAPIO_AREA_FACTORY(name) \
+    case Area::name: return make_##name##_probes(skel);
+        TAPIO_AREAS(TAPIO_AREA_FACTORY)
+#undef TAPIO_AREA_FACTORY
     }
     throw Error(ExitCode::runtime, fmt::format("the {} area is not built into this tapio-trace", area_name(area)));
 }
 
 bool area_built(Area area)
 {
-    return area == Area::proc || area == Area::net || area == Area::file || area == Area::mem;
+    for (Area a : all_areas)
+        if (a == area)
+            return true;
+    return false;
 }
 
 void ProbeManager::SkelDeleter::operator()(tapio_bpf* skel) const

@@ -30,7 +30,9 @@ struct Registry {
     std::vector<const RecordSpec*> records;
     Registry()
     {
-        for (auto area : {proc_records(), net_records(), file_records(), mem_records(), meta_records()})
+#define TAPIO_AREA_RECORDS(name) name##_records(),
+        for (auto area : {TAPIO_AREAS(TAPIO_AREA_RECORDS) meta_records()})
+#undef TAPIO_AREA_RECORDS
             for (const RecordSpec& spec : area)
                 records.push_back(&spec);
     }

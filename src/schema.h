@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "tapio/config.h"
 #include "tapio/sink.h"
 
 namespace tapio {
@@ -91,10 +92,9 @@ std::string records_markdown();
 std::string records_man();
 
 // Each area's entries, defined next to its decoders.
-std::span<const RecordSpec> proc_records();
-std::span<const RecordSpec> net_records();
-std::span<const RecordSpec> file_records();
-std::span<const RecordSpec> mem_records();
+#define TAPIO_AREA_RECORDS(name) std::span<const RecordSpec> name##_records();
+TAPIO_AREAS(TAPIO_AREA_RECORDS)
+#undef TAPIO_AREA_RECORDS
 std::span<const RecordSpec> meta_records();
 
 }  // namespace tapio

@@ -36,8 +36,19 @@ struct LogMessage {
 };
 using LogCallback = std::function<void(const LogMessage&)>;
 
-enum class Area { proc, net, file, mem };
-inline constexpr Area all_areas[] = {Area::proc, Area::net, Area::file, Area::mem};
+// The areas, listed once: the enum, their names, `all`'s --no-<area> flags,
+// the probe sets and the record tables are all made from this list.
+// X(name): name is the area's name and the stem of its files (<name>_probes.cpp,
+// <name>_decode.cpp, bpf/<name>.bpf.h).
+#define TAPIO_AREAS(X) X(proc) X(net) X(file) X(mem)
+
+#define TAPIO_AREA_ENUMERATOR(name) name,
+enum class Area { TAPIO_AREAS(TAPIO_AREA_ENUMERATOR) };
+#undef TAPIO_AREA_ENUMERATOR
+#define TAPIO_AREA_VALUE(name) Area::name,
+inline constexpr Area all_areas[] = {TAPIO_AREAS(TAPIO_AREA_VALUE)};
+#undef TAPIO_AREA_VALUE
+// "proc"; nullptr for a value that is no area.
 const char* area_name(Area area);
 
 struct ProcOptions {
