@@ -196,6 +196,11 @@ Tracer::~Tracer()
         kill(pid_, SIGKILL);
         wait_pid(pid_);
     }
+    finish();
+}
+
+void Tracer::finish()
+{
     if (out_thread_.joinable())
         out_thread_.join();
     if (err_thread_.joinable())
@@ -297,11 +302,7 @@ Exit Tracer::stop(int sig)
         exit_ = wait_pid(pid_);
         exited_ = true;
     }
-    if (out_thread_.joinable())
-        out_thread_.join();
-    if (err_thread_.joinable())
-        err_thread_.join();
-    check_schema();
+    finish();
     return exit_;
 }
 
@@ -320,11 +321,7 @@ Exit Tracer::wait_exit(std::chrono::milliseconds timeout)
             return stop(SIGKILL);
         std::this_thread::sleep_for(10ms);
     }
-    if (out_thread_.joinable())
-        out_thread_.join();
-    if (err_thread_.joinable())
-        err_thread_.join();
-    check_schema();
+    finish();
     return exit_;
 }
 

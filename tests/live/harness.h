@@ -54,6 +54,8 @@ private:
     // Every JSON line against the record registry (tests/common/schema_check):
     // a failed check of the test that ran this tracer.
     void check_schema();
+    // After the exit: all output read, and checked.
+    void finish();
 
     pid_t pid_ = -1;
     bool json_ = true;

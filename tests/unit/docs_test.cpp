@@ -9,16 +9,13 @@
 #include <string>
 
 #include "cli.h"
+#include "fixtures.h"
 
 namespace {
 
 std::string slurp(const std::string& rel)
 {
-    std::ifstream in(std::string(TAPIO_SOURCE_DIR) + "/" + rel);
-    REQUIRE_MESSAGE(in.good(), rel);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string text = ss.str();
+    std::string text = fixtures::source_text(rel);
     // groff escapes dashes as \- ; compare the plain text.
     std::string plain;
     for (size_t i = 0; i < text.size(); ++i) {

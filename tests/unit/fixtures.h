@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +38,16 @@ T make_record(uint16_t kind, uint32_t pid = 100, const char* comm = "worker")
     rec.h.cgroup_id = 9;
     std::strncpy(rec.h.comm, comm, sizeof(rec.h.comm) - 1);
     return rec;
+}
+
+// A file of the source tree, whole.
+inline std::string source_text(const std::string& rel)
+{
+    std::ifstream in(std::string(TAPIO_SOURCE_DIR) + "/" + rel);
+    REQUIRE_MESSAGE(in.good(), rel);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
 }
 
 template <typename T>

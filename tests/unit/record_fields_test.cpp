@@ -15,12 +15,6 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
-template <typename T>
-T make(uint16_t kind)
-{
-    return fixtures::make_record<T>(kind, 100, "worker");
-}
-
 // The decoded record without its common fields (ts ... cgroup_id).
 template <typename T>
 ojson body(const T& rec)
@@ -58,7 +52,7 @@ void ipv4(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_
 
 TEST_CASE("fields of proc.exec")
 {
-    auto r = make<tt_proc_exec>(TT_PROC_EXEC);
+    auto r = fixtures::make_record<tt_proc_exec>(TT_PROC_EXEC);
     std::strcpy(r.filename, "./run.sh");
     std::strcpy(r.interp, "/bin/sh");
     const char argv[] = "./run.sh\0-x\0a b";
@@ -73,7 +67,7 @@ TEST_CASE("fields of proc.exec")
 
 TEST_CASE("fields of proc.fork")
 {
-    auto r = make<tt_proc_fork>(TT_PROC_FORK);
+    auto r = fixtures::make_record<tt_proc_fork>(TT_PROC_FORK);
     r.child_pid = 200;
     r.child_tid = 201;
     expect(body(r), R"({"child_pid":200,"child_tid":201})");
@@ -81,7 +75,7 @@ TEST_CASE("fields of proc.fork")
 
 TEST_CASE("fields of proc.exit")
 {
-    auto r = make<tt_proc_exit>(TT_PROC_EXIT);
+    auto r = fixtures::make_record<tt_proc_exit>(TT_PROC_EXIT);
     r.exit_code = (3 << 8) | 0x80 | 9;
     r.exit_flags = TT_EXIT_THREAD;
     r.duration_ns = 1500;
@@ -90,7 +84,7 @@ TEST_CASE("fields of proc.exit")
 
 TEST_CASE("fields of proc.signal")
 {
-    auto r = make<tt_proc_signal>(TT_PROC_SIGNAL);
+    auto r = fixtures::make_record<tt_proc_signal>(TT_PROC_SIGNAL);
     r.target_pid = 10;
     r.target_tid = 11;
     r.sig = 15;
@@ -100,7 +94,7 @@ TEST_CASE("fields of proc.signal")
 
 TEST_CASE("fields of proc.setuid")
 {
-    auto r = make<tt_proc_setuid>(TT_PROC_SETUID);
+    auto r = fixtures::make_record<tt_proc_setuid>(TT_PROC_SETUID);
     r.call = TT_SETRESUID;
     r.ruid = 1000;
     r.euid = TT_UID_UNCHANGED;
@@ -113,7 +107,7 @@ TEST_CASE("fields of proc.setuid")
 
 TEST_CASE("fields of net.connect")
 {
-    auto r = make<tt_net_connect>(TT_NET_CONNECT);
+    auto r = fixtures::make_record<tt_net_connect>(TT_NET_CONNECT);
     ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.latency_ns = 500;
     r.error = -111;
@@ -123,7 +117,7 @@ TEST_CASE("fields of net.connect")
 
 TEST_CASE("fields of net.accept")
 {
-    auto r = make<tt_net_accept>(TT_NET_ACCEPT);
+    auto r = fixtures::make_record<tt_net_accept>(TT_NET_ACCEPT);
     r.a.family = TT_AF_INET6;
     inet_pton(AF_INET6, "::1", r.a.saddr);
     inet_pton(AF_INET6, "fe80::2", r.a.daddr);
@@ -135,7 +129,7 @@ TEST_CASE("fields of net.accept")
 
 TEST_CASE("fields of net.close")
 {
-    auto r = make<tt_net_close>(TT_NET_CLOSE);
+    auto r = fixtures::make_record<tt_net_close>(TT_NET_CLOSE);
     ipv4(r.a, "127.0.0.1", 41000, "127.0.0.1", 8080);
     r.duration_ns = 9000;
     r.bytes_sent = 12;
@@ -151,7 +145,7 @@ TEST_CASE("fields of net.close")
 
 TEST_CASE("fields of net.retransmit")
 {
-    auto r = make<tt_net_retransmit>(TT_NET_RETRANSMIT);
+    auto r = fixtures::make_record<tt_net_retransmit>(TT_NET_RETRANSMIT);
     ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.state = 1;
     expect(body(r), R"({"family":"ipv4","saddr":"10.0.0.1","sport":5000,"daddr":"10.0.0.2","dport":80,
@@ -160,7 +154,7 @@ TEST_CASE("fields of net.retransmit")
 
 TEST_CASE("fields of net.reset")
 {
-    auto r = make<tt_net_reset>(TT_NET_RESET);
+    auto r = fixtures::make_record<tt_net_reset>(TT_NET_RESET);
     ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.direction = TT_NET_RESET_SENT;
     r.state = 7;
@@ -170,7 +164,7 @@ TEST_CASE("fields of net.reset")
 
 TEST_CASE("fields of net.drop")
 {
-    auto r = make<tt_net_drop>(TT_NET_DROP);
+    auto r = fixtures::make_record<tt_net_drop>(TT_NET_DROP);
     ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.a.protocol = 17;
     r.reason = 0xfffff;  // no name on any kernel
@@ -181,7 +175,7 @@ TEST_CASE("fields of net.drop")
 
 TEST_CASE("fields of net.state")
 {
-    auto r = make<tt_net_state>(TT_NET_STATE);
+    auto r = fixtures::make_record<tt_net_state>(TT_NET_STATE);
     ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.old_state = 1;
     r.new_state = 4;
@@ -191,7 +185,7 @@ TEST_CASE("fields of net.state")
 
 TEST_CASE("fields of mem.oom_kill")
 {
-    auto r = make<tt_mem_oom_kill>(TT_MEM_OOM_KILL);
+    auto r = fixtures::make_record<tt_mem_oom_kill>(TT_MEM_OOM_KILL);
     r.victim_pid = 321;
     r.victim_uid = 1000;
     r.total_vm_kb = 5;
@@ -211,7 +205,7 @@ TEST_CASE("fields of mem.oom_kill")
 
 TEST_CASE("fields of mem.reclaim")
 {
-    auto r = make<tt_mem_reclaim>(TT_MEM_RECLAIM);
+    auto r = fixtures::make_record<tt_mem_reclaim>(TT_MEM_RECLAIM);
     r.scope = TT_RECLAIM_GLOBAL;
     r.duration_ns = 2000000;
     r.nr_reclaimed = 32;
@@ -221,7 +215,7 @@ TEST_CASE("fields of mem.reclaim")
 
 TEST_CASE("fields of mem.alloc")
 {
-    auto r = make<tt_mem_alloc>(TT_MEM_ALLOC);
+    auto r = fixtures::make_record<tt_mem_alloc>(TT_MEM_ALLOC);
     r.op = TT_ALLOC_MREMAP;
     r.size = 1 << 21;
     r.addr = 0x7f0000200000;
@@ -234,7 +228,7 @@ TEST_CASE("fields of mem.alloc")
 
 TEST_CASE("fields of file.open")
 {
-    auto r = make<tt_file_open>(TT_FILE_OPEN);
+    auto r = fixtures::make_record<tt_file_open>(TT_FILE_OPEN);
     std::strcpy(r.path, "conf/../app.log");
     std::strcpy(r.dir, "/srv");
     r.path_flags = TT_FILE_DIR_RESOLVED;
@@ -247,7 +241,7 @@ TEST_CASE("fields of file.open")
 
 TEST_CASE("fields of file.unlink, file.rmdir, file.mkdir, file.chmod, file.truncate, file.rename")
 {
-    auto r = make<tt_file_op>(TT_FILE_UNLINK);
+    auto r = fixtures::make_record<tt_file_op>(TT_FILE_UNLINK);
     std::strcpy(r.path, "/tmp/x");
     r.ret = -2;
     const char* paths = R"("path":"/tmp/x","path_truncated":false,"full_path":"/tmp/x","full_path_truncated":false)";
@@ -283,7 +277,7 @@ TEST_CASE("fields of file.unlink, file.rmdir, file.mkdir, file.chmod, file.trunc
 
 TEST_CASE("fields of file.slow")
 {
-    auto r = make<tt_file_slow>(TT_FILE_SLOW);
+    auto r = fixtures::make_record<tt_file_slow>(TT_FILE_SLOW);
     r.op = TT_IO_WRITE;
     r.fd = 4;
     std::strcpy(r.path, "/var/log/app.log");

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "doc_sections.h"
+#include "fixtures.h"
 #include "decode.h"
 #include "schema.h"
 #include "schema_check.h"
@@ -21,15 +22,6 @@
 using namespace tapio;
 
 namespace {
-
-std::string slurp(const std::string& rel)
-{
-    std::ifstream in(std::string(TAPIO_SOURCE_DIR) + "/" + rel);
-    REQUIRE_MESSAGE(in.good(), rel);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 bool snake_case(std::string_view name)
 {
@@ -204,7 +196,7 @@ TEST_CASE("README and man page record references are what the registry says (scr
 {
     for (const DocSection& section : doc_sections()) {
         std::string text;
-        REQUIRE_MESSAGE(section_text(slurp(std::string(section.file)), section, text),
+        REQUIRE_MESSAGE(section_text(fixtures::source_text(std::string(section.file)), section, text),
                         section.file << " lacks its record reference markers");
         bool same = text == section.render();
         CHECK_MESSAGE(same,
@@ -215,7 +207,7 @@ TEST_CASE("README and man page record references are what the registry says (scr
 TEST_CASE("schema/tapio-trace.schema.json is what `tapio-trace schema` prints (scripts/gen-docs.sh)")
 {
     std::string schema = json_schema();
-    bool same = slurp("schema/tapio-trace.schema.json") == schema;
+    bool same = fixtures::source_text("schema/tapio-trace.schema.json") == schema;
     CHECK_MESSAGE(same,
                   "schema/tapio-trace.schema.json differs from the registry: run scripts/gen-docs.sh");
     auto parsed = nlohmann::json::parse(schema);
