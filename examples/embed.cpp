@@ -43,22 +43,66 @@ public:
         if (mine_)
             out_.str(key, value);
     }
-    void i64(std::string_view key, int64_t value) override { if (mine_) out_.i64(key, value); }
-    void u64(std::string_view key, uint64_t value) override { if (mine_) out_.u64(key, value); }
-    void boolean(std::string_view key, bool value) override { if (mine_) out_.boolean(key, value); }
-    void null(std::string_view key) override { if (mine_) out_.null(key); }
-    void name(std::string_view key, std::string_view value) override { if (mine_) out_.name(key, value); }
+    void i64(std::string_view key, int64_t value) override
+    {
+        if (mine_)
+            out_.i64(key, value);
+    }
+    void u64(std::string_view key, uint64_t value) override
+    {
+        if (mine_)
+            out_.u64(key, value);
+    }
+    void boolean(std::string_view key, bool value) override
+    {
+        if (mine_)
+            out_.boolean(key, value);
+    }
+    void null(std::string_view key) override
+    {
+        if (mine_)
+            out_.null(key);
+    }
+    void name(std::string_view key, std::string_view value) override
+    {
+        if (mine_)
+            out_.name(key, value);
+    }
     void decimal(std::string_view key, int64_t scaled, unsigned places) override
     {
         if (mine_)
             out_.decimal(key, scaled, places);
     }
-    void begin_array(std::string_view key) override { if (mine_) out_.begin_array(key); }
-    void element(std::string_view value) override { if (mine_) out_.element(value); }
-    void end_array() override { if (mine_) out_.end_array(); }
-    void begin_object(std::string_view key) override { if (mine_) out_.begin_object(key); }
-    void end_object() override { if (mine_) out_.end_object(); }
-    void end() override { if (mine_) out_.end(); }
+    void begin_array(std::string_view key) override
+    {
+        if (mine_)
+            out_.begin_array(key);
+    }
+    void element(std::string_view value) override
+    {
+        if (mine_)
+            out_.element(value);
+    }
+    void end_array() override
+    {
+        if (mine_)
+            out_.end_array();
+    }
+    void begin_object(std::string_view key) override
+    {
+        if (mine_)
+            out_.begin_object(key);
+    }
+    void end_object() override
+    {
+        if (mine_)
+            out_.end_object();
+    }
+    void end() override
+    {
+        if (mine_)
+            out_.end();
+    }
     void flush() override { out_.flush(); }
 
 private:

@@ -34,8 +34,6 @@ struct DropCounts {
     uint64_t total() const;
 };
 
-
-
 class CollectorCore {
 public:
     // features: nullptr for the real host.

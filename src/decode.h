@@ -59,7 +59,7 @@ void write_file_io(RecordSink& sink, const Common& common, uint64_t interval_ns,
 
 // mem.pressure: a sample, or (sample null) why there is none.
 struct PressureReport {
-    std::string_view source;   // "system", "cgroup"
+    std::string_view source;  // "system", "cgroup"
     std::string_view path;
     std::string_view trigger;  // "interval", "above", "below"
     const PsiSample* sample = nullptr;

@@ -284,21 +284,28 @@ using enum JsonType;
 using enum Presence;
 
 // The last is the decoder's name for a number it does not know.
-constexpr std::string_view io_ops[] = {"read",  "write",  "pread64", "pwrite64", "readv",
+constexpr std::string_view io_ops[] = {"read",   "write", "pread64",   "pwrite64", "readv",
                                        "writev", "fsync", "fdatasync", "unknown"};
 
 // The four path fields of a path a process passed (or, for ftruncate and
 // fchmod, of the file behind the fd).
-#define TT_PATH_FIELDS(prefix, what)                                                                               \
-    {prefix "path", string, nullable, {},                                                                         \
-     what " as the process passed it, never rewritten; for ftruncate and fchmod, the file behind the fd, "         \
-          "resolved in the kernel; null when longer than the kernel accepts (ENAMETOOLONG)"},                      \
+#define TT_PATH_FIELDS(prefix, what)                                                                                 \
+    {prefix "path",                                                                                                  \
+     string,                                                                                                         \
+     nullable,                                                                                                       \
+     {},                                                                                                             \
+     what                                                                                                            \
+     " as the process passed it, never rewritten; for ftruncate and fchmod, the file behind the fd, "                \
+     "resolved in the kernel; null when longer than the kernel accepts (ENAMETOOLONG)"},                             \
         {prefix "path_truncated", boolean, always, {}, "path was longer than 255 bytes and keeps its end"},          \
-        {prefix "full_path", string, nullable, {},                                                                  \
+        {prefix "full_path",                                                                                         \
+         string,                                                                                                     \
+         nullable,                                                                                                   \
+         {},                                                                                                         \
          "path made absolute (joined to the cwd or the dirfd, resolved at the call) and normalized lexically; null " \
-         "when it cannot be known"},                                                                                \
-    {                                                                                                               \
-        prefix "full_path_truncated", boolean, always, {}, "full_path was longer than 255 bytes and keeps its end"  \
+         "when it cannot be known"},                                                                                 \
+    {                                                                                                                \
+        prefix "full_path_truncated", boolean, always, {}, "full_path was longer than 255 bytes and keeps its end"   \
     }
 
 constexpr Field open_fields[] = {
@@ -338,7 +345,10 @@ constexpr Field truncate_fields[] = {
 constexpr Field slow_fields[] = {
     {"op", string, always, {}, "the call", io_ops},
     {"fd", integer, always, {}, "its file descriptor"},
-    {"path", string, nullable, {},
+    {"path",
+     string,
+     nullable,
+     {},
      "the file behind the fd, resolved in the kernel from the task's file table (pipes and sockets as "
      "pipefs:[inode], sockfs:[inode]); null when the fd had no file by the end of the call"},
     {"path_truncated", boolean, always, {}, "path was longer than 255 bytes and keeps its end"},
@@ -367,8 +377,8 @@ constexpr std::array<RecordSpec, 9> table = {{
      describe_op},
     {"file.rename", "file", "A file was renamed (rename, renameat, renameat2).", rename_fields, TT_FILE_RENAME,
      sizeof(tt_file_op), describe_rename},
-    {"file.mkdir", "file", "A directory was made (mkdir, mkdirat).", mode_op_fields, TT_FILE_MKDIR,
-     sizeof(tt_file_op), describe_mode_op},
+    {"file.mkdir", "file", "A directory was made (mkdir, mkdirat).", mode_op_fields, TT_FILE_MKDIR, sizeof(tt_file_op),
+     describe_mode_op},
     {"file.rmdir", "file", "A directory was removed (rmdir, unlinkat with AT_REMOVEDIR).", op_fields, TT_FILE_RMDIR,
      sizeof(tt_file_op), describe_op},
     {"file.truncate", "file", "A file was truncated (truncate, ftruncate).", truncate_fields, TT_FILE_TRUNCATE,

@@ -46,8 +46,8 @@ public:
     {
         Syscalls s;
         s.areas = TT_SYS_AREA_FILE;
-        s.names = {"openat", "openat2", "unlinkat", "mkdirat", "renameat", "renameat2", "truncate", "ftruncate",
-                   "fchmod", "fchmodat", "fchmodat2"};
+        s.names = {"openat",   "openat2",   "unlinkat", "mkdirat",  "renameat", "renameat2",
+                   "truncate", "ftruncate", "fchmod",   "fchmodat", "fchmodat2"};
 #if defined(__x86_64__)
         for (const char* legacy : {"open", "creat", "unlink", "rmdir", "mkdir", "rename", "chmod"})
             s.names.push_back(legacy);

@@ -68,7 +68,6 @@ private:
     std::map<std::string, bool> tracing_trials_;
 };
 
-
 // Finds tracefs where libbpf looks for it, and mounts it on
 // /sys/kernel/tracing when nothing is mounted (many hosts do not mount it at
 // boot; plain tracepoints need it to find their ids). The one step with a side

@@ -13,8 +13,10 @@ namespace {
 using enum JsonType;
 using enum Presence;
 
-#define TT_DROP_REASON(key, what)                                                                                  \
-    {key, object, always, {}, what, {}, {}, integer, "record type"}
+#define TT_DROP_REASON(key, what)                                     \
+    {                                                                 \
+        key, object, always, {}, what, {}, {}, integer, "record type" \
+    }
 
 constexpr Field dropped_fields[] = {
     TT_DROP_REASON("lost", "per record type: records the full ring buffer had no room for"),
@@ -51,7 +53,10 @@ constexpr Field hook_fields[] = {
     {"how", string, always, {}, "how it attaches", hows},
     {"state", string, always, {}, "attached, or why not", hook_states},
     {"reason", string, optional, {}, "why it did not attach"},
-    {"syscalls", array, optional, {},
+    {"syscalls",
+     array,
+     optional,
+     {},
      "raw_syscalls hooks: the syscalls the dispatcher serves this area (* for every syscall)"},
 };
 

@@ -149,10 +149,13 @@ constexpr std::string_view closers[] = {"local", "remote", "reset_sent", "reset_
 constexpr std::string_view reset_directions[] = {"sent", "received"};
 constexpr std::string_view drop_directions[] = {"in", "out"};
 
-#define TT_ADDR_FIELDS                                                                                             \
+#define TT_ADDR_FIELDS                                                                                           \
     {"family", string, always, {}, "ipv4 or ipv6, as on the wire: an IPv4-mapped connection is ipv4", families}, \
-        {"saddr", string, always, {}, "the local address"}, {"sport", integer, always, {}, "the local port"},      \
-        {"daddr", string, always, {}, "the remote address"}, {"dport", integer, always, {}, "the remote port"}
+        {"saddr", string, always, {}, "the local address"}, {"sport", integer, always, {}, "the local port"},    \
+        {"daddr", string, always, {}, "the remote address"},                                                     \
+    {                                                                                                            \
+        "dport", integer, always, {}, "the remote port"                                                          \
+    }
 
 constexpr Field connect_fields[] = {
     TT_ADDR_FIELDS,
@@ -174,12 +177,18 @@ constexpr Field close_fields[] = {
      "payload bytes received, accepted in sequence by the kernel, whether or not the application read them"},
     {"retransmits", integer, always, {}, "segments retransmitted"},
     {"role", string, nullable, {}, "client (connected) or server (accepted)", roles},
-    {"closed_by", string, nullable, {},
+    {"closed_by",
+     string,
+     nullable,
+     {},
      "what ended the connection first, seen from this end: local (this end sent the first FIN), remote (the peer's "
      "FIN came first), reset_sent (this end aborted with a RST), reset_received (the peer's RST), or null (ended "
      "by an error such as a retransmission timeout); both ends closing at once can both say local",
      closers},
-    {"closer_pid", integer, nullable, {},
+    {"closer_pid",
+     integer,
+     nullable,
+     {},
      "the process whose close() or shutdown() sent this end's FIN, or whose close() sent its RST; null when no "
      "process did (reset by the peer, timed out, aborted by the kernel)"},
 };
@@ -193,7 +202,10 @@ constexpr Field retransmit_fields[] = {
 constexpr Field reset_fields[] = {
     TT_ADDR_FIELDS,
     {"direction", string, always, {}, "sent or received", reset_directions},
-    {"state", string, nullable, {},
+    {"state",
+     string,
+     nullable,
+     {},
      "the socket's state when the tracepoint fired: CLOSE for an abortive close, which moves the socket to CLOSE "
      "before sending"},
 };

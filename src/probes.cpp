@@ -67,11 +67,11 @@ struct MapOwner {
     Area area;
 };
 constexpr MapOwner map_owners[] = {
-    {"exec_pending", Area::proc},  {"exec_scratch", Area::proc},    {"proc_calls", Area::proc},
-    {"syscall_start", Area::proc}, {"syscall_stats", Area::proc},   {"tt_path_scratch", Area::proc},
-    {"exits_reported", Area::proc}, {"socks", Area::net},           {"file_calls", Area::file},
-    {"file_scratch", Area::file},  {"file_io", Area::file},         {"file_io_scratch", Area::file},
-    {"reclaim_start", Area::mem},  {"alloc_pending", Area::mem},
+    {"exec_pending", Area::proc},   {"exec_scratch", Area::proc},  {"proc_calls", Area::proc},
+    {"syscall_start", Area::proc},  {"syscall_stats", Area::proc}, {"tt_path_scratch", Area::proc},
+    {"exits_reported", Area::proc}, {"socks", Area::net},          {"file_calls", Area::file},
+    {"file_scratch", Area::file},   {"file_io", Area::file},       {"file_io_scratch", Area::file},
+    {"reclaim_start", Area::mem},   {"alloc_pending", Area::mem},
 };
 
 bool refused_kind(const std::vector<HookKind>& refused, HookKind kind)
@@ -205,8 +205,9 @@ void ProbeManager::start()
         if (area_built(area))
             wanted.push_back(area);
         else
-            failed_.push_back(HookStatus{area_name(area), "*", "", "", HookState::failed,
-                                         fmt::format("the {} area is not built into this tapio-trace", area_name(area))});
+            failed_.push_back(
+                HookStatus{area_name(area), "*", "", "", HookState::failed,
+                           fmt::format("the {} area is not built into this tapio-trace", area_name(area))});
     }
     if (wanted.empty())
         throw Error(ExitCode::kernel, "no area could start: " +
@@ -287,10 +288,11 @@ std::optional<Error> ProbeManager::try_load(const std::vector<Area>& areas, cons
     areas_.clear();
     status_.clear();
     if (err == -EPERM || err == -EACCES)
-        return Error(ExitCode::privilege, fmt::format("cannot load the {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)",
-                                                      what, errno_text(err)));
-    return Error(ExitCode::runtime,
-                 fmt::format("cannot load the {} programs: {} (run with -v for the verifier log)", what, errno_text(err)));
+        return Error(ExitCode::privilege,
+                     fmt::format("cannot load the {} programs: {} (needs CAP_BPF and CAP_PERFMON, or root)", what,
+                                 errno_text(err)));
+    return Error(ExitCode::runtime, fmt::format("cannot load the {} programs: {} (run with -v for the verifier log)",
+                                                what, errno_text(err)));
 }
 
 void ProbeManager::configure_object(const std::vector<HookKind>& refused)
@@ -304,7 +306,8 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
         bool idle = false;
         for (const MapOwner& owner : map_owners)
             if (name == owner.map)
-                idle = std::none_of(areas_.begin(), areas_.end(), [&](const auto& a) { return a->area() == owner.area; });
+                idle =
+                    std::none_of(areas_.begin(), areas_.end(), [&](const auto& a) { return a->area() == owner.area; });
         if (idle)
             bpf_map__set_max_entries(map, 1);
         else if (name == "tt_events")

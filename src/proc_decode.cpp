@@ -131,19 +131,31 @@ constexpr std::string_view scopes[] = {"process", "thread"};
 constexpr std::string_view args_sources[] = {"caller", "image"};
 
 constexpr Field exec_fields[] = {
-    {"filename", string, always, {},
+    {"filename",
+     string,
+     always,
+     {},
      "the program exactly as the caller passed it, what strace shows: relative to the directory fd for execveat, "
      "empty for fexecve and execveat(AT_EMPTY_PATH); with args_source image, the kernel's name for the file, such as "
      "/dev/fd/3/name"},
     {"filename_truncated", boolean, always, {}, "filename was longer than 255 bytes and keeps its end"},
-    {"interpreter", string, nullable, {},
+    {"interpreter",
+     string,
+     nullable,
+     {},
      "the program the kernel ran for it, such as a script's #! interpreter; null when it ran the file itself"},
     {"interpreter_truncated", boolean, always, {}, "interpreter was cut to its last 255 bytes"},
-    {"args", array, always, {},
+    {"args",
+     array,
+     always,
+     {},
      "argv exactly as the caller passed it, what strace and execsnoop show, also for scripts: up to --max-args "
      "arguments of at most 255 bytes each and 2 KiB in all"},
     {"args_truncated", boolean, always, {}, "arguments were left out or cut"},
-    {"args_source", string, always, {},
+    {"args_source",
+     string,
+     always,
+     {},
      "caller; image when the exec was already under way as tracing began, or when the caller's strings could not "
      "all be read at entry (pages the caller never touched, which a tracer may not fault in, as after fork() with "
      "literal arguments): args and filename are then the new image's argv, which the kernel copied, and for a "
@@ -164,8 +176,12 @@ constexpr Field exit_fields[] = {
     {"signal", string, nullable, {}, "the signal that ended it, or null"},
     {"core_dumped", boolean, always, {}, "it dumped core"},
     {"duration_ns", integer, always, "ns", "its lifetime"},
-    {"scope", string, always, {},
-     "process: the last thread left; thread (--threads only): one thread left while others live", scopes},
+    {"scope",
+     string,
+     always,
+     {},
+     "process: the last thread left; thread (--threads only): one thread left while others live",
+     scopes},
 };
 
 constexpr Field signal_fields[] = {
@@ -180,7 +196,10 @@ constexpr std::string_view setuid_calls[] = {"setuid", "setreuid", "setresuid"};
 
 constexpr Field setuid_fields[] = {
     {"call", string, always, {}, "the call", setuid_calls},
-    {"target_uid", integer, optional, {},
+    {"target_uid",
+     integer,
+     optional,
+     {},
      "setuid: the uid asked for (all three ids when privileged, else the effective one)"},
     {"ruid", integer, optional_nullable, {}, "setreuid, setresuid: the real uid asked for; null: left as it is (-1)"},
     {"euid", integer, optional_nullable, {}, "setreuid, setresuid: the effective uid asked for; null: left as it is"},
@@ -200,7 +219,12 @@ constexpr Field syscall_row_fields[] = {
 constexpr Field syscalls_fields[] = {
     {"interval_ns", integer, always, "ns", "length of the interval"},
     {"total", integer, always, {}, "calls of the process in the interval"},
-    {"syscalls", array, always, {}, "the busiest syscalls first, each once, at most --syscalls-top", {},
+    {"syscalls",
+     array,
+     always,
+     {},
+     "the busiest syscalls first, each once, at most --syscalls-top",
+     {},
      syscall_row_fields},
 };
 

@@ -62,9 +62,9 @@ struct DecodeOptions {
 using DescribeFn = void (*)(const void* record, const DecodeOptions& options, RecordSink& sink);
 
 struct RecordSpec {
-    std::string_view type;  // "proc.exec"
-    std::string_view area;  // "proc", "net", "file", "mem", "tapio", "doctor"
-    std::string_view doc;   // what the record means, for the reference
+    std::string_view type;          // "proc.exec"
+    std::string_view area;          // "proc", "net", "file", "mem", "tapio", "doctor"
+    std::string_view doc;           // what the record means, for the reference
     std::span<const Field> fields;  // after the common ones, in emitted order
     // Ring-buffer records: their enum tt_kind, exact size and decoder.
     // Summaries made in user space keep their kind (for drop accounting)

@@ -93,8 +93,7 @@ int main(int argc, char** argv)
         std::string text = slurp(path);
         std::string updated;
         if (!tapio::replace_section(text, section, updated)) {
-            std::cerr << "gen_docs: " << path << " has no " << section.begin << " ... " << section.end
-                      << " markers\n";
+            std::cerr << "gen_docs: " << path << " has no " << section.begin << " ... " << section.end << " markers\n";
             status = 1;
             continue;
         }

@@ -44,7 +44,7 @@ struct TracefsStatus {
 
 // Records of one type that did not reach the stream, by reason.
 struct DropCount {
-    std::string_view type;  // "proc.exec"; "all" for a total
+    std::string_view type;      // "proc.exec"; "all" for a total
     uint64_t lost = 0;          // the ring buffer was full
     uint64_t rate_limited = 0;  // Config::rate_limit
     uint64_t sampled_out = 0;   // Config::sample
@@ -54,8 +54,8 @@ struct DropCount {
 
 struct Health {
     State state = State::created;
-    uint64_t events = 0;         // records written to the sink
-    uint64_t decode_errors = 0;  // records that did not match what the BPF side writes
+    uint64_t events = 0;           // records written to the sink
+    uint64_t decode_errors = 0;    // records that did not match what the BPF side writes
     std::vector<DropCount> drops;  // per record type with any drop, since start
     std::vector<HookStatus> hooks;
     std::vector<Area> areas;  // areas running

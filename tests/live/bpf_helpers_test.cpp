@@ -172,9 +172,7 @@ TEST_CASE("bpf helpers: --rate-limit and --sample as every record meets them, ea
     }
     SUBCASE("--sample 4: of 10 records, the 1st, 5th and 9th pass, 7 are counted sampled_out")
     {
-        HelpersObject obj([](helpers_test_bpf& skel) {
-            const_cast<tt_config&>(skel.rodata->tt_cfg).sample_every = 4;
-        });
+        HelpersObject obj([](helpers_test_bpf& skel) { const_cast<tt_config&>(skel.rodata->tt_cfg).sample_every = 4; });
         // The counters are per CPU: every run on this one.
         PinnedToOneCpu pin;
         obj->bss->admit_kind = TT_PROC_EXEC;

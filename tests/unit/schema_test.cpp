@@ -94,11 +94,11 @@ TEST_CASE("the registry: unique snake_case names, one entry per kind, sizes of b
         }
     }
     // Every kind bpf/events.h names that user space decodes has an entry.
-    for (uint16_t kind : {TT_PROC_EXEC, TT_PROC_FORK, TT_PROC_EXIT, TT_PROC_SIGNAL, TT_PROC_SYSCALLS, TT_NET_CONNECT,
-                          TT_NET_ACCEPT, TT_NET_CLOSE, TT_NET_RETRANSMIT, TT_NET_RESET, TT_NET_DROP, TT_NET_STATE,
-                          TT_MEM_OOM_KILL, TT_MEM_RECLAIM, TT_MEM_ALLOC, TT_FILE_OPEN, TT_FILE_UNLINK,
-                          TT_FILE_RENAME, TT_FILE_MKDIR, TT_FILE_RMDIR, TT_FILE_TRUNCATE, TT_FILE_CHMOD,
-                          TT_FILE_SLOW, TT_FILE_IO})
+    for (uint16_t kind : {TT_PROC_EXEC,     TT_PROC_FORK,     TT_PROC_EXIT,   TT_PROC_SIGNAL,  TT_PROC_SETUID,
+                          TT_PROC_SYSCALLS, TT_NET_CONNECT,   TT_NET_ACCEPT,  TT_NET_CLOSE,    TT_NET_RETRANSMIT,
+                          TT_NET_RESET,     TT_NET_DROP,      TT_NET_STATE,   TT_MEM_OOM_KILL, TT_MEM_RECLAIM,
+                          TT_MEM_ALLOC,     TT_FILE_OPEN,     TT_FILE_UNLINK, TT_FILE_RENAME,  TT_FILE_MKDIR,
+                          TT_FILE_RMDIR,    TT_FILE_TRUNCATE, TT_FILE_CHMOD,  TT_FILE_SLOW,    TT_FILE_IO})
         CHECK_MESSAGE(find_kind(kind) != nullptr, "kind " << kind);
 }
 
@@ -179,16 +179,17 @@ TEST_CASE("summaries and meta records conform to the registry")
 TEST_CASE("the checker catches what it is there for")
 {
     auto line = [](const char* extra) {
-        return std::string(R"({"ts":"t","type":"proc.fork","pid":1,"tid":1,"ppid":0,"uid":0,"comm":"c","cgroup_id":1)") +
+        return std::string(
+                   R"({"ts":"t","type":"proc.fork","pid":1,"tid":1,"ppid":0,"uid":0,"comm":"c","cgroup_id":1)") +
                extra + "}";
     };
     CHECK(schema_check::line_problems(line(R"(,"child_pid":5)")).empty());
-    CHECK_FALSE(schema_check::line_problems(line("")).empty());                                // required missing
-    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":"5")")).empty());             // wrong type
-    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":null)")).empty());            // null
-    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":5,"extra":1)")).empty());     // undeclared
-    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_tid":6,"child_pid":5)")).empty()); // order
-    CHECK_FALSE(schema_check::line_problems(R"({"type":"proc.fork"})").empty());               // no common
+    CHECK_FALSE(schema_check::line_problems(line("")).empty());                                 // required missing
+    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":"5")")).empty());              // wrong type
+    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":null)")).empty());             // null
+    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":5,"extra":1)")).empty());      // undeclared
+    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_tid":6,"child_pid":5)")).empty());  // order
+    CHECK_FALSE(schema_check::line_problems(R"({"type":"proc.fork"})").empty());                // no common
     CHECK_FALSE(schema_check::line_problems(R"({"ts":"t","type":"proc.nope"})").empty());
 }
 
@@ -199,8 +200,7 @@ TEST_CASE("README and man page record references are what the registry says (scr
         REQUIRE_MESSAGE(section_text(fixtures::source_text(std::string(section.file)), section, text),
                         section.file << " lacks its record reference markers");
         bool same = text == section.render();
-        CHECK_MESSAGE(same,
-                      section.file << "'s record reference differs from the registry: run scripts/gen-docs.sh");
+        CHECK_MESSAGE(same, section.file << "'s record reference differs from the registry: run scripts/gen-docs.sh");
     }
 }
 
@@ -208,8 +208,7 @@ TEST_CASE("schema/tapio-trace.schema.json is what `tapio-trace schema` prints (s
 {
     std::string schema = json_schema();
     bool same = fixtures::source_text("schema/tapio-trace.schema.json") == schema;
-    CHECK_MESSAGE(same,
-                  "schema/tapio-trace.schema.json differs from the registry: run scripts/gen-docs.sh");
+    CHECK_MESSAGE(same, "schema/tapio-trace.schema.json differs from the registry: run scripts/gen-docs.sh");
     auto parsed = nlohmann::json::parse(schema);
     CHECK(parsed["schema_version"] == schema_version);
     CHECK(parsed["oneOf"].size() == all_records().size());
