@@ -38,7 +38,7 @@ struct {
 struct proc_call {
 	struct tt_pending p;
 	__u32 arg[3];
-	__u32 pad; /* setuid: which call */
+	__u32 pad;
 };
 
 TT_PENDING_MAP(proc_calls, struct proc_call, 4096);
@@ -488,13 +488,12 @@ static __always_inline int signal_exit(__u32 nr, long ret)
 
 /* ---- setuid, setreuid, setresuid ---- */
 
-static __always_inline int setuid_enter(__u32 nr, __u32 call, __u32 ruid, __u32 euid, __u32 suid)
+static __always_inline int setuid_enter(__u32 nr, __u32 ruid, __u32 euid, __u32 suid)
 {
 	struct proc_call c = { .arg = { ruid, euid, suid } };
 
 	if (!tt_current_wanted())
 		return 0;
-	c.pad = call;
 	tt_pending_put(&proc_calls, &c, nr, TT_PROC_SETUID);
 	return 0;
 }
@@ -510,7 +509,7 @@ static __always_inline int setuid_exit(__u32 nr, long ret)
 		rec = tt_reserve(TT_PROC_SETUID, struct tt_proc_setuid);
 		if (rec) {
 			tt_fill_header(&rec->h, TT_PROC_SETUID, sizeof(*rec));
-			rec->call = c->pad;
+			rec->call = nr == TT_NR_setuid ? TT_SETUID : nr == TT_NR_setreuid ? TT_SETREUID : TT_SETRESUID;
 			rec->ruid = c->arg[0];
 			rec->euid = c->arg[1];
 			rec->suid = c->arg[2];
@@ -597,13 +596,13 @@ static __always_inline void proc_sys_enter(long nr, const struct tt_sys_args *a)
 		signal_enter(nr, (__s32)a->arg[0], (__s32)a->arg[1], (__s32)a->arg[2]);
 		break;
 	case TT_NR_setuid:
-		setuid_enter(nr, TT_SETUID, a->arg[0], TT_UID_UNCHANGED, TT_UID_UNCHANGED);
+		setuid_enter(nr, a->arg[0], TT_UID_UNCHANGED, TT_UID_UNCHANGED);
 		break;
 	case TT_NR_setreuid:
-		setuid_enter(nr, TT_SETREUID, a->arg[0], a->arg[1], TT_UID_UNCHANGED);
+		setuid_enter(nr, a->arg[0], a->arg[1], TT_UID_UNCHANGED);
 		break;
 	case TT_NR_setresuid:
-		setuid_enter(nr, TT_SETRESUID, a->arg[0], a->arg[1], a->arg[2]);
+		setuid_enter(nr, a->arg[0], a->arg[1], a->arg[2]);
 		break;
 	}
 }

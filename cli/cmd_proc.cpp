@@ -18,7 +18,7 @@ void add_proc_flags(CLI::App& sub, ProcOptions& proc)
 
 void register_proc(CLI::App& app, Options& o)
 {
-    CLI::App* sub = app.add_subcommand("proc", "Process exec, fork, exit, signals and syscalls");
+    CLI::App* sub = app.add_subcommand("proc", "Process exec, fork, exit, signals, setuid and syscalls");
     add_proc_flags(*sub, o.config.proc);
     sub->callback([&o] {
         o.command = Command::trace;

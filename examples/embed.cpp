@@ -31,7 +31,10 @@ public:
     void begin(std::string_view type, const tapio::Common& common) override
     {
         // The child's own records, and what the collector says about itself.
-        mine_ = (child_ != 0 && common.pid == static_cast<uint32_t>(child_.load())) || type.rfind("tapio.", 0) == 0;
+        // The child's: by its pid, or as a child of ours before its pid was known here.
+        bool child = (child_ != 0 && common.pid == static_cast<uint32_t>(child_.load())) ||
+                     (common.ppid == parent_ && common.pid != parent_);
+        mine_ = child || type.rfind("tapio.", 0) == 0;
         exec_ = mine_ && type == "proc.exec";
         if (mine_)
             out_.begin(type, common);
@@ -108,6 +111,7 @@ public:
 private:
     tapio::RecordSink& out_;
     std::atomic<pid_t>& child_;
+    const uint32_t parent_ = static_cast<uint32_t>(getpid());
     bool mine_ = false, exec_ = false, saw_exec_ = false;
 };
 

@@ -173,32 +173,31 @@ constexpr int paused_for_lookup = -EINPROGRESS;
 int CollectorCore::on_record(void* ctx, void* data, size_t size)
 {
     auto* self = static_cast<CollectorCore*>(ctx);
+    const RecordSpec* spec = size >= sizeof(tt_header) ? find_kind(static_cast<const tt_header*>(data)->kind) : nullptr;
     // A record naming a memory cgroup not seen yet: hold it, end the drain
     // here, and look the cgroup up outside this callback (settle()), so
     // records keep their order and decoding does no file-system I/O.
-    if (size >= sizeof(tt_header)) {
-        const RecordSpec* spec = find_kind(static_cast<const tt_header*>(data)->kind);
-        if (spec && spec->memcg_of && size >= spec->size) {
-            uint64_t id = spec->memcg_of(data);
-            if (id && !self->memcg_.cached(id)) {
-                const auto* bytes = static_cast<const uint8_t*>(data);
-                self->held_.assign(bytes, bytes + size);
-                self->held_memcg_ = id;
-                return paused_for_lookup;
-            }
+    if (spec && spec->memcg_of && size >= spec->size) {
+        uint64_t id = spec->memcg_of(data);
+        if (id && !self->memcg_.cached(id)) {
+            const auto* bytes = static_cast<const uint8_t*>(data);
+            self->held_.assign(bytes, bytes + size);
+            self->held_spec_ = spec;
+            self->held_memcg_ = id;
+            return paused_for_lookup;
         }
     }
-    return self->deliver(data, size);
+    return self->deliver(spec, data, size);
 }
 
-int CollectorCore::deliver(const void* data, size_t size)
+int CollectorCore::deliver(const RecordSpec* spec, const void* data, size_t size)
 {
     DecodeOptions options;
     options.max_args = config_.proc.max_args;
     options.memcg = &memcg_;
     // Called from libbpf's C code: no exception may unwind through it.
     try {
-        if (!decode_record(data, size, options, *sink_)) {
+        if (!decode_record(spec, data, size, options, *sink_)) {
             ++decode_errors_;
             return 0;
         }
@@ -216,7 +215,7 @@ int CollectorCore::settle(int err)
 {
     while (err == paused_for_lookup) {
         memcg_.resolve(held_memcg_);
-        if (deliver(held_.data(), held_.size()) == -ECANCELED)
+        if (deliver(held_spec_, held_.data(), held_.size()) == -ECANCELED)
             return -ECANCELED;
         err = ring_buffer__consume(ring_);
     }

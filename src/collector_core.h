@@ -25,6 +25,7 @@ struct ring_buffer;
 namespace tapio {
 
 class HostFeatures;
+struct RecordSpec;
 class LibbpfLogRoute;
 
 // Per-kind counts of what did not reach the stream, by reason.
@@ -64,7 +65,7 @@ public:
 private:
     static int on_record(void* ctx, void* data, size_t size);
     // Decodes one record into the sink; -ECANCELED at the count limit.
-    int deliver(const void* data, size_t size);
+    int deliver(const RecordSpec* spec, const void* data, size_t size);
     // err from a drain; when it paused to look a cgroup up, looks it up,
     // delivers the record held and drains on.
     int settle(int err);
@@ -93,6 +94,7 @@ private:
     DropCounts reported_drops_;
     MemcgPaths memcg_;
     std::vector<uint8_t> held_;  // the record waiting for its lookup
+    const RecordSpec* held_spec_ = nullptr;
     uint64_t held_memcg_ = 0;
     uint64_t last_drop_report_ns_ = 0;
     uint64_t last_tick_ns_ = 0;

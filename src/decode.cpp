@@ -78,7 +78,13 @@ bool decode_record(const void* data, size_t size, const DecodeOptions& options, 
     if (size < sizeof(tt_header))
         return false;
     const auto* header = static_cast<const tt_header*>(data);
-    const RecordSpec* spec = find_kind(header->kind);
+    return decode_record(find_kind(header->kind), data, size, options, sink);
+}
+
+bool decode_record(const RecordSpec* spec, const void* data, size_t size, const DecodeOptions& options,
+                   RecordSink& sink)
+{
+    const auto* header = static_cast<const tt_header*>(data);
     if (!spec || !spec->describe || size < spec->size || header->size != spec->size)
         return false;
     sink.begin(spec->type, common_of(*header));

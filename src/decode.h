@@ -28,6 +28,9 @@ Common common_of(const tt_header& header);
 // Decodes one record into the sink. A record whose kind or size does not
 // match bpf/events.h is skipped and false returned.
 bool decode_record(const void* data, size_t size, const DecodeOptions& options, RecordSink& sink);
+// The same with the record's entry already found (find_kind(): null when none).
+bool decode_record(const RecordSpec* spec, const void* data, size_t size, const DecodeOptions& options,
+                   RecordSink& sink);
 
 // Emits "error": "ENOENT" for a negative return value (always a string:
 // kernel-internal codes by their kernel names, "E<n>" when unnamed).

@@ -3,7 +3,10 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cstdarg>
+#include <mutex>
+#include <vector>
 #include <cstdio>
 #include <string>
 
@@ -11,13 +14,20 @@ namespace tapio {
 
 namespace {
 
-// The callback libbpf's messages go to; null: nowhere.
-const LogCallback* libbpf_callback = nullptr;
+// The routes alive, oldest first: libbpf's messages go to the newest. A
+// route may go in any order (two collectors of one program).
+std::mutex routes_mu;
+std::vector<const LogCallback*> routes;
+libbpf_print_fn_t hook_before_routes = nullptr;
 
 int forward_libbpf(enum libbpf_print_level level, const char* format, va_list args)
 {
-    if (level == LIBBPF_DEBUG || !libbpf_callback || !*libbpf_callback)
+    if (level == LIBBPF_DEBUG)
         return 0;
+    std::lock_guard<std::mutex> lock(routes_mu);
+    if (routes.empty() || !*routes.back())
+        return 0;
+    const LogCallback* libbpf_callback = routes.back();
     va_list again;
     va_copy(again, args);
     int n = std::vsnprintf(nullptr, 0, format, args);
@@ -48,16 +58,22 @@ void log_message(const Config& config, LogLevel level, std::string_view origin, 
     config.log(m);
 }
 
-LibbpfLogRoute::LibbpfLogRoute(const LogCallback& callback) : previous_callback_(libbpf_callback)
+LibbpfLogRoute::LibbpfLogRoute(const LogCallback& callback) : callback_(&callback)
 {
-    libbpf_callback = &callback;
-    previous_hook_ = reinterpret_cast<void*>(libbpf_set_print(forward_libbpf));
+    std::lock_guard<std::mutex> lock(routes_mu);
+    if (routes.empty())
+        hook_before_routes = libbpf_set_print(forward_libbpf);
+    routes.push_back(callback_);
 }
 
 LibbpfLogRoute::~LibbpfLogRoute()
 {
-    libbpf_callback = previous_callback_;
-    libbpf_set_print(reinterpret_cast<libbpf_print_fn_t>(previous_hook_));
+    std::lock_guard<std::mutex> lock(routes_mu);
+    auto it = std::find(routes.rbegin(), routes.rend(), callback_);
+    if (it != routes.rend())
+        routes.erase(std::next(it).base());
+    if (routes.empty())
+        libbpf_set_print(hook_before_routes);
 }
 
 }  // namespace tapio

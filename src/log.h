@@ -14,8 +14,9 @@ namespace tapio {
 void log_message(const Config& config, LogLevel level, std::string_view origin, std::string_view text);
 
 // While it lives, libbpf's warnings and informational messages go to
-// callback (origin "libbpf"), and its debug messages nowhere; afterwards the
-// hook is what it was. Routes nest: the newest wins until it goes.
+// callback (origin "libbpf"), and its debug messages nowhere; when the last
+// route goes, the hook is what it was. The newest route alive wins; routes
+// may go in any order.
 class LibbpfLogRoute {
 public:
     explicit LibbpfLogRoute(const LogCallback& callback);
@@ -24,8 +25,7 @@ public:
     LibbpfLogRoute& operator=(const LibbpfLogRoute&) = delete;
 
 private:
-    const LogCallback* previous_callback_;
-    void* previous_hook_;  // libbpf_print_fn_t, kept out of this header
+    const LogCallback* callback_;
 };
 
 }  // namespace tapio

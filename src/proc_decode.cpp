@@ -185,7 +185,7 @@ constexpr Field exit_fields[] = {
 };
 
 constexpr Field signal_fields[] = {
-    {"target_pid", integer, always, {}, "the process the signal was sent to (kill's pid argument as passed)"},
+    {"target_pid", integer, always, {}, "the process the signal was sent to, as passed (kill, tgkill); 0 for tkill"},
     {"target_tid", integer, optional, {}, "the thread, for tkill and tgkill"},
     {"signal", string, nullable, {}, "the signal's name; null for signal 0"},
     {"ret", integer, always, {}, "0, or a negative errno"},

@@ -44,16 +44,6 @@ const Registry& registry()
     return r;
 }
 
-bool optional_field(const Field& f)
-{
-    return f.presence == optional || f.presence == optional_nullable;
-}
-
-bool nullable_field(const Field& f)
-{
-    return f.presence == nullable || f.presence == optional_nullable;
-}
-
 using ordered = nlohmann::ordered_json;
 
 ordered field_schema(const Field& f);
@@ -202,6 +192,16 @@ void man_fields(std::string& out, std::span<const Field> fields, const std::stri
 }
 
 }  // namespace
+
+bool optional_field(const Field& f)
+{
+    return f.presence == optional || f.presence == optional_nullable;
+}
+
+bool nullable_field(const Field& f)
+{
+    return f.presence == nullable || f.presence == optional_nullable;
+}
 
 std::string_view json_type_name(JsonType type)
 {

@@ -33,6 +33,10 @@ enum class Presence : uint8_t {
     optional_nullable,  // absent when it does not apply, null when not known
 };
 
+struct Field;
+bool optional_field(const Field& f);  // may be absent
+bool nullable_field(const Field& f);  // may be null
+
 struct Field {
     std::string_view name;
     JsonType type;

@@ -8,6 +8,7 @@
 // schema without a new schema_version (src/schema.h).
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -33,31 +34,53 @@ bool write(const std::string& path, const std::string& text)
     return out.good();
 }
 
-// Every field of the old schema, with its type and unit, must still be there.
+// What a consumer of the old schema relied on about one value, still true:
+// its type, unit, constant and vocabulary; each of its members (object
+// properties, array items), recursively; and that a required member stays
+// required.
+bool same_meaning(const nlohmann::json& old_node, const nlohmann::json& new_node, const std::string& where,
+                  std::string& why)
+{
+    for (const char* aspect : {"type", "unit", "const", "enum"}) {
+        if (old_node.value(aspect, nlohmann::json()) != new_node.value(aspect, nlohmann::json())) {
+            why = where + " changed its " + aspect;
+            return false;
+        }
+    }
+    if (old_node.contains("properties")) {
+        const auto& new_props = new_node.value("properties", nlohmann::json::object());
+        for (auto p = old_node["properties"].begin(); p != old_node["properties"].end(); ++p) {
+            if (!new_props.contains(p.key())) {
+                why = where + "." + p.key() + " was removed";
+                return false;
+            }
+            if (!same_meaning(p.value(), new_props[p.key()], where + "." + p.key(), why))
+                return false;
+        }
+        auto required = new_node.value("required", nlohmann::json::array());
+        for (const auto& r : old_node.value("required", nlohmann::json::array())) {
+            if (std::find(required.begin(), required.end(), r) == required.end()) {
+                why = where + "." + r.get<std::string>() + " is no longer always there";
+                return false;
+            }
+        }
+    }
+    if (old_node.contains("items"))
+        return same_meaning(old_node["items"], new_node.value("items", nlohmann::json::object()), where + "[]", why);
+    return true;
+}
+
+// Every record type of the old schema, with the same meaning.
 bool compatible(const nlohmann::json& old_schema, const nlohmann::json& new_schema, std::string& why)
 {
-    const auto& old_defs = old_schema["$defs"];
     const auto& new_defs = new_schema["$defs"];
-    for (auto it = old_defs.begin(); it != old_defs.end(); ++it) {
+    for (auto it = old_schema["$defs"].begin(); it != old_schema["$defs"].end(); ++it) {
         if (!new_defs.contains(it.key())) {
             why = "record type " + it.key() + " was removed";
             return false;
         }
-        const auto& old_props = it.value()["properties"];
-        const auto& new_props = new_defs[it.key()]["properties"];
-        for (auto p = old_props.begin(); p != old_props.end(); ++p) {
-            std::string where = it.key() + "." + p.key();
-            if (!new_props.contains(p.key())) {
-                why = where + " was removed";
-                return false;
-            }
-            for (const char* aspect : {"type", "unit", "const"}) {
-                if (p.value().value(aspect, nlohmann::json()) != new_props[p.key()].value(aspect, nlohmann::json())) {
-                    why = where + " changed its " + aspect;
-                    return false;
-                }
-            }
-        }
+        if (!same_meaning(it.value(), new_defs[it.key()], it.key(), why))
+            return false;
     }
     return true;
 }

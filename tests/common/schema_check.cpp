@@ -18,16 +18,6 @@ std::mutex seen_mu;
 std::set<std::string> seen;  // "type" and "type.field"
 size_t records_checked = 0;
 
-bool nullable(const Field& f)
-{
-    return f.presence == Presence::nullable || f.presence == Presence::optional_nullable;
-}
-
-bool optional(const Field& f)
-{
-    return f.presence == Presence::optional || f.presence == Presence::optional_nullable;
-}
-
 bool has_type(const ojson& v, JsonType t)
 {
     switch (t) {
@@ -48,7 +38,7 @@ void check_value(const ojson& v, const Field& f, const std::string& where, std::
                  std::set<std::string>* seen_fields)
 {
     if (v.is_null()) {
-        if (!nullable(f))
+        if (!tapio::nullable_field(f))
             out.push_back(where + " is null, which the registry does not allow");
         return;
     }
@@ -118,7 +108,7 @@ void check_fields(const ojson& obj, std::span<const Field> fields, size_t skip, 
         check_value(it.value(), fields[pos], where + "." + key, out, nullptr);
     }
     for (const Field& f : fields)
-        if (!optional(f) && !present.count(std::string(f.name)))
+        if (!tapio::optional_field(f) && !present.count(std::string(f.name)))
             out.push_back(where + "." + std::string(f.name) + " is missing");
 }
 
@@ -159,12 +149,43 @@ std::vector<std::string> problems(const ojson& record)
     return out;
 }
 
+std::vector<std::string> text_problems(const std::string& text)
+{
+    std::vector<std::string> out;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t nl = text.find('\n', start);
+        if (nl == std::string::npos)
+            nl = text.size();
+        std::string line = text.substr(start, nl - start);
+        start = nl + 1;
+        if (!line.empty() && line[0] == '{')
+            for (std::string& p : line_problems(line))
+                out.push_back(std::move(p));
+    }
+    return out;
+}
+
 std::vector<std::string> line_problems(const std::string& line)
 {
-    ojson record = ojson::parse(line, nullptr, false);
+    // A key written twice would be merged by the parser: catch it here.
+    std::vector<std::set<std::string>> keys;
+    std::vector<std::string> out;
+    auto watch = [&](int, ojson::parse_event_t event, ojson& parsed) {
+        if (event == ojson::parse_event_t::object_start)
+            keys.emplace_back();
+        else if (event == ojson::parse_event_t::object_end && !keys.empty())
+            keys.pop_back();
+        else if (event == ojson::parse_event_t::key && !keys.empty() &&
+                 !keys.back().insert(parsed.get<std::string>()).second)
+            out.push_back("key " + parsed.get<std::string>() + " is written twice");
+        return true;
+    };
+    ojson record = ojson::parse(line, watch, false);
     if (record.is_discarded())
         return {"not JSON: " + line.substr(0, 200)};
-    auto out = problems(record);
+    for (std::string& p : problems(record))
+        out.push_back(std::move(p));
     for (std::string& p : out)
         p += "\n    in: " + line.substr(0, 400);
     return out;

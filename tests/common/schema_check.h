@@ -17,6 +17,8 @@ namespace schema_check {
 std::vector<std::string> problems(const nlohmann::ordered_json& record);
 // The same for one line of text ("not JSON" when it does not parse).
 std::vector<std::string> line_problems(const std::string& line);
+// Every line of text that starts with '{'.
+std::vector<std::string> text_problems(const std::string& text);
 
 // Record types and fields seen so far by problems(), for a coverage report.
 struct Coverage {

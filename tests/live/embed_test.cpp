@@ -17,11 +17,11 @@ TEST_CASE("embedding: the example program traces its child's exec and exit throu
     REQUIRE(c.exit.code == 0);
     CHECK(c.err.find("saw the exec of /bin/true: yes") != std::string::npos);
     CHECK(c.err.find("state stopped") != std::string::npos);
+    auto problems = schema_check::text_problems(c.out);
+    CHECK_MESSAGE(problems.empty(), (problems.empty() ? "" : problems.front()));
     std::istringstream lines(c.out);
     bool exec = false, exit = false;
     for (std::string line; std::getline(lines, line);) {
-        auto problems = schema_check::line_problems(line);
-        CHECK_MESSAGE(problems.empty(), (problems.empty() ? "" : problems.front()));
         json r = json::parse(line);
         exec |= r["type"] == "proc.exec" && r["filename"] == "/bin/true" && r["ret"] == 0;
         exit |= r["type"] == "proc.exit" && r["exit_code"] == 0 && r["scope"] == "process";

@@ -139,15 +139,7 @@ Captured capture(const std::vector<std::string>& argv, const std::vector<std::st
     for (size_t i = 1; i < argv.size(); ++i)
         json_out |= argv[i] == "--json" || argv[i] == "-j" || (argv[i] == "json" && argv[i - 1] == "-o");
     if (ours && json_out) {
-        std::vector<std::string> problems;
-        size_t start = 0, nl;
-        while ((nl = c.out.find('\n', start)) != std::string::npos) {
-            std::string line = c.out.substr(start, nl - start);
-            start = nl + 1;
-            if (!line.empty() && line[0] == '{')
-                for (std::string& p : schema_check::line_problems(line))
-                    problems.push_back(std::move(p));
-        }
+        auto problems = schema_check::text_problems(c.out);
         CHECK_MESSAGE(problems.empty(), problems.size() << " problem(s) with records against the registry, first: "
                                                         << (problems.empty() ? "" : problems.front()));
     }

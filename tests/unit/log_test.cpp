@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -135,4 +136,24 @@ TEST_CASE("routes nest: the inner one wins until it goes")
         CHECK(l.text.find("inner") != std::string::npos);
     for (const Logged& l : outer_logged)
         CHECK(l.text.find("outer") != std::string::npos);
+}
+
+TEST_CASE("routes may go in creation order (two collectors): the one left keeps its messages, then libbpf's hook")
+{
+    std::vector<Logged> first_logged, second_logged;
+    LogCallback first = collect(first_logged), second = collect(second_logged);
+    auto first_route = std::make_unique<LibbpfLogRoute>(first);
+    auto second_route = std::make_unique<LibbpfLogRoute>(second);
+    first_route.reset();
+    bpf_object__open_file("/nonexistent/second.bpf.o", nullptr);
+    CHECK(first_logged.empty());
+    REQUIRE_FALSE(second_logged.empty());
+    CHECK(second_logged[0].text.find("second") != std::string::npos);
+
+    second_route.reset();
+    size_t before = second_logged.size();
+    CapturedStderr err;
+    bpf_object__open_file("/nonexistent/none.bpf.o", nullptr);
+    CHECK(err.take().find("/nonexistent/none.bpf.o") != std::string::npos);
+    CHECK(second_logged.size() == before);
 }

@@ -22,7 +22,10 @@ ojson body(const T& rec)
     Output out(-1);
     JsonWriter w(out, WallClock(0));
     REQUIRE(decode_record(&rec, sizeof(rec), DecodeOptions{}, w));
-    ojson all = ojson::parse(std::string(out.buffer().data(), out.buffer().size()));
+    std::string line(out.buffer().data(), out.buffer().size() - 1);
+    auto problems = schema_check::line_problems(line);  // a key written twice, too
+    CHECK_MESSAGE(problems.empty(), (problems.empty() ? "" : problems.front()));
+    ojson all = ojson::parse(line);
     ojson rest = ojson::object();
     size_t i = 0;
     for (auto it = all.begin(); it != all.end(); ++it, ++i)

@@ -189,6 +189,7 @@ TEST_CASE("the checker catches what it is there for")
     CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":null)")).empty());             // null
     CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":5,"extra":1)")).empty());      // undeclared
     CHECK_FALSE(schema_check::line_problems(line(R"(,"child_tid":6,"child_pid":5)")).empty());  // order
+    CHECK_FALSE(schema_check::line_problems(line(R"(,"child_pid":5,"child_pid":6)")).empty());  // twice
     CHECK_FALSE(schema_check::line_problems(R"({"type":"proc.fork"})").empty());                // no common
     CHECK_FALSE(schema_check::line_problems(R"({"ts":"t","type":"proc.nope"})").empty());
 }
