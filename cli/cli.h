@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tapio/config.h"
+#include "tapio/writer.h"
 
 namespace tapio::cli {
 
@@ -39,6 +40,8 @@ struct Options {
     std::string sampling_interval = "1s";
     std::string ring_buffer_size = "16M";
     bool verbose = false;
+    std::string color = "auto";  // --color: never, auto, always
+    std::string time = "local";  // --time: local, utc, rfc3339, relative
 
     // all: areas turned off.
     std::vector<Area> left_out;  // all --no-<area>
@@ -50,6 +53,8 @@ struct Options {
 struct Invocation {
     Options options;
     std::optional<std::chrono::nanoseconds> duration;
+    // --time; run_trace settles width and colour (--color) for its stdout.
+    TableOptions table;
 };
 
 // Parses argv. Throws tapio::Error(ExitCode::usage) with one clear line for

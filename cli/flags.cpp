@@ -40,6 +40,9 @@ void add_global_flags(CLI::App& app, Options& o)
     app.add_option("--ring-buffer-size", o.ring_buffer_size, "Ring buffer size, a power of two (default 16M)")
         ->type_name("SIZE");
     app.add_flag("-v,--verbose", o.verbose, "Report what attached how, and libbpf's log, on stderr");
+    app.add_option("--color", o.color, "Colour in the table: never, auto (default: a terminal, NO_COLOR unset), always")
+        ->type_name("WHEN");
+    app.add_option("--time", o.time, "The table's TIME: local (default), utc, rfc3339, relative")->type_name("MODE");
 }
 
 void add_min_latency_flag(CLI::App& sub, std::function<void(std::chrono::nanoseconds)> set, bool zero_allowed,
@@ -150,6 +153,18 @@ Invocation finish(Options o)
                           o.ring_buffer_size, page / 1024));
     c.ring_buffer_size = *size;
     c.verbose = o.verbose;
+    if (o.color != "never" && o.color != "auto" && o.color != "always")
+        usage(fmt::format("--color: '{}' is not a choice; use never, auto or always", o.color));
+    if (o.time == "local")
+        inv.table.time = TimeMode::local;
+    else if (o.time == "utc")
+        inv.table.time = TimeMode::utc;
+    else if (o.time == "rfc3339")
+        inv.table.time = TimeMode::rfc3339;
+    else if (o.time == "relative")
+        inv.table.time = TimeMode::relative;
+    else
+        usage(fmt::format("--time: '{}' is not a choice; use local, utc, rfc3339 or relative", o.time));
     if (const char* entries = getenv("TAPIO_MAP_ENTRIES"))
         parse_map_entries(entries, c);
 

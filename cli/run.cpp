@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -162,6 +163,50 @@ void summarize(const Health& h, bool verbose)
     fmt::print(stderr, "\n");
 }
 
+// "tapio-trace: tracing proc, net (25 hooks) for 5s; Ctrl-C to end", the
+// moment the hooks are in, so a quiet host still says it is working.
+void announce(const Config& config, const Health& h, const Invocation& inv)
+{
+    std::string areas;
+    for (Area area : config.areas)
+        areas += fmt::format("{}{}", areas.empty() ? "" : ", ", area_name(area));
+    size_t attached = 0;
+    for (const HookStatus& s : h.hooks)
+        attached += s.state == HookState::attached;
+    std::string limits;
+    if (inv.duration) {
+        auto ns = static_cast<uint64_t>(inv.duration->count());
+        constexpr std::pair<uint64_t, const char*> units[] = {
+            {3600000000000ULL, "h"}, {60000000000ULL, "m"}, {1000000000, "s"}, {1000000, "ms"}, {1000, "us"}};
+        std::string text = fmt::format("{}ns", ns);
+        for (const auto& [size, name] : units)
+            if (ns % size == 0) {
+                text = fmt::format("{}{}", ns / size, name);
+                break;
+            }
+        limits += " for " + text;
+    }
+    if (inv.options.count)
+        limits += fmt::format("{} up to {} events", inv.duration ? "," : "", inv.options.count);
+    fmt::print(stderr, "tapio-trace: tracing {} ({} hook{}){}; Ctrl-C to end\n", areas, attached,
+               attached == 1 ? "" : "s", limits);
+}
+
+// The table on this fd: its width when it is a terminal; colour as --color
+// says (auto: a terminal, and NO_COLOR unset or empty).
+TableOptions table_options(const Invocation& inv, int fd, bool several_areas)
+{
+    TableOptions t = inv.table;
+    bool terminal = isatty(fd) == 1;
+    if (terminal)
+        t.width_fd = fd;
+    const char* no_color = getenv("NO_COLOR");
+    bool auto_color = terminal && (no_color == nullptr || *no_color == '\0');
+    t.color = inv.options.color == "always" || (inv.options.color == "auto" && auto_color);
+    t.areas_shown = several_areas;
+    return t;
+}
+
 }  // namespace
 
 LogCallback stderr_log(bool verbose)
@@ -203,10 +248,19 @@ int run_trace(const Invocation& inv)
         fmt::print(stderr, "tapio-trace: ready: {} hooks attached in {:.1f} ms\n", attached, ms);
     }
 
+    announce(o.config, h, inv);
+
     Output out(STDOUT_FILENO);
     JsonWriter json(out, collector.clock());
-    TableWriter table(out, collector.clock());
+    TableOptions table_opts = table_options(inv, STDOUT_FILENO, o.config.areas.size() > 1);
+    table_opts.start_wall_ns = collector.clock().to_wall_ns(boot_time_ns());
+    TableWriter table(out, collector.clock(), table_opts);
     RecordSink& sink = o.output == "json" ? static_cast<RecordSink&>(json) : static_cast<RecordSink&>(table);
+    if (o.output != "json") {
+        // The header at once, not with the first record.
+        table.header();
+        out.flush();
+    }
 
     RunLimits limits;
     limits.duration = inv.duration;

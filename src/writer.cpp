@@ -79,18 +79,6 @@ inline void put_i(fmt::memory_buffer& b, int64_t v)
     b.append(text.data(), text.data() + text.size());
 }
 
-// Pads to width with spaces, after the text or (right) before it.
-void put_padded(fmt::memory_buffer& b, std::string_view text, size_t width, bool right = false)
-{
-    size_t pad = text.size() < width ? width - text.size() : 0;
-    if (!right)
-        b.append(text);
-    for (size_t i = 0; i < pad; ++i)
-        b.push_back(' ');
-    if (right)
-        b.append(text);
-}
-
 void append_digits(char* at, unsigned value, int width)
 {
     for (int i = width - 1; i >= 0; --i) {
@@ -209,46 +197,6 @@ struct JsonFormat {
     static void end(fmt::memory_buffer& b) { put(b, "}\n"); }
 };
 
-// ---- table ----
-
-struct TableFormat {
-    static bool begin(fmt::memory_buffer& b, TimeFormatter& time, int64_t wall_ns, std::string_view type,
-                      const Common& c, bool started)
-    {
-        if (!started) {
-            // The columns of every row below: TIME is 12 wide, TYPE 16,
-            // PID 7 (right-aligned), COMM 16.
-            put(b, "TIME         TYPE                 PID COMM             DETAILS\n");
-        }
-        time.clock_ms(b, wall_ns);
-        put(b, ' ');
-        put_padded(b, type, 16);
-        put(b, ' ');
-        fmt::format_int pid(c.pid);
-        put_padded(b, std::string_view(pid.data(), pid.size()), 7, true);
-        put(b, ' ');
-        size_t before = b.size();
-        append_terminal_escaped(b, c.comm);
-        put_padded(b, {}, 16 - std::min<size_t>(16, b.size() - before));
-        put(b, ' ');
-        return false;
-    }
-    // key=value pairs apart at the top, a comma inside arrays and objects.
-    [[gnu::always_inline]] static void separator(fmt::memory_buffer& b, uint32_t depth)
-    {
-        b.push_back(depth == 0 ? ' ' : ',');
-    }
-    [[gnu::always_inline]] static void key(fmt::memory_buffer& b, std::string_view k)
-    {
-        b.append(k);
-        b.push_back('=');
-    }
-    static void null(fmt::memory_buffer& b) { b.push_back('-'); }
-    static void str(fmt::memory_buffer& b, std::string_view v) { append_terminal_escaped(b, v, true); }
-    static void name(fmt::memory_buffer& b, std::string_view v) { b.append(v); }
-    static void end(fmt::memory_buffer& b) { b.push_back('\n'); }
-};
-
 // ---- what both writers share ----
 
 template <typename Format>
@@ -354,6 +302,5 @@ void TextWriter<Format>::end()
 }
 
 template class TextWriter<JsonFormat>;
-template class TextWriter<TableFormat>;
 
 }  // namespace tapio

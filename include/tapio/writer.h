@@ -48,16 +48,14 @@ private:
     char local_prefix_[9] = {};
 };
 
-// How a record looks: JSON lines, or a table row. Defined in writer.cpp.
+// How a record looks as a JSON line. Defined in writer.cpp.
 struct JsonFormat;
-struct TableFormat;
 
-// The JSON lines and the table writer: one class, so what they share (the
-// output, the clock, where a field stands in its record, numbers, booleans,
-// arrays and objects) is written once, and Format supplies only what differs
-// (the start and end of a record, a separator and a key, a null, a string, a
-// name). Format is resolved at compile time: a field costs the one virtual
-// call into the sink and no more.
+// The JSON lines writer: each RecordSink call streams straight into the
+// output buffer. Format supplies the start and end of a record, a separator
+// and a key, a null, a string, a name; it is resolved at compile time, so a
+// field costs the one virtual call into the sink and no more. (The table is
+// TableWriter below: it needs a whole record before it can lay out a row.)
 template <typename Format>
 class TextWriter final : public RecordSink {
 public:
@@ -89,7 +87,7 @@ private:
     Output& out_;
     WallClock clock_;
     TimeFormatter time_;
-    bool started_ = false;  // a record was written (the table's header is out)
+    bool started_ = false;  // a record was written
     // Only the innermost level's state is kept: a container is opened by a
     // key, which already marked its parent as having a field, so closing it
     // always returns to a level whose next field needs a separator. Depth is
@@ -99,10 +97,70 @@ private:
 };
 
 using JsonWriter = TextWriter<JsonFormat>;
-// TIME  TYPE  PID  COMM  DETAILS, where DETAILS is key=value pairs.
-using TableWriter = TextWriter<TableFormat>;
 
 extern template class TextWriter<JsonFormat>;
-extern template class TextWriter<TableFormat>;
+
+// How the table's TIME column reads.
+enum class TimeMode : uint8_t {
+    local,     // 15:55:33.123, local time (the default)
+    utc,       // 15:55:33.123Z
+    rfc3339,   // 2026-11-25T15:55:33.123Z
+    relative,  // +12.345, seconds since start_wall_ns
+};
+
+struct TableOptions {
+    // Display columns a row may take; 0: no limit (piped). A longer row has
+    // its last column cut and ends in "…"; a row never wraps.
+    unsigned width = 0;
+    // A terminal to read the width from (TIOCGWINSZ) at every flush, so a
+    // resized window takes effect; -1: width stays as given.
+    int width_fd = -1;
+    bool color = false;  // errors, kills and drops in colour (ANSI SGR)
+    TimeMode time = TimeMode::local;
+    int64_t start_wall_ns = 0;  // TimeMode::relative: time zero
+    // More than one area: the EVENT column names the area (proc.exec)
+    // rather than the event alone (exec).
+    bool areas_shown = false;
+};
+
+// The table: TIME EVENT PID COMM, then what the record type says, in
+// its own layout (src/table_layouts.cpp): the fields an operator scans
+// first, human units, errors and signals only when there are any, the
+// variable-length value (argv, a path, addresses) last. Each record is
+// captured into storage reused from one record to the next, then formatted
+// at end(): no heap allocation per record once the buffers have grown.
+class TableWriter final : public RecordSink {
+public:
+    TableWriter(Output& out, WallClock clock, TableOptions options = {});
+    ~TableWriter() override;
+    TableWriter(const TableWriter&) = delete;
+    TableWriter& operator=(const TableWriter&) = delete;
+
+    // Writes the header line now, if it is not out yet (the first record
+    // writes it otherwise).
+    void header();
+
+    void begin(std::string_view type, const Common& common) override;
+    void i64(std::string_view key, int64_t value) override;
+    void u64(std::string_view key, uint64_t value) override;
+    void boolean(std::string_view key, bool value) override;
+    void null(std::string_view key) override;
+    void str(std::string_view key, std::string_view value) override;
+    void name(std::string_view key, std::string_view value) override;
+    void decimal(std::string_view key, int64_t scaled, unsigned places) override;
+    void begin_array(std::string_view key) override;
+    void element(std::string_view value) override;
+    void end_array() override;
+    void begin_object(std::string_view key) override;
+    void end_object() override;
+    void end() override;
+    void flush() override;
+
+    struct Impl;
+
+private:
+    Output& out_;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace tapio

@@ -165,13 +165,13 @@ TEST_CASE("table writer: header once, fixed columns, escaped values")
     auto first_nl = text.find('\n');
     std::string header = text.substr(0, first_nl);
     CHECK(header.find("TIME") == 0);
-    CHECK(header.find("TYPE") != std::string::npos);
+    CHECK(header.find("EVENT") != std::string::npos);
     CHECK(header.find("COMM") != std::string::npos);
     CHECK(std::count(text.begin(), text.end(), '\n') == 3);
     CHECK(text.find('\x1b') == std::string::npos);
     CHECK(text.find("evil\\x1b[2J") != std::string::npos);
-    CHECK(text.find("filename=\"/tmp/a b\" ret=0") != std::string::npos);
-    CHECK(text.find("exit_code=7") != std::string::npos);
+    CHECK(text.find(" '/tmp/a b'\n") != std::string::npos);
+    CHECK(text.find(" exit 7\n") != std::string::npos);
 }
 
 TEST_CASE("Output remembers a closed pipe")

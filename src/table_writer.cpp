@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// The table writer: captures a record, lays its row out (the layouts are
+// in table_layouts.cpp), fits it to the terminal, writes it.
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "escape.h"
+#include "schema.h"
+#include "table.h"
+#include "tapio/writer.h"
+
+namespace tapio {
+
+// ---- the captured record ----
+
+void TableRecord::clear()
+{
+    items_.clear();
+    text_.clear();
+}
+
+std::string_view TableRecord::copy(std::string_view text, uint32_t& at, uint32_t& size)
+{
+    at = static_cast<uint32_t>(text_.size());
+    size = static_cast<uint32_t>(text.size());
+    text_.insert(text_.end(), text.begin(), text.end());
+    return {text_.data() + at, size};
+}
+
+void TableRecord::add(TableItem::Kind kind, std::string_view key, uint16_t depth)
+{
+    TableItem item{};
+    item.kind = kind;
+    item.depth = depth;
+    copy(key, item.key_at, item.key_size);
+    items_.push_back(item);
+}
+
+const TableItem* TableRecord::find(std::string_view key) const
+{
+    for (const TableItem& item : items_)
+        if (item.depth == 0 && item.kind != TableItem::close && key_of(item) == key)
+            return &item;
+    return nullptr;
+}
+
+bool TableRecord::is_null(std::string_view key) const
+{
+    const TableItem* item = find(key);
+    return item && item->kind == TableItem::null;
+}
+
+int64_t TableRecord::i(std::string_view key, int64_t def) const
+{
+    const TableItem* item = find(key);
+    if (!item)
+        return def;
+    if (item->kind == TableItem::i64)
+        return item->number;
+    if (item->kind == TableItem::u64)
+        return static_cast<int64_t>(item->unsigned_number);
+    return def;
+}
+
+uint64_t TableRecord::u(std::string_view key, uint64_t def) const
+{
+    const TableItem* item = find(key);
+    if (!item)
+        return def;
+    if (item->kind == TableItem::u64)
+        return item->unsigned_number;
+    if (item->kind == TableItem::i64)
+        return static_cast<uint64_t>(item->number);
+    return def;
+}
+
+bool TableRecord::b(std::string_view key) const
+{
+    const TableItem* item = find(key);
+    return item && item->kind == TableItem::boolean && item->number != 0;
+}
+
+std::string_view TableRecord::s(std::string_view key) const
+{
+    const TableItem* item = find(key);
+    if (!item || (item->kind != TableItem::str && item->kind != TableItem::name))
+        return {};
+    return text_of(*item);
+}
+
+std::span<const TableItem> TableRecord::inside(const TableItem* container) const
+{
+    if (!container || (container->kind != TableItem::array && container->kind != TableItem::object))
+        return {};
+    size_t first = static_cast<size_t>(container - items_.data()) + 1;
+    size_t last = first;
+    while (last < items_.size() && items_[last].depth > container->depth)
+        ++last;
+    return std::span<const TableItem>(items_).subspan(first, last - first);
+}
+
+// ---- text ----
+
+namespace {
+
+constexpr std::string_view red = "\x1b[31m";
+constexpr std::string_view yellow = "\x1b[33m";
+constexpr std::string_view reset = "\x1b[0m";
+constexpr std::string_view cut_marker = "\xe2\x80\xa6";  // …
+
+// Length of a valid UTF-8 sequence at s[i] and its code point, or 0.
+size_t utf8_at(std::string_view s, size_t i, uint32_t& cp)
+{
+    auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
+    uint8_t b0 = byte(i);
+    size_t len;
+    uint32_t min;
+    if (b0 < 0x80) {
+        cp = b0;
+        return 1;
+    }
+    if (b0 >= 0xc2 && b0 <= 0xdf)
+        len = 2, cp = b0 & 0x1f, min = 0x80;
+    else if (b0 >= 0xe0 && b0 <= 0xef)
+        len = 3, cp = b0 & 0x0f, min = 0x800;
+    else if (b0 >= 0xf0 && b0 <= 0xf4)
+        len = 4, cp = b0 & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (i + len > s.size())
+        return 0;
+    for (size_t k = 1; k < len; ++k) {
+        uint8_t b = byte(i + k);
+        if ((b & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (b & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+// Columns a printable code point takes: combining marks none, East Asian
+// wide and fullwidth forms and emoji two, the rest one.
+size_t columns_of(uint32_t cp)
+{
+    if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f))
+        return 0;
+    if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+        (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+        (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) || (cp >= 0x1f900 && cp <= 0x1f9ff) ||
+        (cp >= 0x20000 && cp <= 0x3fffd))
+        return 2;
+    return 1;
+}
+
+// Our own colour sequences: ESC [ digits m. Kernel strings never reach the
+// row unescaped, so every ESC in it is one of ours.
+size_t sgr_length(std::string_view s, size_t i)
+{
+    if (s[i] != '\x1b' || i + 1 >= s.size() || s[i + 1] != '[')
+        return 0;
+    size_t k = i + 2;
+    while (k < s.size() && ((s[k] >= '0' && s[k] <= '9') || s[k] == ';'))
+        ++k;
+    return k < s.size() && s[k] == 'm' ? k + 1 - i : 0;
+}
+
+// Walks text by display columns: calls step(offset, length, columns) per
+// character or colour sequence; stops when step returns false.
+template <typename Step>
+void walk(std::string_view s, Step step)
+{
+    size_t i = 0;
+    while (i < s.size()) {
+        if (size_t sgr = sgr_length(s, i)) {
+            if (!step(i, sgr, size_t{0}))
+                return;
+            i += sgr;
+            continue;
+        }
+        uint32_t cp = 0;
+        size_t len = utf8_at(s, i, cp);
+        if (len == 0)
+            len = 1, cp = '?';
+        if (!step(i, len, columns_of(cp)))
+            return;
+        i += len;
+    }
+}
+
+void put(fmt::memory_buffer& b, std::string_view s)
+{
+    b.append(s.data(), s.data() + s.size());
+}
+
+void pad(fmt::memory_buffer& b, size_t n)
+{
+    for (size_t i = 0; i < n; ++i)
+        b.push_back(' ');
+}
+
+bool shell_plain(uint8_t c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::strchr("_@%+=:,./-", c) != nullptr;
+}
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+}  // namespace
+
+size_t display_width(std::string_view text)
+{
+    size_t columns = 0;
+    walk(text, [&](size_t, size_t, size_t cols) {
+        columns += cols;
+        return true;
+    });
+    return columns;
+}
+
+// ---- the row ----
+
+void TableRow::end_color()
+{
+    if (colored_)
+        put(b_, reset);
+    colored_ = false;
+}
+
+TableRow& TableRow::cell(Color color)
+{
+    end_color();
+    if (!first_)
+        b_.push_back(' ');
+    first_ = false;
+    if (color_ && color != Color::none) {
+        put(b_, color == Color::red ? red : yellow);
+        colored_ = true;
+    }
+    return *this;
+}
+
+void TableRow::finish()
+{
+    end_color();
+}
+
+TableRow& TableRow::text(std::string_view s)
+{
+    put(b_, s);
+    return *this;
+}
+
+TableRow& TableRow::number(int64_t v)
+{
+    fmt::format_int t(v);
+    b_.append(t.data(), t.data() + t.size());
+    return *this;
+}
+
+TableRow& TableRow::unsigned_number(uint64_t v)
+{
+    fmt::format_int t(v);
+    b_.append(t.data(), t.data() + t.size());
+    return *this;
+}
+
+TableRow& TableRow::decimal(int64_t scaled, unsigned places)
+{
+    char text[32];
+    int n = RecordSink::format_decimal(text, sizeof(text), scaled, places);
+    if (n > 0)
+        b_.append(text, text + n);
+    return *this;
+}
+
+namespace {
+
+// value / unit with one decimal below 10 units (or two, with two_places),
+// none from 100: 3 significant digits at most.
+void scaled(fmt::memory_buffer& b, uint64_t value, uint64_t unit, std::string_view suffix, bool two_places)
+{
+    double v = static_cast<double>(value) / static_cast<double>(unit);
+    if (two_places && v < 10)
+        fmt::format_to(std::back_inserter(b), "{:.2f}", v);
+    else if (v < 100)
+        fmt::format_to(std::back_inserter(b), "{:.1f}", v);
+    else
+        fmt::format_to(std::back_inserter(b), "{:.0f}", v);
+    put(b, suffix);
+}
+
+}  // namespace
+
+TableRow& TableRow::duration(uint64_t ns)
+{
+    constexpr uint64_t us = 1000, ms = 1000 * us, s = 1000 * ms;
+    if (ns < us) {
+        unsigned_number(ns);
+        put(b_, "ns");
+    } else if (ns < ms) {
+        scaled(b_, ns, us, "us", false);
+    } else if (ns < s) {
+        scaled(b_, ns, ms, "ms", false);
+    } else if (ns < 60 * s) {
+        scaled(b_, ns, s, "s", true);
+    } else if (ns < 3600 * s) {
+        fmt::format_to(std::back_inserter(b_), "{}m{:02}s", ns / (60 * s), ns / s % 60);
+    } else {
+        fmt::format_to(std::back_inserter(b_), "{}h{:02}m", ns / (3600 * s), ns / (60 * s) % 60);
+    }
+    return *this;
+}
+
+TableRow& TableRow::bytes(uint64_t n)
+{
+    constexpr uint64_t k = 1024;
+    if (n < k) {
+        unsigned_number(n);
+        put(b_, "B");
+    } else if (n < k * k) {
+        scaled(b_, n, k, "KiB", false);
+    } else if (n < k * k * k) {
+        scaled(b_, n, k * k, "MiB", false);
+    } else if (n < k * k * k * k) {
+        scaled(b_, n, k * k * k, "GiB", false);
+    } else {
+        scaled(b_, n, k * k * k * k, "TiB", false);
+    }
+    return *this;
+}
+
+TableRow& TableRow::escaped(std::string_view s)
+{
+    append_terminal_escaped(b_, s);
+    return *this;
+}
+
+TableRow& TableRow::shell_word(std::string_view s)
+{
+    bool plain = !s.empty(), printable = true;
+    for (size_t i = 0; i < s.size();) {
+        auto c = static_cast<uint8_t>(s[i]);
+        if (!shell_plain(c))
+            plain = false;
+        uint32_t cp = 0;
+        size_t len = utf8_at(s, i, cp);
+        if (len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+            printable = false;
+            break;
+        }
+        i += len;
+    }
+    if (plain) {
+        put(b_, s);
+    } else if (printable) {
+        // 'it'\''s': a quote ends the quoting, is escaped, and starts it again.
+        b_.push_back('\'');
+        for (char c : s) {
+            if (c == '\'')
+                put(b_, "'\\''");
+            else
+                b_.push_back(c);
+        }
+        b_.push_back('\'');
+    } else {
+        // bash, zsh, ksh and POSIX.1-2024 sh read $'...' escapes.
+        put(b_, "$'");
+        for (size_t i = 0; i < s.size();) {
+            uint32_t cp = 0;
+            size_t len = utf8_at(s, i, cp);
+            auto c = static_cast<uint8_t>(s[i]);
+            if (len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+                if (c == '\n')
+                    put(b_, "\\n");
+                else if (c == '\t')
+                    put(b_, "\\t");
+                else
+                    for (size_t k = 0; k < std::max<size_t>(len, 1); ++k) {
+                        auto byte = static_cast<uint8_t>(s[i + k]);
+                        const char esc[4] = {'\\', 'x', hex_digits[byte >> 4], hex_digits[byte & 0xf]};
+                        b_.append(esc, esc + 4);
+                    }
+                i += std::max<size_t>(len, 1);
+                continue;
+            }
+            if (c == '\'' || c == '\\')
+                b_.push_back('\\');
+            b_.append(s.data() + i, s.data() + i + len);
+            i += len;
+        }
+        b_.push_back('\'');
+    }
+    return *this;
+}
+
+// ---- the writer ----
+
+namespace {
+
+// mem.pressure in the table: printed when it says something new.
+struct PressureSeen {
+    std::string path;
+    bool available = false;
+    int64_t values[6] = {};
+};
+
+constexpr std::string_view pressure_keys[6] = {"some_avg10", "some_avg60", "some_avg300",
+                                               "full_avg10", "full_avg60", "full_avg300"};
+
+int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
+
+unsigned terminal_width(int fd)
+{
+    winsize ws{};
+    if (fd >= 0 && ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 0;
+}
+
+}  // namespace
+
+struct TableWriter::Impl {
+    WallClock clock;
+    TableOptions options;
+    TimeFormatter time;
+    TableRecord record;
+    fmt::memory_buffer row;
+    fmt::memory_buffer stamp;
+    uint16_t depth = 0;
+    bool header_out = false;
+    const TableLayout* layout = nullptr;
+    std::vector<PressureSeen> pressure;
+    std::string type_text, comm_text;
+
+    size_t time_width() const
+    {
+        switch (options.time) {
+            case TimeMode::local: return 12;
+            case TimeMode::utc: return 13;
+            case TimeMode::rfc3339: return 24;
+            case TimeMode::relative: return 10;
+        }
+        return 12;
+    }
+    size_t event_column() const { return options.areas_shown ? event_width_all : event_width; }
+
+    void write_time(fmt::memory_buffer& b, int64_t wall_ns)
+    {
+        switch (options.time) {
+            case TimeMode::local: time.clock_ms(b, wall_ns); return;
+            case TimeMode::utc:
+            case TimeMode::rfc3339: {
+                stamp.clear();
+                time.rfc3339(stamp, wall_ns);  // 2026-11-25T15:55:33.123456789Z
+                std::string_view full(stamp.data(), stamp.size());
+                put(b, options.time == TimeMode::utc ? full.substr(11, 12) : full.substr(0, 23));
+                b.push_back('Z');
+                return;
+            }
+            case TimeMode::relative: {
+                int64_t ms = floor_div(wall_ns - options.start_wall_ns, 1000000);
+                bool negative = ms < 0;
+                uint64_t m = negative ? static_cast<uint64_t>(-ms) : static_cast<uint64_t>(ms);
+                char text[32];
+                int n = snprintf(text, sizeof(text), "%c%llu.%03llu", negative ? '-' : '+',
+                                 static_cast<unsigned long long>(m / 1000), static_cast<unsigned long long>(m % 1000));
+                std::string_view t(text, static_cast<size_t>(n));
+                pad(b, t.size() < time_width() ? time_width() - t.size() : 0);
+                put(b, t);
+                return;
+            }
+        }
+    }
+
+    void write_header(fmt::memory_buffer& b) const
+    {
+        put(b, "TIME");
+        pad(b, time_width() + 1 - 4);
+        put(b, "EVENT");
+        pad(b, event_column() + 1 - 5 + 7 - 3);
+        put(b, "PID COMM");
+        pad(b, 16 - 4);
+        put(b, "DETAILS");
+        fit(b, 0);
+        b.push_back('\n');
+    }
+
+    // Cuts the row that starts at b[from] to the width, ending it in the
+    // cut marker (and a colour reset when colours are on).
+    void fit(fmt::memory_buffer& b, size_t from) const
+    {
+        if (options.width == 0)
+            return;
+        std::string_view line(b.data() + from, b.size() - from);
+        if (display_width(line) <= options.width)
+            return;
+        size_t keep = 0, columns = 0;
+        bool colored = false;  // a colour is on where the row is cut
+        walk(line, [&](size_t at, size_t len, size_t cols) {
+            if (columns + cols > options.width - 1)
+                return false;
+            if (cols == 0 && line[at] == '\x1b')
+                colored = line.substr(at, len) != reset;
+            columns += cols;
+            keep = at + len;
+            return true;
+        });
+        b.resize(from + keep);
+        put(b, cut_marker);
+        if (colored)
+            put(b, reset);
+    }
+
+    // mem.pressure: true when the row says something new: the first
+    // sample of a file, a crossing of --pressure-threshold, availability
+    // changed, or an average changed at the printed precision.
+    bool pressure_news()
+    {
+        std::string_view path = record.s("path");
+        PressureSeen* seen = nullptr;
+        for (PressureSeen& p : pressure)
+            if (p.path == path)
+                seen = &p;
+        bool news = seen == nullptr || record.s("trigger") != "interval";
+        if (!seen) {
+            pressure.push_back(PressureSeen{std::string(path), false, {}});
+            seen = &pressure.back();
+        }
+        bool available = record.b("available");
+        news = news || available != seen->available;
+        seen->available = available;
+        for (size_t k = 0; k < 6; ++k) {
+            const TableItem* item = record.find(pressure_keys[k]);
+            int64_t v = item && item->kind == TableItem::decimal ? item->number : -1;
+            news = news || v != seen->values[k];
+            seen->values[k] = v;
+        }
+        return news;
+    }
+};
+
+TableWriter::TableWriter(Output& out, WallClock clock, TableOptions options)
+    : out_(out), impl_(std::make_unique<Impl>())
+{
+    impl_->clock = clock;
+    impl_->options = options;
+    if (options.width_fd >= 0)
+        if (unsigned w = terminal_width(options.width_fd))
+            impl_->options.width = w;
+    impl_->row.reserve(1024);
+}
+
+TableWriter::~TableWriter() = default;
+
+void TableWriter::header()
+{
+    if (impl_->header_out)
+        return;
+    impl_->header_out = true;
+    impl_->write_header(out_.buffer());
+}
+
+void TableWriter::begin(std::string_view type, const Common& common)
+{
+    Impl& m = *impl_;
+    m.record.clear();
+    m.depth = 0;
+    // Copies that live until the next record (assign() reuses capacity).
+    m.type_text.assign(type);
+    m.comm_text.assign(common.comm);
+    m.record.type = m.type_text;
+    m.record.common = common;
+    m.record.common.comm = m.comm_text;
+    if (m.layout == nullptr || m.layout->type != type)
+        m.layout = find_table_layout(type);
+}
+
+void TableWriter::i64(std::string_view key, int64_t value)
+{
+    impl_->record.add(TableItem::i64, key, impl_->depth);
+    impl_->record.last().number = value;
+}
+
+void TableWriter::u64(std::string_view key, uint64_t value)
+{
+    impl_->record.add(TableItem::u64, key, impl_->depth);
+    impl_->record.last().unsigned_number = value;
+}
+
+void TableWriter::boolean(std::string_view key, bool value)
+{
+    impl_->record.add(TableItem::boolean, key, impl_->depth);
+    impl_->record.last().number = value;
+}
+
+void TableWriter::null(std::string_view key)
+{
+    impl_->record.add(TableItem::null, key, impl_->depth);
+}
+
+void TableWriter::str(std::string_view key, std::string_view value)
+{
+    impl_->record.add(TableItem::str, key, impl_->depth);
+    TableItem& item = impl_->record.last();
+    impl_->record.copy(value, item.text_at, item.text_size);
+}
+
+void TableWriter::name(std::string_view key, std::string_view value)
+{
+    impl_->record.add(TableItem::name, key, impl_->depth);
+    TableItem& item = impl_->record.last();
+    impl_->record.copy(value, item.text_at, item.text_size);
+}
+
+void TableWriter::decimal(std::string_view key, int64_t scaled_value, unsigned places)
+{
+    impl_->record.add(TableItem::decimal, key, impl_->depth);
+    impl_->record.last().number = scaled_value;
+    impl_->record.last().places = static_cast<uint8_t>(places);
+}
+
+void TableWriter::begin_array(std::string_view key)
+{
+    impl_->record.add(TableItem::array, key, impl_->depth++);
+}
+
+void TableWriter::element(std::string_view value)
+{
+    impl_->record.add(TableItem::element, {}, impl_->depth);
+    TableItem& item = impl_->record.last();
+    impl_->record.copy(value, item.text_at, item.text_size);
+}
+
+void TableWriter::end_array()
+{
+    if (impl_->depth > 0)
+        --impl_->depth;
+    impl_->record.add(TableItem::close, {}, impl_->depth);
+}
+
+void TableWriter::begin_object(std::string_view key)
+{
+    impl_->record.add(TableItem::object, key, impl_->depth++);
+}
+
+void TableWriter::end_object()
+{
+    end_array();
+}
+
+void TableWriter::end()
+{
+    Impl& m = *impl_;
+    std::string_view type = m.record.type;
+    if (type == "mem.pressure" && !m.pressure_news())
+        return;
+    header();
+
+    auto& b = out_.buffer();
+    size_t from = b.size();
+    m.write_time(b, m.clock.to_wall_ns(m.record.common.ts_boot_ns));
+    b.push_back(' ');
+    std::string_view event = type;
+    if (m.layout)
+        event = m.options.areas_shown ? m.layout->event_in_all : m.layout->event;
+    put(b, event);
+    size_t ew = m.event_column();
+    pad(b, event.size() < ew ? ew - event.size() : 0);
+    b.push_back(' ');
+    fmt::format_int pid(m.record.common.pid);
+    pad(b, pid.size() < 7 ? 7 - pid.size() : 0);
+    b.append(pid.data(), pid.data() + pid.size());
+    b.push_back(' ');
+    size_t comm_from = b.size();
+    append_terminal_escaped(b, m.record.common.comm);
+    size_t comm_cols = display_width(std::string_view(b.data() + comm_from, b.size() - comm_from));
+    pad(b, comm_cols < 15 ? 15 - comm_cols : 0);
+    b.push_back(' ');
+
+    TableRow row(b, m.options.color);
+    if (m.layout && m.layout->write)
+        m.layout->write(m.record, row);
+    else
+        write_generic(m.record, find_record(type), row);
+    row.finish();
+    // No trailing blanks when a record has nothing to add.
+    while (b.size() > from && b.data()[b.size() - 1] == ' ')
+        b.resize(b.size() - 1);
+    m.fit(b, from);
+    b.push_back('\n');
+}
+
+void TableWriter::flush()
+{
+    out_.flush();
+    if (impl_->options.width_fd >= 0)
+        if (unsigned w = terminal_width(impl_->options.width_fd))
+            impl_->options.width = w;
+}
+
+}  // namespace tapio
