@@ -5,7 +5,7 @@ _tapio_trace() {
 
     local subcommands="proc net file mem all doctor schema"
     local global="-j --json -o --output -p --pid --comm -u --uid --cgroup -x --failed -d --duration -n --count
-        --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --version -h --help"
+        --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --color --time --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
     local net_flags="--port --lport --rport -4 --ipv4 -6 --ipv6 --drops --states"
     local file_flags="--path --min-latency --top"
@@ -15,6 +15,12 @@ _tapio_trace() {
     case "$prev" in
         -o|--output)
             COMPREPLY=($(compgen -W "table json" -- "$cur"))
+            return ;;
+        --color)
+            COMPREPLY=($(compgen -W "never auto always" -- "$cur"))
+            return ;;
+        --time)
+            COMPREPLY=($(compgen -W "local utc rfc3339 relative" -- "$cur"))
             return ;;
         -p|--pid)
             COMPREPLY=($(compgen -W "$(command ls /proc 2>/dev/null | grep -E '^[0-9]+$')" -- "$cur"))

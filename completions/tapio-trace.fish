@@ -24,6 +24,8 @@ complete -c tapio-trace -l sample -x -d 'Keep 1 in N events'
 complete -c tapio-trace -l sampling-interval -x -d 'Interval of periodic summaries'
 complete -c tapio-trace -l ring-buffer-size -x -d 'Ring buffer size, a power of two'
 complete -c tapio-trace -s v -l verbose -d 'Report what attached how'
+complete -c tapio-trace -l color -x -a 'never auto always' -d 'Colour in the table'
+complete -c tapio-trace -l time -x -a 'local utc rfc3339 relative' -d 'The table\'s TIME column'
 complete -c tapio-trace -l version -d 'Print the version'
 complete -c tapio-trace -s h -l help -d 'Print help'
 

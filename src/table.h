@@ -89,6 +89,18 @@ public:
     TableRow& shell_word(std::string_view s);
     // Ends the row's colour, if any (the writer calls it).
     void finish();
+    // The current cell, when it is the row's last, may lose its middle
+    // rather than its end to fit the width, keeping head_percent of the
+    // room for its start: a path keeps its file name, argv its program.
+    TableRow& elastic(unsigned head_percent)
+    {
+        elastic_at_ = last_cell_at_;
+        head_percent_ = head_percent;
+        return *this;
+    }
+    // Where the last cell starts, if elastic (else 0), and its share.
+    size_t elastic_at() const { return elastic_at_ == last_cell_at_ ? elastic_at_ : 0; }
+    unsigned head_percent() const { return head_percent_; }
 
 private:
     void end_color();
@@ -96,6 +108,9 @@ private:
     bool color_;
     bool first_ = true;
     bool colored_ = false;
+    size_t last_cell_at_ = 0;
+    size_t elastic_at_ = 0;
+    unsigned head_percent_ = 50;
 };
 
 using TableLayoutFn = void (*)(const TableRecord& record, TableRow& row);

@@ -32,6 +32,10 @@ void error_cell(R r, TableRow& row)
         row.cell(Color::red).text(e);
 }
 
+// Of a cut path, the share of the room for its start (the rest is for its
+// end, the file name); of cut argv, for the program and first arguments.
+constexpr unsigned path_head = 35, argv_head = 60;
+
 // A path as a shell word, "…" before a path that keeps only its end.
 void path_word(TableRow& row, std::string_view path, bool truncated)
 {
@@ -46,7 +50,7 @@ void file_path_cell(R r, TableRow& row, std::string_view path = "path",
                     std::string_view path_truncated = "path_truncated", std::string_view full = "full_path",
                     std::string_view full_truncated = "full_path_truncated")
 {
-    row.cell();
+    row.cell().elastic(path_head);
     if (!r.is_null(full) && !r.s(full).empty())
         path_word(row, r.s(full), r.b(full_truncated));
     else if (!r.is_null(path))
@@ -96,7 +100,7 @@ void proc_exec(R r, TableRow& row)
         error_cell(r, row);
     else if (r.i("ret") != 0)
         row.cell(Color::red).text("ret ").number(r.i("ret"));
-    row.cell();
+    row.cell().elastic(argv_head);
     std::string_view filename = r.s("filename");
     bool from_caller = r.s("args_source") != "image";
     auto args = r.inside(r.find("args"));
@@ -359,7 +363,7 @@ void file_slow(R r, TableRow& row)
     if (r.has("bytes") && op != "fsync" && op != "fdatasync")
         row.cell().bytes(r.u("bytes"));
     error_cell(r, row);
-    row.cell();
+    row.cell().elastic(path_head);
     if (r.is_null("path"))
         row.text("fd ").number(r.i("fd"));
     else
@@ -371,7 +375,7 @@ void file_io(R r, TableRow& row)
     row.cell().text("r ").unsigned_number(r.u("reads")).text(" ").bytes(r.u("bytes_read"));
     row.cell().text("w ").unsigned_number(r.u("writes")).text(" ").bytes(r.u("bytes_written"));
     row.cell().duration(r.u("latency_ns"));
-    row.cell();
+    row.cell().elastic(path_head);
     path_word(row, r.s("path"), r.b("path_truncated"));
 }
 
@@ -381,7 +385,7 @@ void memcg_cell(R r, TableRow& row)
 {
     if (!r.has("memcg_id"))
         return;
-    row.cell().text("memcg ");
+    row.cell().elastic(path_head).text("memcg ");
     if (r.is_null("memcg_path") || !r.has("memcg_path"))
         row.unsigned_number(r.u("memcg_id"));
     else
@@ -459,7 +463,7 @@ void mem_pressure(R r, TableRow& row)
     averages("some", "some_avg10", "some_avg60", "some_avg300");
     averages("full", "full_avg10", "full_avg60", "full_avg300");
     if (r.s("source") == "cgroup") {
-        row.cell();
+        row.cell().elastic(path_head);
         row.shell_word(r.s("path"));
     }
 }

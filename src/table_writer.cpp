@@ -240,6 +240,7 @@ TableRow& TableRow::cell(Color color)
     if (!first_)
         b_.push_back(' ');
     first_ = false;
+    last_cell_at_ = b_.size();
     if (color_ && color != Color::none) {
         put(b_, color == Color::red ? red : yellow);
         colored_ = true;
@@ -437,6 +438,7 @@ struct TableWriter::Impl {
     TableRecord record;
     fmt::memory_buffer row;
     fmt::memory_buffer stamp;
+    fmt::memory_buffer scratch;
     uint16_t depth = 0;
     bool header_out = false;
     const TableLayout* layout = nullptr;
@@ -483,7 +485,7 @@ struct TableWriter::Impl {
         }
     }
 
-    void write_header(fmt::memory_buffer& b) const
+    void write_header(fmt::memory_buffer& b)
     {
         put(b, "TIME");
         pad(b, time_width() + 1 - 4);
@@ -496,15 +498,53 @@ struct TableWriter::Impl {
         b.push_back('\n');
     }
 
-    // Cuts the row that starts at b[from] to the width, ending it in the
-    // cut marker (and a colour reset when colours are on).
-    void fit(fmt::memory_buffer& b, size_t from) const
+    // Cuts the row that starts at b[from] to the width. An elastic last
+    // cell (from b[last]) that has room for a dozen columns loses its
+    // middle, so a path keeps its start and its file name:
+    // /usr/lib/x86…/libc.so.6; else the row loses its end. Either way "…"
+    // marks the cut.
+    void fit(fmt::memory_buffer& b, size_t from, size_t last = 0, unsigned head_percent = 50)
     {
         if (options.width == 0)
             return;
         std::string_view line(b.data() + from, b.size() - from);
-        if (display_width(line) <= options.width)
+        size_t total = display_width(line);
+        if (total <= options.width)
             return;
+        if (last > from && last < b.size()) {
+            std::string_view cell(b.data() + last, b.size() - last);
+            size_t before = total - display_width(cell);
+            if (cell.find('\x1b') == std::string_view::npos && before + 12 <= options.width) {
+                size_t room = options.width - before - 1;  // the marker takes one
+                size_t head_cols = room * head_percent / 100, tail_cols = room - head_cols;
+                size_t head = 0, columns = 0;
+                walk(cell, [&](size_t at, size_t len, size_t cols) {
+                    if (columns + cols > head_cols)
+                        return false;
+                    columns += cols;
+                    head = at + len;
+                    return true;
+                });
+                size_t tail = cell.size(), tail_width = 0;
+                size_t seen = 0, cell_cols = display_width(cell);
+                walk(cell, [&](size_t at, size_t, size_t cols) {
+                    if (cell_cols - seen <= tail_cols && at >= head) {
+                        tail = at;
+                        tail_width = cell_cols - seen;
+                        return false;
+                    }
+                    seen += cols;
+                    return true;
+                });
+                (void)tail_width;
+                scratch.clear();
+                put(scratch, cell.substr(tail));
+                b.resize(last + head);
+                put(b, cut_marker);
+                put(b, std::string_view(scratch.data(), scratch.size()));
+                return;
+            }
+        }
         size_t keep = 0, columns = 0;
         bool colored = false;  // a colour is on where the row is cut
         walk(line, [&](size_t at, size_t len, size_t cols) {
@@ -697,7 +737,7 @@ void TableWriter::end()
     // No trailing blanks when a record has nothing to add.
     while (b.size() > from && b.data()[b.size() - 1] == ' ')
         b.resize(b.size() - 1);
-    m.fit(b, from);
+    m.fit(b, from, row.elastic_at(), row.head_percent());
     b.push_back('\n');
 }
 
