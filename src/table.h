@@ -89,17 +89,19 @@ public:
     TableRow& shell_word(std::string_view s);
     // Ends the row's colour, if any (the writer calls it).
     void finish();
-    // The current cell, when it is the row's last, may lose its middle
-    // rather than its end to fit the width, keeping head_percent of the
-    // room for its start: a path keeps its file name, argv its program.
+    // The current cell (one per row) may lose its middle rather than the
+    // row its end, to fit the width, keeping head_percent of the room for
+    // its start: a path keeps its file name, argv its program.
     TableRow& elastic(unsigned head_percent)
     {
         elastic_at_ = last_cell_at_;
         head_percent_ = head_percent;
         return *this;
     }
-    // Where the last cell starts, if elastic (else 0), and its share.
-    size_t elastic_at() const { return elastic_at_ == last_cell_at_ ? elastic_at_ : 0; }
+    // Where the elastic cell starts and ends in the buffer (0, 0: none),
+    // and its share.
+    size_t elastic_at() const { return elastic_at_; }
+    size_t elastic_end() const { return elastic_end_; }
     unsigned head_percent() const { return head_percent_; }
 
 private:
@@ -110,6 +112,7 @@ private:
     bool colored_ = false;
     size_t last_cell_at_ = 0;
     size_t elastic_at_ = 0;
+    size_t elastic_end_ = 0;
     unsigned head_percent_ = 50;
 };
 

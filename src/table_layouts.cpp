@@ -2,8 +2,9 @@
 // What each record type's row shows after TIME EVENT PID COMM, one layout
 // per type, all in this file so it reads as the table's spec. The rules:
 // - what an operator scans first comes first; the value of variable
-//   length (argv, a path, the addresses) comes last, where the writer may
-//   cut it to the terminal's width;
+//   length (argv, a path) comes last, or is marked elastic: a row too
+//   wide for the terminal loses the middle of that value first (keeping a
+//   path's file name), then its end;
 // - durations and sizes in human units (850ns, 12.3us, 1.2ms, 2.51s;
 //   512B, 48.3KiB, 1.2MiB);
 // - an error, a signal, a truncation only when there is one; errors and
@@ -309,18 +310,18 @@ void open_flags_cell(R r, TableRow& row)
     }
 }
 
-// The new fd, or the errno name; the flags that matter, the mode with
-// O_CREAT, the path.
+// The new fd, or the errno name; the path; the flags that matter, the
+// mode with O_CREAT (a path too long for the row loses its middle first).
 void file_open(R r, TableRow& row)
 {
     if (r.has("error"))
         error_cell(r, row);
     else
         row.cell().text("fd ").number(r.i("fd"));
+    file_path_cell(r, row);
     open_flags_cell(r, row);
     if (r.has("mode"))
         row.cell().escaped(r.s("mode"));
-    file_path_cell(r, row);
 }
 
 void file_unlink(R r, TableRow& row)

@@ -237,6 +237,8 @@ void TableRow::end_color()
 TableRow& TableRow::cell(Color color)
 {
     end_color();
+    if (elastic_at_ && !elastic_end_)
+        elastic_end_ = b_.size();
     if (!first_)
         b_.push_back(' ');
     first_ = false;
@@ -251,6 +253,8 @@ TableRow& TableRow::cell(Color color)
 void TableRow::finish()
 {
     end_color();
+    if (elastic_at_ && !elastic_end_)
+        elastic_end_ = b_.size();
 }
 
 TableRow& TableRow::text(std::string_view s)
@@ -498,12 +502,12 @@ struct TableWriter::Impl {
         b.push_back('\n');
     }
 
-    // Cuts the row that starts at b[from] to the width. An elastic last
-    // cell (from b[last]) that has room for a dozen columns loses its
-    // middle, so a path keeps its start and its file name:
+    // Cuts the row that starts at b[from] to the width. An elastic cell
+    // (b[start, end)) loses its middle when the rest of the row leaves it a
+    // dozen columns, so a path keeps its start and its file name,
     // /usr/lib/x86…/libc.so.6; else the row loses its end. Either way "…"
     // marks the cut.
-    void fit(fmt::memory_buffer& b, size_t from, size_t last = 0, unsigned head_percent = 50)
+    void fit(fmt::memory_buffer& b, size_t from, size_t start = 0, size_t end = 0, unsigned head_percent = 50)
     {
         if (options.width == 0)
             return;
@@ -511,11 +515,23 @@ struct TableWriter::Impl {
         size_t total = display_width(line);
         if (total <= options.width)
             return;
-        if (last > from && last < b.size()) {
-            std::string_view cell(b.data() + last, b.size() - last);
-            size_t before = total - display_width(cell);
-            if (cell.find('\x1b') == std::string_view::npos && before + 12 <= options.width) {
-                size_t room = options.width - before - 1;  // the marker takes one
+        end = std::min(end, b.size());
+        if (start > from && start < end) {
+            std::string_view cell(b.data() + start, end - start);
+            size_t cell_cols = display_width(cell);
+            size_t others = total - cell_cols;
+            std::string_view after(b.data() + end, b.size() - end);
+            if (others + 12 > options.width && !after.empty() && after.find('\x1b') == std::string_view::npos) {
+                // The cells after the elastic one go first: " …" for them.
+                others -= display_width(after) - 2;
+                b.resize(end);
+                put(b, " ");
+                put(b, cut_marker);
+                if (others + cell_cols <= options.width)
+                    return;
+            }
+            if (cell.find('\x1b') == std::string_view::npos && others + 12 <= options.width) {
+                size_t room = options.width - others - 1;  // the marker takes one
                 size_t head_cols = room * head_percent / 100, tail_cols = room - head_cols;
                 size_t head = 0, columns = 0;
                 walk(cell, [&](size_t at, size_t len, size_t cols) {
@@ -525,21 +541,18 @@ struct TableWriter::Impl {
                     head = at + len;
                     return true;
                 });
-                size_t tail = cell.size(), tail_width = 0;
-                size_t seen = 0, cell_cols = display_width(cell);
+                size_t tail = cell.size(), seen = 0;
                 walk(cell, [&](size_t at, size_t, size_t cols) {
                     if (cell_cols - seen <= tail_cols && at >= head) {
                         tail = at;
-                        tail_width = cell_cols - seen;
                         return false;
                     }
                     seen += cols;
                     return true;
                 });
-                (void)tail_width;
                 scratch.clear();
-                put(scratch, cell.substr(tail));
-                b.resize(last + head);
+                put(scratch, std::string_view(b.data() + start + tail, b.size() - start - tail));
+                b.resize(start + head);
                 put(b, cut_marker);
                 put(b, std::string_view(scratch.data(), scratch.size()));
                 return;
@@ -737,7 +750,7 @@ void TableWriter::end()
     // No trailing blanks when a record has nothing to add.
     while (b.size() > from && b.data()[b.size() - 1] == ' ')
         b.resize(b.size() - 1);
-    m.fit(b, from, row.elastic_at(), row.head_percent());
+    m.fit(b, from, row.elastic_at(), row.elastic_end(), row.head_percent());
     b.push_back('\n');
 }
 
