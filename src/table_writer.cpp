@@ -516,7 +516,9 @@ struct TableWriter::Impl {
         if (total <= options.width)
             return;
         end = std::min(end, b.size());
-        if (start > from && start < end) {
+        // The row is whole up to the end of its elastic cell: cut its end.
+        bool whole = end <= from || display_width(std::string_view(b.data() + from, end - from)) + 2 <= options.width;
+        if (start > from && start < end && !whole) {
             std::string_view cell(b.data() + start, end - start);
             size_t cell_cols = display_width(cell);
             size_t others = total - cell_cols;
