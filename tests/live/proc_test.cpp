@@ -556,3 +556,22 @@ TEST_CASE("a full ring buffer is counted as lost, never silent")
     CHECK(emitted + lost == burst);
     CHECK(t.stderr_text().find("lost") != std::string::npos);
 }
+
+TEST_CASE("table: a quiet trace shows at once that it is tracing: the start-up line and the header")
+{
+    // --comm matches nothing: no record comes, yet both must be out.
+    Tracer t({"proc", "--comm", "tt-quiet-none"}, /*json=*/false);
+    REQUIRE(t.ready());
+    std::vector<std::string> lines;
+    for (int i = 0; i < 50 && lines.empty(); ++i) {
+        std::this_thread::sleep_for(20ms);
+        lines = t.stdout_lines();
+    }
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].rfind("TIME ", 0) == 0);
+    CHECK(lines[0].find(" EVENT ") != std::string::npos);
+    std::string err = t.stderr_text();
+    CHECK_MESSAGE(err.find("tapio-trace: tracing proc (") != std::string::npos, err);
+    CHECK_MESSAGE(err.find("; Ctrl-C to end\n") != std::string::npos, err);
+    CHECK(t.stop().code == 0);
+}
