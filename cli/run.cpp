@@ -248,7 +248,10 @@ int run_trace(const Invocation& inv)
         fmt::print(stderr, "tapio-trace: ready: {} hooks attached in {:.1f} ms\n", attached, ms);
     }
 
-    announce(o.config, h, inv);
+    // For the operator at a terminal (and with -v); a script's stderr stays
+    // for errors: `| head -1` ends quietly, a failure is one line.
+    if (o.verbose || isatty(STDERR_FILENO) == 1)
+        announce(o.config, h, inv);
 
     Output out(STDOUT_FILENO);
     JsonWriter json(out, collector.clock());

@@ -634,3 +634,19 @@ TEST_CASE("table: no heap allocation per record once the buffers have grown")
         }
     }
 }
+
+TEST_CASE("--color and --time: the choices, and one line for anything else")
+{
+    auto parsed = fixtures::parse_args({"proc", "--color", "always", "--time", "relative"});
+    REQUIRE(parsed);
+    CHECK(parsed->options.color == "always");
+    CHECK(parsed->table.time == TimeMode::relative);
+    parsed = fixtures::parse_args({"--time", "rfc3339", "net"});
+    REQUIRE(parsed);
+    CHECK(parsed->table.time == TimeMode::rfc3339);
+    CHECK(parsed->options.color == "auto");
+    CHECK(fixtures::usage_message({"proc", "--color", "sometimes"}) ==
+          "--color: 'sometimes' is not a choice; use never, auto or always");
+    CHECK(fixtures::usage_message({"proc", "--time", "gmt"}) ==
+          "--time: 'gmt' is not a choice; use local, utc, rfc3339 or relative");
+}
