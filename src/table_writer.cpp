@@ -288,17 +288,30 @@ TableRow& TableRow::decimal(int64_t scaled, unsigned places)
 
 namespace {
 
-// value / unit with one decimal below 10 units (or two, with two_places),
-// none from 100: 3 significant digits at most.
+// value / unit, rounded to 3 significant digits at most: two decimals below
+// 10 units with two_places, one below 100, none from there. Integer
+// arithmetic: no floating-point formatting per row.
 void scaled(fmt::memory_buffer& b, uint64_t value, uint64_t unit, std::string_view suffix, bool two_places)
 {
-    double v = static_cast<double>(value) / static_cast<double>(unit);
-    if (two_places && v < 10)
-        fmt::format_to(std::back_inserter(b), "{:.2f}", v);
-    else if (v < 100)
-        fmt::format_to(std::back_inserter(b), "{:.1f}", v);
+    using wide = unsigned __int128;
+    auto digits = [&](uint64_t whole, unsigned frac, unsigned places) {
+        fmt::format_int w(whole);
+        b.append(w.data(), w.data() + w.size());
+        if (places == 0)
+            return;
+        b.push_back('.');
+        if (places == 2)
+            b.push_back(static_cast<char>('0' + frac / 10));
+        b.push_back(static_cast<char>('0' + frac % 10));
+    };
+    wide hundredths = (static_cast<wide>(value) * 100 + unit / 2) / unit;
+    wide tenths = (static_cast<wide>(value) * 10 + unit / 2) / unit;
+    if (two_places && hundredths < 1000)
+        digits(static_cast<uint64_t>(hundredths / 100), static_cast<unsigned>(hundredths % 100), 2);
+    else if (tenths < 1000)
+        digits(static_cast<uint64_t>(tenths / 10), static_cast<unsigned>(tenths % 10), 1);
     else
-        fmt::format_to(std::back_inserter(b), "{:.0f}", v);
+        digits(static_cast<uint64_t>((static_cast<wide>(value) + unit / 2) / unit), 0, 0);
     put(b, suffix);
 }
 
