@@ -504,6 +504,7 @@ struct TableWriter::Impl {
 
     void write_header(fmt::memory_buffer& b)
     {
+        size_t from = b.size();
         put(b, "TIME");
         pad(b, time_width() + 1 - 4);
         put(b, "EVENT");
@@ -511,7 +512,7 @@ struct TableWriter::Impl {
         put(b, "PID COMM");
         pad(b, 16 - 4);
         put(b, "DETAILS");
-        fit(b, 0);
+        fit(b, from);
         b.push_back('\n');
     }
 
