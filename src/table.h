@@ -95,6 +95,7 @@ public:
     TableRow& elastic(unsigned head_percent)
     {
         elastic_at_ = last_cell_at_;
+        elastic_end_ = 0;
         head_percent_ = head_percent;
         return *this;
     }

@@ -501,7 +501,7 @@ void tapio_dropped(R r, TableRow& row)
         any = true;
     }
     if (!any)
-        row.cell().text("nothing");
+        row.cell().text("none since the last report");
     if (r.b("final"))
         row.cell().text("(at exit)");
 }
