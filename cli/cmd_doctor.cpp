@@ -16,7 +16,7 @@ namespace tapio::cli {
 
 void register_doctor(CLI::App& app, Options& o)
 {
-    CLI::App* sub = app.add_subcommand("doctor", "Check this host: kernel, BTF, privileges, every hook");
+    CLI::App* sub = app.add_subcommand("doctor", "Report on this host: kernel facts, every area and hook, a verdict");
     sub->callback([&o] {
         o.command = Command::doctor;
         o.subcommand = "doctor";

@@ -478,7 +478,9 @@ std::string DoctorReport::verdict_text() const
     switch (verdict()) {
         case AreaVerdict::ok: return "every area can run with every hook";
         case AreaVerdict::degraded: return "every area can run, some with less (see above)";
-        case AreaVerdict::unknown: return "not checked without privileges: run as root, or with CAP_BPF and CAP_PERFMON";
+        case AreaVerdict::unknown:
+            return host.privileged ? "not checked: BTF or the ring buffer could not be checked"
+                                   : "not checked without privileges: run as root, or with CAP_BPF and CAP_PERFMON";
         case AreaVerdict::cannot_run: break;
     }
     std::string names;
@@ -521,7 +523,8 @@ void judge(DoctorReport& report)
     switch (report.verdict()) {
         case AreaVerdict::ok:
         case AreaVerdict::degraded: report.exit_code = ExitCode::ok; break;
-        case AreaVerdict::unknown: report.exit_code = ExitCode::privilege; break;
+        // Privileged, yet not checked: the kernel hid what every area needs.
+        case AreaVerdict::unknown: report.exit_code = host.privileged ? ExitCode::kernel : ExitCode::privilege; break;
         case AreaVerdict::cannot_run: report.exit_code = ExitCode::kernel; break;
     }
 }
@@ -544,6 +547,8 @@ DoctorReport diagnose(const Config& config)
         } else {
             DoctorArea a;
             a.area = area;
+            if (report.host.privileged)
+                a.error = "not checked: BTF or the ring buffer could not be checked";
             report.areas.push_back(a);
         }
     }
