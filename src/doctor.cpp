@@ -480,7 +480,7 @@ std::string DoctorReport::verdict_text() const
         case AreaVerdict::degraded: return "every area can run, some with less (see above)";
         case AreaVerdict::unknown:
             return host.privileged ? "not checked: BTF or the ring buffer could not be checked"
-                                   : "not checked without privileges: run as root, or with CAP_BPF and CAP_PERFMON";
+                                   : "not checked: needs root, or CAP_BPF and CAP_PERFMON";
         case AreaVerdict::cannot_run: break;
     }
     std::string names;

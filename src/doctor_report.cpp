@@ -366,14 +366,14 @@ std::string doctor_table(const DoctorReport& r, bool verbose)
             }
         }
     }
-    if (verbose)
+    if (verbose && shown)
         out += "hooks\n" + hooks;
     else if (shown)
         out += "hooks degraded or missing\n" + hooks;
     else if (total)
         out += fmt::format("hooks: all {} attached (-v lists them)\n", total);
 
-    out += fmt::format("verdict: {} (exit {})\n", term(r.verdict_text()), static_cast<int>(r.exit_code));
+    wrapped(out, fmt::format("verdict: {} (exit {})", r.verdict_text(), static_cast<int>(r.exit_code)), 0);
     return out;
 }
 

@@ -198,6 +198,9 @@ TEST_CASE("doctor without privileges: unknown, never false; exit 3")
     std::string t = doctor_table(r, false);
     CHECK(has_line(t, "  net   unknown    not checked"));
     CHECK(has_line(t, "ring buffer  unknown"));
+    CHECK(lines(t).back() == "verdict: not checked: needs root, or CAP_BPF and CAP_PERFMON (exit 3)");
+    for (const std::string& l : lines(t))
+        CHECK_MESSAGE(l.size() <= 80, l);
 }
 
 TEST_CASE("doctor --json: one document on one line, as declared, every string escaped")
