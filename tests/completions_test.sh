@@ -124,7 +124,8 @@ zmodload zsh/zpty || exit 1
 local dir=$1 out=$2 line=$3 i
 rm -f $out
 zpty tt zsh -f -i
-zpty -w tt "PS1=''; fpath=(${(q)dir} \$fpath); autoload -U compinit; compinit -u -D"
+# compinit writes its dump once, to the scratch directory; later runs read it.
+zpty -w tt "PS1=''; fpath=(${(q)dir} \$fpath); autoload -U compinit; compinit -u -d ${(q)out:h}/zcompdump"
 zpty -w tt "compadd() { if (( \${@[(I)-[OAD]]} )); then builtin compadd \"\$@\"; return; fi; local -a m; builtin compadd -O m \"\$@\"; print -rl -- \$m >>${(q)out}; builtin compadd \"\$@\"; }"
 zpty -w tt "_tt_done() { print -r -- '<done>' >>${(q)out} }; comppostfuncs=(_tt_done)"
 zpty -w -n tt "$line"$'\t'
