@@ -12,7 +12,7 @@ namespace tapio {
 namespace {
 
 // What -e/--events completes: each traced area's glob (proc.*) and record
-// types; the tapio.* and doctor.* records are not the areas' to select.
+// types; the tapio.* records are not the areas' to select.
 struct EventChoice {
     std::string name;
     std::string doc;  // its first sentence
