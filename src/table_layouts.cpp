@@ -536,11 +536,6 @@ constexpr TableLayout layouts[] = {
     {"mem.alloc", "alloc", "mem.alloc", mem_alloc},
     {"mem.pressure", "pressure", "mem.pressure", mem_pressure},
     {"tapio.dropped", "dropped", "tapio.dropped", tapio_dropped},
-    // doctor's report: every field, key=value (doctor runs alone).
-    {"doctor.host", "host", "host", nullptr},
-    {"doctor.hook", "hook", "hook", nullptr},
-    {"doctor.area", "area", "area", nullptr},
-    {"doctor.summary", "summary", "summary", nullptr},
 };
 
 // ---- generic: key=value ----
