@@ -41,7 +41,11 @@ struct {
 	__type(value, __u64);
 } tt_stats SEC(".maps");
 
-/* -p: thread group ids to keep. */
+/*
+ * -p: thread group ids to keep. With --children the descendants forked
+ * since the start join it (bpf/follow.bpf.h); user space then sizes it for
+ * them (limits::followed_pids).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
@@ -164,6 +168,12 @@ static __always_inline bool tt_comm_wanted(const char *comm)
 	return !tt_cfg.filter_comm || tt_comm_equal(comm, tt_cfg.comm);
 }
 
+/* -e/--events: whether records of kind are wanted at all. */
+static __always_inline bool tt_kind_chosen(__u32 kind)
+{
+	return kind < 64 && (tt_cfg.kinds & TT_KIND_BIT(kind));
+}
+
 /* --sample N: keep the first of every N events of a kind, per CPU. */
 static __always_inline bool tt_sampled_in(__u32 kind)
 {
@@ -224,6 +234,13 @@ static __always_inline bool tt_rate_allows(void)
  */
 static __always_inline bool tt_admit(__u32 kind)
 {
+	/*
+	 * -e: a kind not chosen is not a loss, so not counted. Hooks and
+	 * syscalls that serve only such kinds are not even attached; this
+	 * catches the rest of a hook shared by several kinds.
+	 */
+	if (!tt_kind_chosen(kind))
+		return false;
 	if (!tt_sampled_in(kind)) {
 		tt_count(kind, TT_DROP_SAMPLED_OUT);
 		return false;

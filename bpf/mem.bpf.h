@@ -12,6 +12,14 @@
 const volatile __u64 mem_min_latency_ns = 1000000;
 /* Smallest mapping or break change reported (--min-size). */
 const volatile __u64 mem_min_size = 1 << 20;
+/*
+ * Mappings of files too (--file-mappings). Off, only anonymous memory is
+ * reported: every exec maps its shared libraries, megabytes each, and
+ * those would bury the allocations that matter.
+ */
+const volatile bool mem_file_mappings = false;
+
+#define TT_MAP_ANONYMOUS 0x20 /* the same on every architecture Linux has */
 
 #define TT_MAX_ERRNO 4095
 
@@ -274,14 +282,22 @@ int handle_memcg_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end
 
 /* ---- large mmap, munmap, brk, mremap ---- */
 
+/* munmap is mem.unmap; the calls that map or move memory are mem.alloc. */
+static __always_inline __u32 alloc_kind(__u32 op)
+{
+	return op == TT_ALLOC_MUNMAP ? TT_MEM_UNMAP : TT_MEM_ALLOC;
+}
+
 static __always_inline int alloc_enter(__u32 nr, struct alloc_args *args)
 {
 	/* Size first: it rejects nearly every call before any other work. */
 	if (args->size < mem_min_size && args->old_size < mem_min_size)
 		return 0;
+	if ((args->flags & TT_ALLOC_FILE) && !mem_file_mappings)
+		return 0;
 	if (!tt_current_wanted())
 		return 0;
-	tt_pending_put(&alloc_pending, args, nr, TT_MEM_ALLOC);
+	tt_pending_put(&alloc_pending, args, nr, alloc_kind(args->op));
 	return 0;
 }
 
@@ -316,7 +332,7 @@ static __always_inline int alloc_exit(__u32 nr, long ret)
 	tt_pending_forget(&alloc_pending);
 	if (tt_cfg.failed_only && !failed)
 		return 0;
-	rec = tt_reserve_current(TT_MEM_ALLOC, struct tt_mem_alloc);
+	rec = tt_reserve_current(alloc_kind(op), struct tt_mem_alloc);
 	if (!rec)
 		return 0;
 	rec->size = size;
@@ -353,6 +369,8 @@ static __always_inline void mem_sys_enter(long nr, const struct tt_sys_args *a)
 		args.op = TT_ALLOC_MMAP;
 		args.addr = a->arg[0];
 		args.size = a->arg[1];
+		if (!(a->arg[3] & TT_MAP_ANONYMOUS))
+			args.flags = TT_ALLOC_FILE;
 		break;
 	case TT_NR_munmap:
 		args.op = TT_ALLOC_MUNMAP;
