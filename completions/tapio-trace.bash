@@ -4,12 +4,12 @@ _tapio_trace() {
     _init_completion || return
 
     local subcommands="proc net file mem all doctor schema"
-    local global="-j --json -o --output -p --pid --comm -u --uid --cgroup -x --failed -d --duration -n --count
+    local global="-j --json -o --output -p --pid --children -e --events --comm -u --uid --cgroup -x --failed -d --duration -n --count
         --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
     local net_flags="--port --lport --rport -4 --ipv4 -6 --ipv6 --drops --states"
-    local file_flags="--path --min-latency --top"
-    local mem_flags="--min-latency --min-size --pressure-threshold --no-pressure"
+    local file_flags="--path --min-latency --slow-any-file --top"
+    local mem_flags="--min-latency --min-size --pressure-threshold --no-pressure --file-mappings"
     local all_flags="--no-proc --no-net --no-file --no-mem $proc_flags $net_flags $file_flags $mem_flags"
 
     case "$prev" in
@@ -25,7 +25,7 @@ _tapio_trace() {
         --cgroup|--path)
             _filedir -d
             return ;;
-        --comm|-d|--duration|-n|--count|--rate-limit|--sample|--sampling-interval|--ring-buffer-size|\
+        -e|--events|--comm|-d|--duration|-n|--count|--rate-limit|--sample|--sampling-interval|--ring-buffer-size|\
         --max-args|--syscalls-top|--port|--lport|--rport|--min-latency|--top|--min-size|--pressure-threshold)
             return ;;
     esac
