@@ -117,9 +117,10 @@ void check_events(const Options& o, Config& c)
             size_t comma = arg.find(',', start);
             std::string item = arg.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
             if (item.empty())
-                usage(fmt::format("--events: '{}' has an empty item; use record types or globs separated by "
-                                  "commas, such as proc.exec,file.*",
-                                  arg));
+                usage(
+                    fmt::format("--events: '{}' has an empty item; use record types or globs separated by "
+                                "commas, such as proc.exec,file.*",
+                                arg));
             c.events.push_back(item);
             if (comma == std::string::npos)
                 break;

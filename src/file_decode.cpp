@@ -389,8 +389,7 @@ constexpr std::array<RecordSpec, 9> table = {{
      "With --min-latency: a read, write or sync slower than the threshold, on a regular file or a block device; on a "
      "pipe, socket, terminal or other character device only with --slow-any-file (such a call waits for its peer, "
      "not for storage). A call whose fd was closed meanwhile is reported with an empty path.",
-     slow_fields,
-     TT_FILE_SLOW, sizeof(tt_file_slow), describe_slow},
+     slow_fields, TT_FILE_SLOW, sizeof(tt_file_slow), describe_slow},
     {"file.io", "file",
      "With --top, every --sampling-interval: per process and file, busiest first. pid is the process; tid, ppid, "
      "uid, cgroup_id and comm are those of the thread whose call first touched the file in the interval, as they "

@@ -54,6 +54,7 @@ public:
         uint64_t kinds = config.all_hooks ? ~0ULL : chosen_kinds(config);
         Syscalls s;
         s.areas = TT_SYS_AREA_FILE;
+        // clang-format off
         s.names = syscalls_for({{"openat", open},
                                 {"openat2", open},
                                 {"unlinkat", unlink | rmdir},
@@ -76,6 +77,7 @@ public:
 #endif
                                },
                                kinds);
+        // clang-format on
         // Opens and the other operations read their arguments back at exit
         // (bpf/file.bpf.h): the entries matter only for timed I/O.
         s.enter = false;

@@ -150,7 +150,11 @@ constexpr Field reclaim_fields[] = {
 };
 
 constexpr Field alloc_fields[] = {
-    {"op", string, always, {}, "the call (a munmap is a mem.unmap record; munmap stays listed for schema version 1)",
+    {"op",
+     string,
+     always,
+     {},
+     "the call (a munmap is a mem.unmap record; munmap stays listed for schema version 1)",
      alloc_ops},
     {"size", integer, always, "bytes", "bytes mapped, unmapped or moved (for brk, by how much the break moved)"},
     {"addr", string, always, {}, "the address, in hex"},

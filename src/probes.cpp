@@ -327,7 +327,8 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
             // As many as a Config may name, or with --children as many as
             // may be followed at once (a preallocated hash: about 4 MiB).
             bpf_map__set_max_entries(
-                map, static_cast<__u32>(config_.children && !config_.pids.empty() ? limits::followed_pids : limits::pids));
+                map,
+                static_cast<__u32>(config_.children && !config_.pids.empty() ? limits::followed_pids : limits::pids));
         else if (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH) {
             if (config_.map_entries)
                 bpf_map__set_max_entries(map, config_.map_entries);
@@ -403,7 +404,7 @@ void ProbeManager::choose_programs(AreaProbes& probes, const std::vector<HookKin
         st.area = area_name(probes.area());
         st.hook = spec.hook;
         bool chosen = spec.serves.empty() || std::any_of(spec.serves.begin(), spec.serves.end(),
-                                                          [&](std::string_view t) { return config_.wants(t); });
+                                                         [&](std::string_view t) { return config_.wants(t); });
         if ((!spec.wanted || !chosen) && !config_.all_hooks) {
             st.state = HookState::disabled;
             st.reason = spec.wanted ? fmt::format("not needed: -e chooses none of {}", fmt::join(spec.serves, ", "))

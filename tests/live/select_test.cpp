@@ -27,8 +27,9 @@ std::string line_with(const std::string& text, const std::string& part)
         return "";
     size_t begin = text.rfind('\n', at);
     size_t end = text.find('\n', at);
-    return text.substr(begin == std::string::npos ? 0 : begin + 1,
-                       end == std::string::npos ? std::string::npos : end - (begin == std::string::npos ? 0 : begin + 1));
+    return text.substr(
+        begin == std::string::npos ? 0 : begin + 1,
+        end == std::string::npos ? std::string::npos : end - (begin == std::string::npos ? 0 : begin + 1));
 }
 
 bool is_meta(const json& r)
@@ -122,7 +123,9 @@ TEST_CASE("--children: a child and a grandchild forked after the start are trace
     REQUIRE_MESSAGE(without.ready(), without.stderr_text());
     REQUIRE_MESSAGE(procs.ready(), procs.stderr_text());
     CHECK(has_line(with.stderr_text(), "children: sched:sched_process_fork attached"));
-    { std::ofstream(go.c_str()) << "go"; }
+    {
+        std::ofstream(go.c_str()) << "go";
+    }
     CHECK(wait_pid(p).code == 0);
 
     auto opened = [&](const std::string& path) {
@@ -172,7 +175,8 @@ TEST_CASE("mem.alloc: an exec's shared-library mappings only with --file-mapping
     files.stop();
 
     auto file_maps = [&](const Tracer& t) {
-        return t.all([&](const json& r) { return is_type(r, "mem.alloc") && r["pid"] == p && r["anonymous"] == false; });
+        return t.all(
+            [&](const json& r) { return is_type(r, "mem.alloc") && r["pid"] == p && r["anonymous"] == false; });
     };
     CHECK(file_maps(quiet).empty());
     CHECK_FALSE(file_maps(files).empty());
