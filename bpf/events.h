@@ -384,7 +384,7 @@ enum tt_alloc_op {
 };
 
 #define TT_ALLOC_SHRINK 0x1 /* brk moved down: memory given back */
-#define TT_ALLOC_FILE 0x2   /* mmap of a file (not MAP_ANONYMOUS): only with --file-mappings */
+#define TT_ALLOC_FILE 0x2   /* a file's mapping (mmap without MAP_ANONYMOUS; munmap, mremap of one): --file-mappings */
 struct tt_mem_alloc {
 	struct tt_header h;
 	__u64 size;     /* bytes: length, new length (mremap), |brk change| */

@@ -282,6 +282,44 @@ int handle_memcg_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end
 
 /* ---- large mmap, munmap, brk, mremap ---- */
 
+/*
+ * bpf_find_vma()'s callback: whether the mapping maps a file. A shared
+ * anonymous mapping (MAP_SHARED | MAP_ANONYMOUS) has a file too, shmem's
+ * "dev/zero" (shmem_zero_setup()): anonymous memory, as its mmap said.
+ */
+static long vma_maps_file(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	static const char zero[] = "dev/zero";
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	char name[sizeof(zero)] = {};
+	bool same = true;
+
+	*(bool *)data = false;
+	if (!file)
+		return 0;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+#pragma unroll
+	for (int i = 0; i < sizeof(zero); i++)
+		same &= name[i] == zero[i];
+	*(bool *)data = !same;
+	return 0;
+}
+
+/*
+ * Whether the current process's mapping at addr maps a file: munmap and
+ * mremap name an address, not a kind of memory. Unknown (no mapping there,
+ * the mm's lock taken, a kernel without bpf_find_vma) counts as anonymous,
+ * so the call is reported. Only calls past --min-size get here.
+ */
+static __always_inline bool mapping_of_file(__u64 addr)
+{
+	bool file = false;
+
+	if (tt_have_find_vma())
+		bpf_find_vma(bpf_get_current_task_btf(), addr, vma_maps_file, &file, 0);
+	return file;
+}
+
 /* munmap is mem.unmap; the calls that map or move memory are mem.alloc. */
 static __always_inline __u32 alloc_kind(__u32 op)
 {
@@ -293,9 +331,12 @@ static __always_inline int alloc_enter(__u32 nr, struct alloc_args *args)
 	/* Size first: it rejects nearly every call before any other work. */
 	if (args->size < mem_min_size && args->old_size < mem_min_size)
 		return 0;
-	if ((args->flags & TT_ALLOC_FILE) && !mem_file_mappings)
-		return 0;
 	if (!tt_current_wanted())
+		return 0;
+	/* A file's mapping: its size is the file's business, not memory's. */
+	if ((args->op == TT_ALLOC_MUNMAP || args->op == TT_ALLOC_MREMAP) && mapping_of_file(args->addr))
+		args->flags |= TT_ALLOC_FILE;
+	if ((args->flags & TT_ALLOC_FILE) && !mem_file_mappings)
 		return 0;
 	tt_pending_put(&alloc_pending, args, nr, alloc_kind(args->op));
 	return 0;

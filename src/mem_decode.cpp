@@ -86,7 +86,7 @@ void describe_alloc(const void* data, const DecodeOptions&, RecordSink& sink)
     }
     if (r.op == TT_ALLOC_BRK)
         sink.boolean("shrink", (r.flags & TT_ALLOC_SHRINK) != 0);
-    if (r.op == TT_ALLOC_MMAP)
+    if (r.op == TT_ALLOC_MMAP || r.op == TT_ALLOC_MREMAP)
         sink.boolean("anonymous", (r.flags & TT_ALLOC_FILE) == 0);
     if (r.ret < 0)
         error_field(sink, r.ret);
@@ -99,6 +99,7 @@ void describe_unmap(const void* data, const DecodeOptions&, RecordSink& sink)
     const auto& r = *static_cast<const tt_mem_alloc*>(data);
     sink.u64("size", r.size);
     address_field(sink, "addr", r.addr);
+    sink.boolean("anonymous", (r.flags & TT_ALLOC_FILE) == 0);
     if (r.ret < 0)
         error_field(sink, r.ret);
     else
@@ -165,13 +166,18 @@ constexpr Field alloc_fields[] = {
      boolean,
      optional,
      {},
-     "mmap: true for anonymous memory; false for a mapping of a file, reported only with --file-mappings"},
+     "mmap, mremap: true for anonymous memory; false for a mapping of a file, reported only with --file-mappings"},
     {"error", string, nullable, {}, "the errno name when the call failed, or null"},
 };
 
 constexpr Field unmap_fields[] = {
     {"size", integer, always, "bytes", "bytes unmapped"},
     {"addr", string, always, {}, "the start of the range, in hex"},
+    {"anonymous",
+     boolean,
+     always,
+     {},
+     "false when the range starts in a mapping of a file (reported only with --file-mappings)"},
     {"error", string, nullable, {}, "the errno name when the call failed, or null"},
 };
 
@@ -205,11 +211,13 @@ constexpr std::array<RecordSpec, 5> table = {{
     {"mem.reclaim", "mem", "A direct reclaim stall longer than --min-latency.", reclaim_fields, TT_MEM_RECLAIM,
      sizeof(tt_mem_reclaim), describe_reclaim, reclaim_memcg},
     {"mem.alloc", "mem",
-     "An mmap, brk or mremap of at least --min-size. Of mmaps, only anonymous memory by default; mappings of files "
+     "An mmap, brk or mremap of at least --min-size. Only of anonymous memory by default; of files' mappings "
      "(shared libraries at every exec) with --file-mappings.",
      alloc_fields, TT_MEM_ALLOC, sizeof(tt_mem_alloc), describe_alloc},
-    {"mem.unmap", "mem", "A munmap of at least --min-size: memory given back.", unmap_fields, TT_MEM_UNMAP,
-     sizeof(tt_mem_alloc), describe_unmap},
+    {"mem.unmap", "mem",
+     "A munmap of at least --min-size: memory given back. Of anonymous memory only by default; of a file's mapping "
+     "with --file-mappings.",
+     unmap_fields, TT_MEM_UNMAP, sizeof(tt_mem_alloc), describe_unmap},
     {"mem.pressure", "mem",
      "Every --sampling-interval, the kernel's pressure stall information for memory, for the system and for each "
      "--cgroup (cgroup v2). When the kernel has PSI off, one record says available false with the reason. The "

@@ -323,13 +323,16 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
             bpf_map__set_max_entries(map, 1);
         else if (name == "tt_events")
             bpf_map__set_max_entries(map, static_cast<__u32>(config_.ring_buffer_size));
-        else if (name == "tt_pids")
+        else if (name == "tt_pids") {
             // As many as a Config may name, or with --children as many as
-            // may be followed at once (a preallocated hash: about 4 MiB).
-            bpf_map__set_max_entries(
-                map,
-                static_cast<__u32>(config_.children && !config_.pids.empty() ? limits::followed_pids : limits::pids));
-        else if (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH) {
+            // may be followed at once (a preallocated hash: about 5 MiB).
+            // Tests may shrink it below that (never below -p's own).
+            uint32_t entries = config_.children && !config_.pids.empty() ? limits::followed_pids : limits::pids;
+            for (const auto& [wanted, n] : config_.map_entries_by_name)
+                if (wanted == name)
+                    entries = std::max<uint32_t>(n, static_cast<uint32_t>(config_.pids.size()));
+            bpf_map__set_max_entries(map, entries);
+        } else if (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH) {
             if (config_.map_entries)
                 bpf_map__set_max_entries(map, config_.map_entries);
             for (const auto& [wanted, entries] : config_.map_entries_by_name)

@@ -6,8 +6,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "harness.h"
 
@@ -165,14 +167,38 @@ TEST_CASE("mem.alloc: an exec's shared-library mappings only with --file-mapping
     pid_t p = spawn({TAPIO_WORKLOAD, "getppid", "1"});
     CHECK(wait_pid(p).code == 0);
     const size_t size = 2u << 20;
+    // A file's mapping and its munmap: the tracer's own binary, far past 2 MiB.
+    int fd = open(binary().c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(fd >= 0);
+    void* mapped = mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    REQUIRE(mapped != MAP_FAILED);
+    REQUIRE(munmap(mapped, size) == 0);
+    close(fd);
+    // Anonymous memory, private and shared (whose pages shmem keeps in a file of its own).
+    void* shared = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(shared != MAP_FAILED);
+    REQUIRE(munmap(shared, size) == 0);
     void* anon = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     REQUIRE(anon != MAP_FAILED);
     REQUIRE(munmap(anon, size) == 0);
-    auto unmapped = [&](const json& r) { return is_type(r, "mem.unmap") && r["pid"] == getpid() && r["size"] == size; };
+    char text[24];
+    std::snprintf(text, sizeof(text), "0x%llx", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(anon)));
+    std::string last = text;
+    auto unmapped = [&](const json& r) { return is_type(r, "mem.unmap") && r["pid"] == getpid() && r["addr"] == last; };
     REQUIRE(quiet.wait_for(unmapped));
     REQUIRE(files.wait_for(unmapped));
     quiet.stop();
     files.stop();
+
+    auto of_file = [&](const Tracer& t, const char* type) {
+        return t.all([&](const json& r) {
+            return is_type(r, type) && r["pid"] == getpid() && r["size"] == size && r["anonymous"] == false;
+        });
+    };
+    CHECK(of_file(quiet, "mem.alloc").empty());
+    CHECK(of_file(quiet, "mem.unmap").empty());
+    CHECK(of_file(files, "mem.alloc").size() == 1);
+    CHECK(of_file(files, "mem.unmap").size() == 1);
 
     auto file_maps = [&](const Tracer& t) {
         return t.all(
@@ -184,8 +210,31 @@ TEST_CASE("mem.alloc: an exec's shared-library mappings only with --file-mapping
         auto anonymous = t->all([&](const json& r) {
             return is_type(r, "mem.alloc") && r["pid"] == getpid() && r["size"] == size && r["anonymous"] == true;
         });
-        CHECK(anonymous.size() == 1);
+        CHECK(anonymous.size() == 2);  // the shared and the private one
+        auto given_back = t->all([&](const json& r) {
+            return is_type(r, "mem.unmap") && r["pid"] == getpid() && r["size"] == size && r["anonymous"] == true;
+        });
+        CHECK(given_back.size() == 2);
         // A munmap is mem.unmap, never mem.alloc.
         CHECK(t->all([](const json& r) { return is_type(r, "mem.alloc") && r["op"] == "munmap"; }).empty());
     }
+}
+
+TEST_CASE("--children: a child that finds the followed set full is counted as a map_full drop of proc.fork")
+{
+    TempDir dir("tt-children");
+    std::string go = dir / "go", mark = dir / "mark";
+    pid_t p = spawn({TAPIO_WORKLOAD, "descendants", go, mark});
+    // Room for the -p process and its child: the grandchild does not fit.
+    Tracer t({"file", "-p", std::to_string(p), "--children"}, true, {"TAPIO_MAP_ENTRIES=tt_pids=2"});
+    REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+    {
+        std::ofstream(go.c_str()) << "go";
+    }
+    CHECK(wait_pid(p).code == 0);
+    REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "file.open") && r["path"] == mark + "-child"; }));
+    std::this_thread::sleep_for(1200ms);  // a drop report comes at most once a second
+    t.stop();
+    CHECK(t.all([&](const json& r) { return is_type(r, "file.open") && r["path"] == mark + "-grandchild"; }).empty());
+    CHECK(dropped(t, "map_full", "proc.fork") == 1);
 }

@@ -162,6 +162,8 @@ TEST_CASE("mem.alloc: anonymous or a file's mapping; mem.unmap: size, address, e
     CHECK(decode(rec)["anonymous"] == true);
     rec.flags = TT_ALLOC_FILE;
     CHECK(decode(rec)["anonymous"] == false);
+    rec.op = TT_ALLOC_MREMAP;
+    CHECK(decode(rec)["anonymous"] == false);
     rec.op = TT_ALLOC_BRK;
     rec.flags = 0;
     CHECK_FALSE(decode(rec).contains("anonymous"));
@@ -175,7 +177,11 @@ TEST_CASE("mem.alloc: anonymous or a file's mapping; mem.unmap: size, address, e
     CHECK(u["size"] == 2ULL << 20);
     CHECK(u["addr"] == "0x7f0000001000");
     CHECK(u["error"].is_null());
+    CHECK(u["anonymous"] == true);
     CHECK_FALSE(u.contains("op"));
+    un.flags = TT_ALLOC_FILE;
+    CHECK(decode(un)["anonymous"] == false);
+    un.flags = 0;
     un.ret = -22;
     CHECK(decode(un)["error"] == "EINVAL");
 }
