@@ -43,14 +43,15 @@ struct {
 
 /*
  * -p: thread group ids to keep. With --children the descendants forked
- * since the start join it (bpf/follow.bpf.h); user space then sizes it for
- * them (limits::followed_pids).
+ * since the start join it (bpf/follow.bpf.h), each with its leader's start
+ * time (the -p processes with 0); user space then sizes it for them
+ * (limits::followed_pids).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } tt_pids SEC(".maps");
 
 /* --cgroup: the cgroup v2 directory whose tasks (and descendants') to keep. */

@@ -7,7 +7,9 @@
  * already followed through their tgid. A process leaves the set when its
  * task is freed, after every record about its end was made (sched_process_exit
  * programs run earlier and still find it), so the map holds the living and
- * the not yet reaped only.
+ * the not yet reaped only. The value is the process's start time: its pid
+ * is free again before its task is (an RCU grace period later), and a new
+ * process that took it over meanwhile must not be taken out with the old.
  *
  * User space attaches these for any area (they are not proc's), only with
  * --children.
@@ -17,14 +19,12 @@
 
 #include "common.bpf.h"
 
-#define TT_EEXIST 17
-
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(tt_follow_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 parent_tgid = bpf_get_current_pid_tgid() >> 32;
 	__u32 child_tgid = BPF_CORE_READ(child, tgid);
-	__u8 one = 1;
+	__u64 start = BPF_CORE_READ(child, start_time);
 	long err;
 
 	/* A new thread: its process is followed, or not, already. */
@@ -32,9 +32,10 @@ int BPF_PROG(tt_follow_fork, struct task_struct *parent, struct task_struct *chi
 		return 0;
 	if (!bpf_map_lookup_elem(&tt_pids, &parent_tgid))
 		return 0;
-	err = bpf_map_update_elem(&tt_pids, &child_tgid, &one, BPF_NOEXIST);
+	/* BPF_ANY: a pid reused before its old owner's task was freed. */
+	err = bpf_map_update_elem(&tt_pids, &child_tgid, &start, BPF_ANY);
 	/* No room (or no memory): this child goes untraced, never silently. */
-	if (err && err != -TT_EEXIST)
+	if (err)
 		tt_count(TT_PROC_FORK, TT_DROP_MAP_FULL);
 	return 0;
 }
@@ -43,6 +44,7 @@ SEC("raw_tp/sched_process_free")
 int BPF_PROG(tt_follow_free, struct task_struct *p)
 {
 	__u32 tgid = BPF_CORE_READ(p, tgid);
+	__u64 *start;
 
 	/*
 	 * The leader's task goes last (a process's leader is reaped after its
@@ -50,6 +52,10 @@ int BPF_PROG(tt_follow_free, struct task_struct *p)
 	 * leaves with that thread's tid, so pid == tgid only for the real end.
 	 */
 	if (BPF_CORE_READ(p, pid) != tgid)
+		return 0;
+	start = bpf_map_lookup_elem(&tt_pids, &tgid);
+	/* Not followed, or the pid is another process's by now. */
+	if (!start || (*start && *start != BPF_CORE_READ(p, start_time)))
 		return 0;
 	bpf_map_delete_elem(&tt_pids, &tgid);
 	return 0;

@@ -517,9 +517,9 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
 
 void ProbeManager::fill_filter_maps()
 {
-    __u8 one = 1;
+    __u64 given = 0;  // a -p process (followed ones carry their start time, bpf/follow.bpf.h)
     for (uint32_t pid : config_.pids)
-        if (bpf_map__update_elem(skel_->maps.tt_pids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY) != 0)
+        if (bpf_map__update_elem(skel_->maps.tt_pids, &pid, sizeof(pid), &given, sizeof(given), BPF_ANY) != 0)
             throw Error(ExitCode::runtime, fmt::format("cannot add pid {} to the filter: {}", pid, errno_text(errno)));
     if (cgroup_fd_ >= 0) {
         __u32 zero = 0;
