@@ -111,6 +111,9 @@ void parse_map_entries(const std::string& spec, Config& c)
 // named outright made by the options given.
 void check_events(const Options& o, Config& c)
 {
+    if (!o.events.empty() && c.areas.empty())
+        usage(fmt::format("--events: '{}' chooses records of a trace; use it with proc, net, file, mem or all",
+                          o.events.front()));
     for (const std::string& arg : o.events) {
         size_t start = 0;
         while (true) {

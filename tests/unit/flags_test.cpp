@@ -168,6 +168,8 @@ TEST_CASE("-e/--events: types and globs, comma-separated or repeated; bad ones a
     CHECK(parse({"proc", "--syscalls", "-e", "proc.syscalls"}));
     CHECK(usage_message({"file", "-e", "file.slow"}).find("--min-latency") != std::string::npos);
     CHECK(usage_message({"all", "-e", "tapio.dropped"}).find("is not a record type") != std::string::npos);
+    CHECK(usage_message({"doctor", "-e", "proc.exec"}) ==
+          "--events: 'proc.exec' chooses records of a trace; use it with proc, net, file, mem or all");
 }
 
 TEST_CASE("--children needs -p; --file-mappings and --slow-any-file widen mem.alloc and file.slow")
