@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // tapio-trace doctor: the host as tapio-trace sees it, and for every hook of
 // every area whether it attaches, and how, or why not. The library computes
-// the report (diagnose(), src/doctor.h); the decoder layer writes it as
-// doctor.* records (write_doctor()).
+// the report (diagnose(), src/doctor.h); this shows it as a human report or,
+// with --json, as one JSON document (not a stream of records).
+#include <string.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "cli.h"
-#include "tapio/clock.h"
-#include "decode.h"
 #include "doctor.h"
 #include "tapio/writer.h"
 
@@ -17,7 +16,7 @@ namespace tapio::cli {
 
 void register_doctor(CLI::App& app, Options& o)
 {
-    CLI::App* sub = app.add_subcommand("doctor", "Check this host: kernel, BTF, privileges, every hook");
+    CLI::App* sub = app.add_subcommand("doctor", "Report on this host: kernel facts, every area and hook, a verdict");
     sub->callback([&o] {
         o.command = Command::doctor;
         o.subcommand = "doctor";
@@ -27,20 +26,16 @@ void register_doctor(CLI::App& app, Options& o)
 int run_doctor(const Invocation& inv)
 {
     const Options& o = inv.options;
-    Output out(STDOUT_FILENO);
-    WallClock clock = WallClock::now();
-    JsonWriter json(out, clock);
-    TableWriter table(out, clock);
-    RecordSink& sink = o.output == "json" ? static_cast<RecordSink&>(json) : static_cast<RecordSink&>(table);
-
     Config config = o.config;
     config.log = stderr_log(o.verbose);
     DoctorReport report = diagnose(config);
 
-    write_doctor(sink, report);
-    int exit_code = static_cast<int>(report.exit_code);
-    sink.flush();
-    return exit_code;
+    Output out(STDOUT_FILENO);
+    std::string text = o.output == "json" ? doctor_json(report) : doctor_table(report, o.verbose);
+    out.buffer().append(text);
+    if (!out.flush() && out.error())
+        throw Error(ExitCode::runtime, fmt::format("cannot write the report: {}", strerror(out.error())));
+    return static_cast<int>(report.exit_code);
 }
 
 }  // namespace tapio::cli

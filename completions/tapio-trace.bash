@@ -1,41 +1,81 @@
 # bash completion for tapio-trace(8)
+#
+# bash-completion loads this file by itself from
+# <prefix>/share/bash-completion/completions. Without that package, source
+# it from ~/.bashrc: it then completes with bash's own COMP_WORDS.
 _tapio_trace() {
-    local cur prev words cword
-    _init_completion || return
+    local cur prev words cword split=false
+    if declare -F _init_completion >/dev/null; then
+        _init_completion -s || return
+    else
+        words=("${COMP_WORDS[@]}")
+        cword=$COMP_CWORD
+        cur=${words[cword]}
+        prev=${words[cword - 1]}
+        # bash splits --flag=value at the '=': complete the value.
+        if [[ $cur == = && $prev == -* ]]; then
+            cur=""
+        elif [[ $prev == = && $cword -ge 2 && ${words[cword - 2]} == -* ]]; then
+            prev=${words[cword - 2]}
+        fi
+    fi
 
     local subcommands="proc net file mem all doctor schema"
-    local global="-j --json -o --output -p --pid --children -e --events --comm -u --uid --cgroup -x --failed -d --duration -n --count
-        --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --version -h --help"
+    local global="-j --json -o --output -p --pid --children --comm -u --uid --cgroup -x --failed -d --duration -n --count
+        -e --events --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
     local net_flags="--port --lport --rport -4 --ipv4 -6 --ipv6 --drops --states"
     local file_flags="--path --min-latency --slow-any-file --top"
     local mem_flags="--min-latency --min-size --pressure-threshold --no-pressure --file-mappings"
     local all_flags="--no-proc --no-net --no-file --no-mem $proc_flags $net_flags $file_flags $mem_flags"
-
-    case "$prev" in
-        -o|--output)
-            COMPREPLY=($(compgen -W "table json" -- "$cur"))
-            return ;;
-        -p|--pid)
-            COMPREPLY=($(compgen -W "$(command ls /proc 2>/dev/null | grep -E '^[0-9]+$')" -- "$cur"))
-            return ;;
-        -u|--uid)
-            COMPREPLY=($(compgen -W "$(cut -d: -f3 /etc/passwd 2>/dev/null)" -- "$cur"))
-            return ;;
-        --cgroup|--path)
-            _filedir -d
-            return ;;
-        -e|--events|--comm|-d|--duration|-n|--count|--rate-limit|--sample|--sampling-interval|--ring-buffer-size|\
-        --max-args|--syscalls-top|--port|--lport|--rport|--min-latency|--top|--min-size|--pressure-threshold)
-            return ;;
-    esac
+    # The record types -e/--events takes, and each area's glob.
+    # events:begin (generated from the record registry by scripts/gen-docs.sh)
+    local events="proc.* proc.exec proc.fork proc.exit proc.signal proc.setuid proc.syscalls net.* net.connect net.accept net.close net.retransmit net.reset net.drop net.state file.* file.open file.unlink file.rename file.mkdir file.rmdir file.truncate file.chmod file.slow file.io mem.* mem.oom_kill mem.reclaim mem.alloc mem.unmap mem.pressure"
+    # events:end
 
     local sub="" w
     for w in "${words[@]:1:cword-1}"; do
         case " $subcommands " in *" $w "*) sub="$w"; break ;; esac
     done
+
+    case "$prev" in
+        -o|--output)
+            _tapio_trace_reply "table json" "$cur"
+            return ;;
+        -p|--pid)
+            _tapio_trace_reply "$(command ls /proc 2>/dev/null | grep -E '^[0-9]+$')" "$cur"
+            return ;;
+        -u|--uid)
+            _tapio_trace_reply "$(cut -d: -f3 /etc/passwd 2>/dev/null)" "$cur"
+            return ;;
+        -e|--events)
+            # A comma-separated list: complete its last element, and only
+            # the subcommand's own area's types.
+            local done="" e offered="" all
+            [[ $cur == *,* ]] && done=${cur%,*},
+            read -ra all <<<"$events"
+            for e in "${all[@]}"; do
+                case "$sub" in proc|net|file|mem) [[ $e == "$sub".* ]] || continue ;; esac
+                offered+=" $done$e"
+            done
+            _tapio_trace_reply "$offered" "$cur"
+            return ;;
+        --cgroup|--path)
+            if declare -F _filedir >/dev/null; then
+                _filedir -d
+            else
+                local IFS=$'\n'
+                COMPREPLY=($(compgen -d -- "$cur"))
+            fi
+            return ;;
+        --comm|-d|--duration|-n|--count|--rate-limit|--sample|--sampling-interval|--ring-buffer-size|\
+        --max-args|--syscalls-top|--port|--lport|--rport|--min-latency|--top|--min-size|--pressure-threshold)
+            return ;;
+    esac
+    $split && return
+
     if [ -z "$sub" ]; then
-        COMPREPLY=($(compgen -W "$subcommands $global" -- "$cur"))
+        _tapio_trace_reply "$subcommands $global" "$cur"
         return
     fi
     local extra=""
@@ -48,6 +88,17 @@ _tapio_trace() {
         doctor) extra="" ;;
         schema) extra="" ;;
     esac
-    COMPREPLY=($(compgen -W "$global $extra" -- "$cur"))
+    _tapio_trace_reply "$global $extra" "$cur"
 }
+
+# COMPREPLY: the words of $1 that start with $2, one per line, never glob-
+# expanded (proc.* must stay proc.* whatever files the directory holds).
+_tapio_trace_reply() {
+    local line
+    COMPREPLY=()
+    while IFS= read -r line; do
+        COMPREPLY+=("$line")
+    done < <(compgen -W "$1" -- "$2")
+}
+
 complete -F _tapio_trace tapio-trace

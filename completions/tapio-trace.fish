@@ -1,4 +1,65 @@
 # fish completion for tapio-trace(8)
+#
+# fish finds this file in the vendor_completions.d of each $XDG_DATA_DIRS entry
+# (without XDG_DATA_DIRS: /usr/share/fish/vendor_completions.d only) or in
+# /etc/fish/completions, where an install to /usr/local puts it.
+
+# The record types -e/--events takes, and each area's glob: one per line,
+# a tab, what it is.
+# events:begin (generated from the record registry by scripts/gen-docs.sh)
+function __tapio_trace_record_types
+    printf '%s\t%s\n' \
+        'proc.*' 'every proc record' \
+        'proc.exec' 'A program was executed (execve, execveat; failed ones too)' \
+        'proc.fork' 'A process was created (a thread too, with --threads)' \
+        'proc.exit' 'A process ended, that is its last thread left' \
+        'proc.signal' 'A signal sent with kill, tkill or tgkill' \
+        'proc.setuid' 'A process asked to change its user ids (setuid, setreuid, setresuid)' \
+        'proc.syscalls' 'With --syscalls, every --sampling-interval, per process: its busiest syscalls' \
+        'net.*' 'every net record' \
+        'net.connect' 'A TCP connect() ended: established, or failed' \
+        'net.accept' 'A TCP connection was accepted' \
+        'net.close' 'One per end of an established connection' \
+        'net.retransmit' 'A TCP segment was retransmitted' \
+        'net.reset' 'A TCP RST was sent or received' \
+        'net.drop' 'With --drops: a packet the kernel dropped' \
+        'net.state' 'With --states: a TCP state change' \
+        'file.*' 'every file record' \
+        'file.open' 'A file was opened (open, openat, openat2, creat)' \
+        'file.unlink' 'A file was removed (unlink, unlinkat)' \
+        'file.rename' 'A file was renamed (rename, renameat, renameat2)' \
+        'file.mkdir' 'A directory was made (mkdir, mkdirat)' \
+        'file.rmdir' 'A directory was removed (rmdir, unlinkat with AT_REMOVEDIR)' \
+        'file.truncate' 'A file was truncated (truncate, ftruncate)' \
+        'file.chmod' 'A file\'s mode was changed (chmod, fchmodat, fchmodat2, fchmod)' \
+        'file.slow' 'With --min-latency: a read, write or sync slower than the threshold' \
+        'file.io' 'With --top, every --sampling-interval: per process and file, busiest first' \
+        'mem.*' 'every mem record' \
+        'mem.oom_kill' 'The OOM killer chose a victim (oom:mark_victim)' \
+        'mem.reclaim' 'A direct reclaim stall longer than --min-latency' \
+        'mem.alloc' 'An mmap, brk or mremap of at least --min-size' \
+        'mem.unmap' 'A munmap of at least --min-size: memory given back' \
+        'mem.pressure' 'Every --sampling-interval, the kernel\'s pressure stall information for memory'
+end
+# events:end
+
+# A comma-separated list of them: complete its last element; a subcommand
+# of one area offers its own.
+function __tapio_trace_events
+    set -l done (string replace -r '[^,]*$' '' -- (commandline -ct))
+    set -l area
+    for word in (commandline -opc)
+        if contains -- $word proc net file mem
+            set area $word
+            break
+        end
+    end
+    for line in (__tapio_trace_record_types)
+        if test -z "$area"; or string match -q -- "$area.*" $line
+            printf '%s%s\n' $done $line
+        end
+    end
+end
 set -l subcommands proc net file mem all doctor schema
 complete -c tapio-trace -f
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a proc -d 'Process exec, fork, exit, signals, syscalls'
@@ -14,13 +75,13 @@ complete -c tapio-trace -s j -l json -d 'One JSON object per line'
 complete -c tapio-trace -s o -l output -x -a 'table json' -d 'Output format'
 complete -c tapio-trace -s p -l pid -x -a '(__fish_complete_pids)' -d 'Only this process'
 complete -c tapio-trace -l children -d 'With -p, also every process they fork'
-complete -c tapio-trace -s e -l events -x -d 'Only these record types or globs'
 complete -c tapio-trace -l comm -x -d 'Only tasks with this command name'
 complete -c tapio-trace -s u -l uid -x -d 'Only tasks running as UID'
 complete -c tapio-trace -l cgroup -r -a '(__fish_complete_directories)' -d 'Only tasks in this cgroup v2 directory'
 complete -c tapio-trace -s x -l failed -d 'Only failed operations'
 complete -c tapio-trace -s d -l duration -x -d 'Stop after DUR (500ms, 10s, 2m)'
 complete -c tapio-trace -s n -l count -x -d 'Stop after N events'
+complete -c tapio-trace -s e -l events -x -a '(__tapio_trace_events)' -d 'Only these record types'
 complete -c tapio-trace -l rate-limit -x -d 'At most N events per second'
 complete -c tapio-trace -l sample -x -d 'Keep 1 in N events'
 complete -c tapio-trace -l sampling-interval -x -d 'Interval of periodic summaries'

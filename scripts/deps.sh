@@ -12,6 +12,8 @@ packages=(
   # live tests: strace as ground truth, and the git in its workload (tar,
   # gzip and gcc are already there: essential, and g++'s dependency)
   strace git
+  # the completions test: bash with and without bash-completion, zsh, fish
+  bash-completion zsh fish
 )
 if [ "$(dpkg --print-architecture)" = amd64 ]; then
   # live tests: a real 32-bit (-m32) program for the compat tests

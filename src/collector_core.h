@@ -100,7 +100,7 @@ private:
     uint64_t last_tick_ns_ = 0;
 };
 
-// Common fields of records tapio-trace writes about itself (tapio.*, doctor.*).
+// Common fields of records tapio-trace writes about itself (tapio.*).
 Common tracer_common();
 
 }  // namespace tapio

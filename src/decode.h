@@ -71,10 +71,6 @@ struct PressureReport {
 };
 void write_pressure(RecordSink& sink, const Common& common, const PressureReport& report);
 
-// doctor.host, doctor.hook and doctor.area per area, doctor.summary.
-struct DoctorReport;
-void write_doctor(RecordSink& sink, const DoctorReport& report);
-
 // tapio.dropped: counts[kind][reason] since the last report.
 using DropTable = std::array<std::array<uint64_t, TT_DROP_REASONS>, TT_KIND_MAX>;
 void write_dropped(RecordSink& sink, const Common& common, const DropTable& counts, bool final);

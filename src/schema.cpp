@@ -3,6 +3,8 @@
 // the README's record reference and the man page's RECORDS section.
 #include "schema.h"
 
+#include "doctor.h"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -139,6 +141,17 @@ std::string meaning_text(const Field& f)
     return m;
 }
 
+// A doctor host check: its members are described once, not under every check.
+bool is_check(const Field& f)
+{
+    return f.members.data() == doctor_check_fields().data();
+}
+
+constexpr std::string_view doctor_intro =
+    "`tapio-trace doctor --json` writes one JSON object, not a stream of records; `tapio-trace schema` has its "
+    "schema as `$defs/doctor`.";
+constexpr std::string_view check_intro = "Every host check (`host.privileges`, `host.btf` and the others) has:";
+
 std::string md_cell(std::string_view text)
 {
     std::string out;
@@ -155,7 +168,7 @@ void md_fields(std::string& out, std::span<const Field> fields, const std::strin
     for (const Field& f : fields) {
         out += "| `" + prefix + std::string(f.name) + "` | " + type_text(f) + " | " + std::string(f.unit) + " | " +
                md_cell(meaning_text(f)) + " |\n";
-        if (!f.members.empty())
+        if (!f.members.empty() && !is_check(f))
             md_fields(out, f.members, prefix + std::string(f.name) + (f.type == array ? "[]." : "."));
     }
 }
@@ -186,7 +199,7 @@ void man_fields(std::string& out, std::span<const Field> fields, const std::stri
         out += ".TP\n.B " + roff(prefix + std::string(f.name)) + "\n";
         std::string unit = f.unit.empty() ? "" : ", " + std::string(f.unit);
         out += roff(type_text(f) + unit + ": " + meaning_text(f)) + "\n";
-        if (!f.members.empty())
+        if (!f.members.empty() && !is_check(f))
             man_fields(out, f.members, prefix + std::string(f.name) + (f.type == array ? "[]." : "."));
     }
 }
@@ -240,7 +253,9 @@ std::string json_schema()
     s["$schema"] = "https://json-schema.org/draft/2020-12/schema";
     s["$id"] = "urn:tapio-trace:record:" + std::to_string(schema_version);
     s["title"] = "tapio-trace record";
-    s["description"] = "One JSON line of tapio-trace --json: a record whose type property selects its fields.";
+    s["description"] =
+        "One JSON line of tapio-trace --json: a record whose type property selects its fields. The document "
+        "tapio-trace doctor --json writes is $defs/doctor.";
     s["schema_version"] = schema_version;
     s["type"] = "object";
     s["required"] = ordered::array({"type"});
@@ -257,6 +272,12 @@ std::string json_schema()
             def[k] = v;
         defs[type] = def;
     }
+    ordered doctor;
+    doctor["description"] = "The one JSON document `tapio-trace doctor --json` writes (not a stream record).";
+    ordered doctor_body = object_schema(doctor_fields(), nullptr);
+    for (auto& [k, v] : doctor_body.items())
+        doctor[k] = v;
+    defs["doctor"] = doctor;
     s["oneOf"] = one_of;
     s["$defs"] = defs;
     return s.dump(2) + "\n";
@@ -278,6 +299,10 @@ std::string records_markdown()
         out += md_header;
         md_fields(out, spec->fields, "");
     }
+    out += "\n### doctor document\n\n" + std::string(doctor_intro) + "\n\n" + std::string(md_header);
+    md_fields(out, doctor_fields(), "");
+    out += "\n" + std::string(check_intro) + "\n\n" + std::string(md_header);
+    md_fields(out, doctor_check_fields(), "host.<check>.");
     return out;
 }
 
@@ -290,6 +315,10 @@ std::string records_man()
         out += ".SS " + roff(spec->type) + "\n" + roff(spec->doc) + "\n";
         man_fields(out, spec->fields, "");
     }
+    out += ".SS doctor document\n" + roff(doctor_intro) + "\n";
+    man_fields(out, doctor_fields(), "");
+    out += ".PP\n" + roff(check_intro) + "\n";
+    man_fields(out, doctor_check_fields(), "host.<check>.");
     return out;
 }
 

@@ -19,8 +19,9 @@
 namespace tapio {
 
 // Bumped when a field is removed or changes its type, unit or meaning;
-// adding a record type or an optional field keeps it.
-inline constexpr int schema_version = 1;
+// adding a record type or an optional field keeps it. 2: doctor writes one
+// document (`$defs/doctor`) instead of doctor.* records in the stream.
+inline constexpr int schema_version = 2;
 
 enum class JsonType : uint8_t { integer, number, string, boolean, array, object };
 std::string_view json_type_name(JsonType type);
@@ -88,7 +89,8 @@ std::span<const Field> common_fields();
 std::span<const RecordSpec* const> all_records();
 const RecordSpec* find_record(std::string_view type);
 
-// The JSON Schema (draft 2020-12) of every JSON line tapio-trace writes.
+// The JSON Schema (draft 2020-12) of every JSON line tapio-trace writes,
+// and under $defs/doctor of the document `tapio-trace doctor --json` writes.
 std::string json_schema();
 // The record reference, between the README's markers.
 std::string records_markdown();

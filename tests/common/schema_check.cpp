@@ -114,6 +114,16 @@ void check_fields(const ojson& obj, std::span<const Field> fields, size_t skip, 
 
 }  // namespace
 
+std::vector<std::string> fields_problems(const ojson& object, std::span<const tapio::Field> fields,
+                                         const std::string& where)
+{
+    if (!object.is_object())
+        return {where + " is not an object"};
+    std::vector<std::string> out;
+    check_fields(object, fields, 0, where, out, nullptr);
+    return out;
+}
+
 std::vector<std::string> problems(const ojson& record)
 {
     std::vector<std::string> out;

@@ -8,13 +8,22 @@
 
 #include <nlohmann/json.hpp>
 
+#include <span>
 #include <string>
 #include <vector>
+
+namespace tapio {
+struct Field;
+}
 
 namespace schema_check {
 
 // What is wrong with the record, one line each; empty when it conforms.
 std::vector<std::string> problems(const nlohmann::ordered_json& record);
+// What is wrong with a JSON object that is not a stream record (the doctor
+// document), against its declared fields; where names it in the messages.
+std::vector<std::string> fields_problems(const nlohmann::ordered_json& object, std::span<const tapio::Field> fields,
+                                         const std::string& where);
 // The same for one line of text ("not JSON" when it does not parse).
 std::vector<std::string> line_problems(const std::string& line);
 // Every line of text that starts with '{'.

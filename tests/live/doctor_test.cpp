@@ -10,39 +10,93 @@
 #include "tapio/collector.h"
 #include "tapio/errors.h"
 #include "harness.h"
+#include "doctor.h"
 #include "host_features.h"
+#include "schema.h"
+#include "schema_check.h"
 
 using namespace live;
 
-TEST_CASE("doctor --json: host facts, every hook, exit 0 on this kernel")
+namespace {
+
+// The one document doctor --json writes: one line, valid, as declared.
+json doctor_document(const Captured& c)
+{
+    CAPTURE(c.out);
+    REQUIRE(!c.out.empty());
+    CHECK(c.out.back() == '\n');
+    CHECK(c.out.find('\n') == c.out.size() - 1);
+    auto doc = nlohmann::ordered_json::parse(c.out);
+    auto problems = schema_check::fields_problems(doc, tapio::doctor_fields(), "doctor");
+    CHECK_MESSAGE(problems.empty(), (problems.empty() ? "" : problems.front()));
+    return json::parse(c.out);
+}
+
+std::vector<std::string> text_lines(const std::string& text)
+{
+    std::vector<std::string> out;
+    size_t start = 0, nl;
+    while ((nl = text.find('\n', start)) != std::string::npos) {
+        out.push_back(text.substr(start, nl - start));
+        start = nl + 1;
+    }
+    return out;
+}
+
+// Runs doctor as nobody, with no capabilities.
+Captured unprivileged(std::vector<std::string> args)
+{
+    std::vector<std::string> argv = {"setpriv",         "--reuid=65534", "--regid=65534", "--clear-groups",
+                                     "--inh-caps=-all", binary(),        "doctor"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return capture(argv);
+}
+
+}  // namespace
+
+TEST_CASE("doctor --json: one document with host facts, every hook, exit 0 on this kernel")
 {
     Captured c = capture({binary(), "doctor", "--json"});
     CAPTURE(c.err);
     CHECK(c.exit.code == 0);
-    std::vector<json> records;
-    size_t start = 0, nl;
-    while ((nl = c.out.find('\n', start)) != std::string::npos) {
-        records.push_back(json::parse(c.out.substr(start, nl - start)));
-        start = nl + 1;
-    }
-    REQUIRE(records.size() >= 3);
-    json host = records.front();
-    CHECK(host["type"] == "doctor.host");
-    CHECK(host["btf"] == true);
-    CHECK(host["ring_buffer"] == true);
-    CHECK(host["privileged"] == true);
-    CHECK(host["tracefs"] == true);
-    CHECK(host.contains("fentry"));
+    json doc = doctor_document(c);
+    CHECK(doc["schema_version"] == tapio::schema_version);
+    CHECK(doc["verdict"] == "ok");
+    CHECK(doc["exit_code"] == 0);
+    const json& host = doc["host"];
+    CHECK(host["btf"]["status"] == "ok");
+    CHECK(host["ring_buffer"]["status"] == "ok");
+    CHECK(host["privileges"]["status"] == "ok");
+    CHECK(host["tracefs"]["status"] == "ok");
+    CHECK(host["fentry"]["status"] == "ok");  // refused here, and not needed
+    // The machines this runs on (KERNEL.md): PSI, a hybrid cgroup layout.
+    CHECK(host["psi"]["status"] == "ok");
+    CHECK(host["psi"]["value"] == "/proc/pressure/memory");
+    CHECK(host["cgroup"]["value"] == "hybrid");
+    CHECK(host["unprivileged_bpf"]["status"] == "ok");
+    for (const char* check : {"lockdown", "psi", "cgroup", "unprivileged_bpf", "tracefs"})
+        CHECK_MESSAGE(host[check]["status"] != "missing", check);
 
     std::set<std::string> attached;
     std::map<std::string, std::set<std::string>> served;  // area -> syscalls the dispatcher serves it
-    for (const auto& r : records)
-        if (r["type"] == "doctor.hook" && r["state"] == "attached") {
-            attached.insert(r["hook"].get<std::string>() + "/" + r["how"].get<std::string>());
-            if (r.contains("syscalls"))
-                for (const auto& s : r["syscalls"])
-                    served[r["area"].get<std::string>()].insert(s.get<std::string>());
+    std::set<std::string> areas;
+    for (const auto& a : doc["areas"]) {
+        std::string area = a["area"];
+        areas.insert(area);
+        CHECK(a["verdict"] == "ok");
+        CHECK(a["hooks_attached"] == a["hooks_total"]);
+        for (const auto& h : a["hooks"]) {
+            CHECK(h["how"] != "tracepoint");  // nothing perf-attached: each would cost a grace period at exit
+            CHECK(h["state"] != "disabled");
+            if (h["state"] != "attached")
+                continue;
+            attached.insert(h["hook"].get<std::string>() + "/" + h["how"].get<std::string>());
+            if (h.contains("syscalls"))
+                for (const auto& sc : h["syscalls"])
+                    served[area].insert(sc.get<std::string>());
         }
+    }
+    CHECK(areas == std::set<std::string>{"proc", "net", "file", "mem"});
     CHECK(attached.count("sched:sched_process_exec/raw_tracepoint"));
     CHECK(attached.count("sched:sched_process_fork/raw_tracepoint"));
     // Syscalls come through the BTF-typed raw syscall tracepoints on this kernel.
@@ -54,19 +108,112 @@ TEST_CASE("doctor --json: host facts, every hook, exit 0 on this kernel")
     CHECK(served["net"].count("accept4"));
     // Hooks of optional features (--syscalls: every syscall) are checked too.
     CHECK(served["proc"].count("*"));
-    for (const auto& r : records)
-        if (r["type"] == "doctor.hook")
-            CHECK(r["how"] != "tracepoint");  // nothing perf-attached: each would cost a grace period at exit
-    for (const auto& r : records)
-        if (r["type"] == "doctor.hook")
-            CHECK(r["state"] != "disabled");
-    bool proc_ok = false;
-    for (const auto& r : records)
-        if (r["type"] == "doctor.area" && r["area"] == "proc")
-            proc_ok = r["ok"] == true;
-    CHECK(proc_ok);
-    CHECK(records.back()["type"] == "doctor.summary");
-    CHECK(records.back()["ok"] == true);
+}
+
+TEST_CASE("doctor: a report with host facts, areas and a verdict, under 80 columns, no event lines")
+{
+    Captured c = capture({binary(), "doctor"});
+    CAPTURE(c.out);
+    CAPTURE(c.err);
+    CHECK(c.exit.code == 0);
+    auto lines = text_lines(c.out);
+    REQUIRE(lines.size() > 10);
+    CHECK(lines.front() == "tapio-trace doctor: host");
+    std::set<std::string> sections;
+    for (const std::string& l : lines) {
+        CHECK_MESSAGE(l.size() <= 80, l);
+        CHECK(l.find("doctor.") == std::string::npos);        // no record types
+        CHECK(l.find("tapio-trace  ") == std::string::npos);  // no COMM column of itself
+        if (!l.empty() && l[0] != ' ')
+            sections.insert(l.substr(0, l.find(':')));
+    }
+    CHECK(sections.count("areas"));
+    CHECK(sections.count("hooks"));  // "hooks: all N attached" on this kernel
+    CHECK(lines.back() == "verdict: every area can run with every hook (exit 0)");
+    for (const char* label :
+         {"  kernel ", "  BTF ", "  PSI ", "  cgroup ", "  lockdown ", "  tracefs ", "  unpriv. BPF "}) {
+        bool found = false;
+        for (const std::string& l : lines)
+            found |= l.rfind(label, 0) == 0;
+        CHECK_MESSAGE(found, label);
+    }
+    size_t hook_lines = 0;
+    for (const std::string& l : lines)
+        hook_lines += l.find("sched:sched_process_exec") != std::string::npos;
+    CHECK(hook_lines == 0);  // attached hooks only with -v
+
+    Captured v = capture({binary(), "doctor", "-v"});
+    CHECK(v.exit.code == 0);
+    hook_lines = 0;
+    for (const std::string& l : text_lines(v.out)) {
+        CHECK_MESSAGE(l.size() <= 80, l);
+        hook_lines += l.find("sched:sched_process_exec") != std::string::npos;
+    }
+    CHECK(hook_lines == 1);
+}
+
+TEST_CASE("doctor without privileges: unknown for what it cannot check, never false; exit 3")
+{
+    Captured c = unprivileged({"--json"});
+    CAPTURE(c.err);
+    CHECK(c.exit.code == 3);
+    json doc = doctor_document(c);
+    CHECK(doc["verdict"] == "unknown");
+    CHECK(doc["exit_code"] == 3);
+    const json& host = doc["host"];
+    CHECK(host["privileges"]["status"] == "missing");
+    for (const char* check : {"ring_buffer", "fentry"}) {
+        CHECK_MESSAGE(host[check]["status"] == "unknown", check);
+        CHECK(host[check]["value"] == "unknown");
+        CHECK(host[check]["detail"].get<std::string>().find("without privileges") != std::string::npos);
+    }
+    // tracefs is 0700 here: it is there, and what is in it cannot be told.
+    CHECK(host["tracefs"]["status"] == "unknown");
+    // What anyone can read is still reported.
+    CHECK(host["btf"]["status"] == "ok");
+    CHECK(host["psi"]["status"] == "ok");
+    CHECK(host["cgroup"]["value"] == "hybrid");
+    CHECK(host["unprivileged_bpf"]["status"] == "ok");
+    for (const auto& a : doc["areas"])
+        CHECK(a["verdict"] == "unknown");
+    CHECK(c.out.find("false") == std::string::npos);
+    CHECK(c.out.find("true") == std::string::npos);
+
+    Captured t = unprivileged({});
+    CHECK(t.exit.code == 3);
+    CHECK(t.out.find("ring buffer  unknown") != std::string::npos);
+    CHECK(t.out.find("  proc  unknown    not checked") != std::string::npos);
+    CHECK(text_lines(t.out).back() == "verdict: not checked: needs root, or CAP_BPF and CAP_PERFMON (exit 3)");
+    for (const std::string& l : text_lines(t.out))
+        CHECK_MESSAGE(l.size() <= 80, l);
+}
+
+TEST_CASE("doctor: a hook the kernel lacks degrades its area, with reason and consequence; exit 0")
+{
+    // Without raw and BTF tracepoints, proc's fork hook (raw only) is gone.
+    Captured c = capture({binary(), "doctor"}, {"TAPIO_FAKE_HOST=no-raw_tp,no-tp_btf"});
+    CAPTURE(c.out);
+    CAPTURE(c.err);
+    CHECK(c.exit.code == 0);
+    CHECK(c.out.find("  proc  degraded") != std::string::npos);
+    CHECK(c.out.find("hooks degraded or missing") != std::string::npos);
+    CHECK(c.out.find("proc  sched:sched_process_fork") != std::string::npos);
+    CHECK(c.out.find("taken away by TAPIO_FAKE_HOST") != std::string::npos);
+    CHECK(c.out.find("-> no proc.fork records") != std::string::npos);
+    CHECK(text_lines(c.out).back() == "verdict: every area can run, some with less (see above) (exit 0)");
+
+    Captured j = capture({binary(), "doctor", "--json"}, {"TAPIO_FAKE_HOST=no-raw_tp,no-tp_btf"});
+    CHECK(j.exit.code == 0);
+    json doc = doctor_document(j);
+    CHECK(doc["verdict"] == "degraded");
+    bool fork_reported = false;
+    for (const auto& a : doc["areas"])
+        for (const auto& h : a["hooks"])
+            if (a["area"] == "proc" && h["hook"] == "sched:sched_process_fork") {
+                fork_reported = h["state"] == "unavailable" && h["consequence"] == "no proc.fork records";
+                CHECK(a["verdict"] == "degraded");
+            }
+    CHECK(fork_reported);
 }
 
 namespace {

@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include "doctor.h"
 #include "schema_check.h"
 
 namespace live {
@@ -135,10 +136,19 @@ Captured capture(const std::vector<std::string>& argv, const std::vector<std::st
     c.exit = wait_pid(pid);
     // tapio-trace's own JSON output goes through the registry check too.
     bool ours = !argv.empty() && argv[0] == binary();
-    bool json_out = false;
-    for (size_t i = 1; i < argv.size(); ++i)
+    bool json_out = false, doctor = false;
+    for (size_t i = 1; i < argv.size(); ++i) {
         json_out |= argv[i] == "--json" || argv[i] == "-j" || (argv[i] == "json" && argv[i - 1] == "-o");
-    if (ours && json_out) {
+        doctor |= argv[i] == "doctor";
+    }
+    // doctor writes one document, checked against its own declaration.
+    if (ours && json_out && doctor && !c.out.empty()) {
+        auto doc = nlohmann::ordered_json::parse(c.out, nullptr, false);
+        auto problems = doc.is_discarded() ? std::vector<std::string>{"not JSON"}
+                                           : schema_check::fields_problems(doc, tapio::doctor_fields(), "doctor");
+        CHECK_MESSAGE(problems.empty(), problems.size() << " problem(s) with the doctor document, first: "
+                                                        << (problems.empty() ? "" : problems.front()));
+    } else if (ours && json_out) {
         auto problems = schema_check::text_problems(c.out);
         CHECK_MESSAGE(problems.empty(), problems.size() << " problem(s) with records against the registry, first: "
                                                         << (problems.empty() ? "" : problems.front()));

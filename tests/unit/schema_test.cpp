@@ -194,14 +194,14 @@ TEST_CASE("the checker catches what it is there for")
     CHECK_FALSE(schema_check::line_problems(R"({"ts":"t","type":"proc.nope"})").empty());
 }
 
-TEST_CASE("README and man page record references are what the registry says (scripts/gen-docs.sh)")
+TEST_CASE("the generated sections (README, man page, completions) are what the registry says (scripts/gen-docs.sh)")
 {
     for (const DocSection& section : doc_sections()) {
         std::string text;
         REQUIRE_MESSAGE(section_text(fixtures::source_text(std::string(section.file)), section, text),
-                        section.file << " lacks its record reference markers");
+                        section.file << " lacks its " << section.begin << " markers");
         bool same = text == section.render();
-        CHECK_MESSAGE(same, section.file << "'s record reference differs from the registry: run scripts/gen-docs.sh");
+        CHECK_MESSAGE(same, section.file << "'s generated section differs from the registry: run scripts/gen-docs.sh");
     }
 }
 
