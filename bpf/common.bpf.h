@@ -41,12 +41,17 @@ struct {
 	__type(value, __u64);
 } tt_stats SEC(".maps");
 
-/* -p: thread group ids to keep. */
+/*
+ * -p: thread group ids to keep. With --children the descendants forked
+ * since the start join it (bpf/follow.bpf.h), each with its leader's start
+ * time (the -p processes with 0); user space then sizes it for them
+ * (limits::followed_pids).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1024);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } tt_pids SEC(".maps");
 
 /* --cgroup: the cgroup v2 directory whose tasks (and descendants') to keep. */
@@ -164,6 +169,12 @@ static __always_inline bool tt_comm_wanted(const char *comm)
 	return !tt_cfg.filter_comm || tt_comm_equal(comm, tt_cfg.comm);
 }
 
+/* -e/--events: whether records of kind are wanted at all. */
+static __always_inline bool tt_kind_chosen(__u32 kind)
+{
+	return kind < 64 && (tt_cfg.kinds & TT_KIND_BIT(kind));
+}
+
 /* --sample N: keep the first of every N events of a kind, per CPU. */
 static __always_inline bool tt_sampled_in(__u32 kind)
 {
@@ -224,6 +235,13 @@ static __always_inline bool tt_rate_allows(void)
  */
 static __always_inline bool tt_admit(__u32 kind)
 {
+	/*
+	 * -e: a kind not chosen is not a loss, so not counted. Hooks and
+	 * syscalls that serve only such kinds are not even attached; this
+	 * catches the rest of a hook shared by several kinds.
+	 */
+	if (!tt_kind_chosen(kind))
+		return false;
 	if (!tt_sampled_in(kind)) {
 		tt_count(kind, TT_DROP_SAMPLED_OUT);
 		return false;

@@ -32,6 +32,16 @@ static __always_inline bool tt_have_task_btf(void)
 }
 
 /*
+ * bpf_find_vma(): commit 7c7e3d31e785 ("bpf: Introduce helper
+ * bpf_find_vma"), 5.17. Without it a munmap or mremap cannot tell a file's
+ * mapping from anonymous memory, and is reported.
+ */
+static __always_inline bool tt_have_find_vma(void)
+{
+	return tt_have_task_btf() && bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_find_vma);
+}
+
+/*
  * bpf_loop(): commit e6f2dd0f8067 ("bpf: Add bpf_loop helper"), 5.17. With
  * it the verifier checks a loop body once, however many times it runs;
  * without it the loops are bounded and unrolled.

@@ -47,6 +47,7 @@ enum tt_kind {
 	TT_MEM_OOM_KILL = 48,
 	TT_MEM_RECLAIM = 49,
 	TT_MEM_ALLOC = 50,
+	TT_MEM_UNMAP = 51,
 	TT_FILE_OPEN = 32,
 	TT_FILE_UNLINK = 33,
 	TT_FILE_RENAME = 34,
@@ -70,6 +71,12 @@ enum tt_drop_reason {
 };
 
 #define TT_STATS_ENTRIES (TT_KIND_MAX * TT_DROP_REASONS)
+
+/*
+ * A kind's bit in tt_config.kinds (-e/--events): every kind is below 64,
+ * so one 64-bit mask names any set of them.
+ */
+#define TT_KIND_BIT(kind) (1ULL << (kind))
 
 struct tt_header {
 	__u64 ts_ns;     /* CLOCK_BOOTTIME */
@@ -102,11 +109,24 @@ struct tt_header {
  * The syscalls the proc, mem and net areas handle, each listed once: the
  * dispatcher's switch (tapio.bpf.c) and the names user space reports (-v,
  * doctor) are both made from these lists. X(name) for TT_NR_<name> of
- * bpf/syscall_nr.h. (file's are decided by file_io_nr() and file_op_nr().)
+ * bpf/syscall_nr.h, kinds the TT_KIND_BIT()s of the records the syscall
+ * serves: with -e, a syscall no chosen kind needs is not handled at all.
+ * (file's are decided by file_io_nr(), file_op_nr() and file_nr_kinds().)
  */
-#define TT_PROC_SYSCALL_LIST(X) X(execve) X(execveat) X(kill) X(tkill) X(tgkill) X(setuid) X(setreuid) X(setresuid)
-#define TT_MEM_SYSCALL_LIST(X) X(mmap) X(munmap) X(brk) X(mremap)
-#define TT_NET_SYSCALL_LIST(X) X(accept) X(accept4)
+#define TT_PROC_SYSCALL_LIST(X)                                                                         \
+	X(execve, TT_KIND_BIT(TT_PROC_EXEC)) X(execveat, TT_KIND_BIT(TT_PROC_EXEC))                       \
+	X(kill, TT_KIND_BIT(TT_PROC_SIGNAL)) X(tkill, TT_KIND_BIT(TT_PROC_SIGNAL))                        \
+	X(tgkill, TT_KIND_BIT(TT_PROC_SIGNAL)) X(setuid, TT_KIND_BIT(TT_PROC_SETUID))                     \
+	X(setreuid, TT_KIND_BIT(TT_PROC_SETUID)) X(setresuid, TT_KIND_BIT(TT_PROC_SETUID))
+#define TT_MEM_SYSCALL_LIST(X)                                                                          \
+	X(mmap, TT_KIND_BIT(TT_MEM_ALLOC)) X(munmap, TT_KIND_BIT(TT_MEM_UNMAP))                           \
+	X(brk, TT_KIND_BIT(TT_MEM_ALLOC)) X(mremap, TT_KIND_BIT(TT_MEM_ALLOC))
+/* accept() names the owner of a passive socket: every net record may need it. */
+#define TT_NET_SOCKET_KINDS                                                                             \
+	(TT_KIND_BIT(TT_NET_CONNECT) | TT_KIND_BIT(TT_NET_ACCEPT) | TT_KIND_BIT(TT_NET_CLOSE) |           \
+	 TT_KIND_BIT(TT_NET_RETRANSMIT) | TT_KIND_BIT(TT_NET_RESET) | TT_KIND_BIT(TT_NET_DROP) |           \
+	 TT_KIND_BIT(TT_NET_STATE))
+#define TT_NET_SYSCALL_LIST(X) X(accept, TT_NET_SOCKET_KINDS) X(accept4, TT_NET_SOCKET_KINDS)
 
 struct tt_config {
 	__u32 filter_pids;   /* only tgids present in tt_pids */
@@ -121,6 +141,7 @@ struct tt_config {
 	__u64 rate_per_sec;  /* token bucket refill; 0 = off */
 	__u64 rate_burst;    /* token bucket depth */
 	__u64 wakeup_bytes;  /* force a reader wakeup past this much unread data */
+	__u64 kinds;         /* TT_KIND_BIT()s of the kinds chosen (-e); all when no choice */
 };
 
 /*
@@ -354,7 +375,7 @@ struct tt_mem_reclaim {
 	__s32 order;        /* allocation order that stalled */
 };
 
-/* mem.alloc: a large mmap, munmap, brk or mremap. */
+/* mem.alloc: a large mmap, brk or mremap; mem.unmap: a large munmap. */
 enum tt_alloc_op {
 	TT_ALLOC_MMAP = 0,
 	TT_ALLOC_MUNMAP = 1,
@@ -363,6 +384,7 @@ enum tt_alloc_op {
 };
 
 #define TT_ALLOC_SHRINK 0x1 /* brk moved down: memory given back */
+#define TT_ALLOC_FILE 0x2   /* a file's mapping (mmap without MAP_ANONYMOUS; munmap, mremap of one): --file-mappings */
 struct tt_mem_alloc {
 	struct tt_header h;
 	__u64 size;     /* bytes: length, new length (mremap), |brk change| */
@@ -482,7 +504,7 @@ struct tt_file_io_stat {
 #define TT_ASSERT_SIZE(type, size) _Static_assert(sizeof(type) == (size), #type " layout changed")
 #endif
 TT_ASSERT_SIZE(struct tt_header, 56);
-TT_ASSERT_SIZE(struct tt_config, 72);
+TT_ASSERT_SIZE(struct tt_config, 80);
 TT_ASSERT_SIZE(struct tt_proc_exec, 56 + 16 + 2 * TT_PATH_LEN + TT_ARGS_LEN);
 TT_ASSERT_SIZE(struct tt_proc_fork, 64);
 TT_ASSERT_SIZE(struct tt_proc_exit, 72);

@@ -31,6 +31,12 @@
 const volatile __u64 file_min_latency_ns = 0;
 /* --top: aggregate I/O per process and file. */
 const volatile bool io_top = false;
+/*
+ * file.slow for every kind of file (--slow-any). Off, only regular files
+ * and block devices: a read that waits on a pipe, a socket or a terminal
+ * waits for its peer, not for storage.
+ */
+const volatile bool slow_any_file = false;
 
 /* A syscall in flight, by thread id: its arguments, read again at exit. */
 struct file_call {
@@ -433,6 +439,10 @@ static __always_inline void io_account(struct file *file, __u32 op, long ret, __
 	}
 }
 
+#define TT_S_IFMT 0170000
+#define TT_S_IFREG 0100000
+#define TT_S_IFBLK 0060000
+
 static __always_inline void io_slow(struct file *file, struct file_call *call, long ret, __u64 latency)
 {
 	struct file_scratch *s = scratch();
@@ -440,6 +450,12 @@ static __always_inline void io_slow(struct file *file, struct file_call *call, l
 
 	if (!s || skip_for_failed_only(ret))
 		return;
+	if (file && !slow_any_file) {
+		__u32 fmt = BPF_CORE_READ(file, f_inode, i_mode) & TT_S_IFMT;
+
+		if (fmt != TT_S_IFREG && fmt != TT_S_IFBLK)
+			return;
+	}
 	rec = (struct tt_file_slow *)&s->op;
 	tt_fill_header(&rec->h, TT_FILE_SLOW, sizeof(*rec));
 	rec->ret = ret;
@@ -668,6 +684,47 @@ static __always_inline bool file_op_nr(long nr)
 		return true;
 	}
 	return false;
+}
+
+/* The record kinds file operation nr can produce (file_op_nr()), for -e. */
+static __always_inline __u64 file_nr_kinds(long nr)
+{
+	switch (nr) {
+#ifdef TT_NR_open
+	case TT_NR_open:
+	case TT_NR_creat:
+#endif
+	case TT_NR_openat:
+	case TT_NR_openat2:
+		return TT_KIND_BIT(TT_FILE_OPEN);
+#ifdef TT_NR_open
+	case TT_NR_unlink:
+		return TT_KIND_BIT(TT_FILE_UNLINK);
+	case TT_NR_rmdir:
+		return TT_KIND_BIT(TT_FILE_RMDIR);
+	case TT_NR_mkdir:
+		return TT_KIND_BIT(TT_FILE_MKDIR);
+	case TT_NR_chmod:
+		return TT_KIND_BIT(TT_FILE_CHMOD);
+	case TT_NR_rename:
+		return TT_KIND_BIT(TT_FILE_RENAME);
+#endif
+	case TT_NR_unlinkat: /* AT_REMOVEDIR makes it an rmdir */
+		return TT_KIND_BIT(TT_FILE_UNLINK) | TT_KIND_BIT(TT_FILE_RMDIR);
+	case TT_NR_mkdirat:
+		return TT_KIND_BIT(TT_FILE_MKDIR);
+	case TT_NR_fchmodat:
+	case TT_NR_fchmodat2:
+	case TT_NR_fchmod:
+		return TT_KIND_BIT(TT_FILE_CHMOD);
+	case TT_NR_truncate:
+	case TT_NR_ftruncate:
+		return TT_KIND_BIT(TT_FILE_TRUNCATE);
+	case TT_NR_renameat:
+	case TT_NR_renameat2:
+		return TT_KIND_BIT(TT_FILE_RENAME);
+	}
+	return 0;
 }
 
 /* exit_args: the arguments read back at exit, or NULL when only pairing can tell them. */

@@ -12,6 +12,14 @@
 const volatile __u64 mem_min_latency_ns = 1000000;
 /* Smallest mapping or break change reported (--min-size). */
 const volatile __u64 mem_min_size = 1 << 20;
+/*
+ * Mappings of files too (--file-mappings). Off, only anonymous memory is
+ * reported: every exec maps its shared libraries, megabytes each, and
+ * those would bury the allocations that matter.
+ */
+const volatile bool mem_file_mappings = false;
+
+#define TT_MAP_ANONYMOUS 0x20 /* the same on every architecture Linux has */
 
 #define TT_MAX_ERRNO 4095
 
@@ -274,6 +282,50 @@ int handle_memcg_reclaim_end(struct trace_event_raw_mm_vmscan_direct_reclaim_end
 
 /* ---- large mmap, munmap, brk, mremap ---- */
 
+/*
+ * bpf_find_vma()'s callback: whether the mapping maps a file. A shared
+ * anonymous mapping (MAP_SHARED | MAP_ANONYMOUS) has a file too, shmem's
+ * "dev/zero" (shmem_zero_setup()): anonymous memory, as its mmap said.
+ */
+static long vma_maps_file(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	static const char zero[] = "dev/zero";
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+	char name[sizeof(zero)] = {};
+	bool same = true;
+
+	*(bool *)data = false;
+	if (!file)
+		return 0;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+#pragma unroll
+	for (int i = 0; i < sizeof(zero); i++)
+		same &= name[i] == zero[i];
+	*(bool *)data = !same;
+	return 0;
+}
+
+/*
+ * Whether the current process's mapping at addr maps a file: munmap and
+ * mremap name an address, not a kind of memory. Unknown (no mapping there,
+ * the mm's lock taken, a kernel without bpf_find_vma) counts as anonymous,
+ * so the call is reported. Only calls past --min-size get here.
+ */
+static __always_inline bool mapping_of_file(__u64 addr)
+{
+	bool file = false;
+
+	if (tt_have_find_vma())
+		bpf_find_vma(bpf_get_current_task_btf(), addr, vma_maps_file, &file, 0);
+	return file;
+}
+
+/* munmap is mem.unmap; the calls that map or move memory are mem.alloc. */
+static __always_inline __u32 alloc_kind(__u32 op)
+{
+	return op == TT_ALLOC_MUNMAP ? TT_MEM_UNMAP : TT_MEM_ALLOC;
+}
+
 static __always_inline int alloc_enter(__u32 nr, struct alloc_args *args)
 {
 	/* Size first: it rejects nearly every call before any other work. */
@@ -281,7 +333,12 @@ static __always_inline int alloc_enter(__u32 nr, struct alloc_args *args)
 		return 0;
 	if (!tt_current_wanted())
 		return 0;
-	tt_pending_put(&alloc_pending, args, nr, TT_MEM_ALLOC);
+	/* A file's mapping: its size is the file's business, not memory's. */
+	if ((args->op == TT_ALLOC_MUNMAP || args->op == TT_ALLOC_MREMAP) && mapping_of_file(args->addr))
+		args->flags |= TT_ALLOC_FILE;
+	if ((args->flags & TT_ALLOC_FILE) && !mem_file_mappings)
+		return 0;
+	tt_pending_put(&alloc_pending, args, nr, alloc_kind(args->op));
 	return 0;
 }
 
@@ -316,7 +373,7 @@ static __always_inline int alloc_exit(__u32 nr, long ret)
 	tt_pending_forget(&alloc_pending);
 	if (tt_cfg.failed_only && !failed)
 		return 0;
-	rec = tt_reserve_current(TT_MEM_ALLOC, struct tt_mem_alloc);
+	rec = tt_reserve_current(alloc_kind(op), struct tt_mem_alloc);
 	if (!rec)
 		return 0;
 	rec->size = size;
@@ -353,6 +410,8 @@ static __always_inline void mem_sys_enter(long nr, const struct tt_sys_args *a)
 		args.op = TT_ALLOC_MMAP;
 		args.addr = a->arg[0];
 		args.size = a->arg[1];
+		if (!(a->arg[3] & TT_MAP_ANONYMOUS))
+			args.flags = TT_ALLOC_FILE;
 		break;
 	case TT_NR_munmap:
 		args.op = TT_ALLOC_MUNMAP;

@@ -16,6 +16,7 @@
 #include "net.bpf.h"
 #include "file.bpf.h"
 #include "mem.bpf.h"
+#include "follow.bpf.h"
 
 /* TT_SYS_AREA_* bits (bpf/events.h): the areas whose syscalls are handled. */
 const volatile __u32 tt_sys_areas = 0;
@@ -28,28 +29,43 @@ const volatile __u32 tt_sys_areas = 0;
 #define TT_ON(only, x) (((only) == 0 || ((only) & (x))) && (tt_sys_areas & (x)))
 
 /*
- * The area a syscall belongs to (each belongs to one at most). Dispatching
- * on it, rather than offering the call to every area in turn, also keeps
- * the verifier from walking the other areas' handlers once per path
- * through the first one's.
+ * The area a syscall belongs to (each belongs to one at most), or 0 when no
+ * record kind chosen with -e needs it (tt_cfg.kinds, read-only: one AND).
+ * Dispatching on it, rather than offering the call to every area in turn,
+ * also keeps the verifier from walking the other areas' handlers once per
+ * path through the first one's.
  */
 static __always_inline __u32 tt_nr_area(long nr)
 {
-	__u32 op;
+	__u64 kinds;
+	__u32 area, op;
 
-#define TT_NR_CASE(name) case TT_NR_##name:
+#define TT_NR_CASE_OF(name, k, which) \
+	case TT_NR_##name:            \
+		area = which;         \
+		kinds = (k);          \
+		break;
+#define TT_NR_PROC(name, k) TT_NR_CASE_OF(name, k, TT_SYS_AREA_PROC)
+#define TT_NR_MEM(name, k) TT_NR_CASE_OF(name, k, TT_SYS_AREA_MEM)
+#define TT_NR_NET(name, k) TT_NR_CASE_OF(name, k, TT_SYS_AREA_NET)
 	switch (nr) {
-	TT_PROC_SYSCALL_LIST(TT_NR_CASE)
-		return TT_SYS_AREA_PROC;
-	TT_MEM_SYSCALL_LIST(TT_NR_CASE)
-		return TT_SYS_AREA_MEM;
-	TT_NET_SYSCALL_LIST(TT_NR_CASE)
-		return TT_SYS_AREA_NET;
+	TT_PROC_SYSCALL_LIST(TT_NR_PROC)
+	TT_MEM_SYSCALL_LIST(TT_NR_MEM)
+	TT_NET_SYSCALL_LIST(TT_NR_NET)
+	default:
+		if (file_io_nr(nr, &op))
+			kinds = TT_KIND_BIT(TT_FILE_SLOW) | TT_KIND_BIT(TT_FILE_IO);
+		else if (file_op_nr(nr))
+			kinds = file_nr_kinds(nr);
+		else
+			return 0;
+		area = TT_SYS_AREA_FILE;
 	}
-#undef TT_NR_CASE
-	if (file_io_nr(nr, &op) || file_op_nr(nr))
-		return TT_SYS_AREA_FILE;
-	return 0;
+#undef TT_NR_PROC
+#undef TT_NR_MEM
+#undef TT_NR_NET
+#undef TT_NR_CASE_OF
+	return (tt_cfg.kinds & kinds) ? area : 0;
 }
 
 /*

@@ -29,6 +29,8 @@ struct Options {
     bool json = false;
     std::string output = "table";
     std::vector<uint32_t> pids;
+    bool children = false;            // --children
+    std::vector<std::string> events;  // -e/--events, each a comma-separated list
     std::string comm;
     std::optional<uint32_t> uid;
     std::string cgroup;

@@ -17,6 +17,9 @@ void add_file_flags(CLI::App& sub, FileOptions& file, bool with_min_latency)
         add_min_latency_flag(
             sub, [&file](std::chrono::nanoseconds d) { file.min_latency = d; }, false,
             "Report reads, writes and syncs slower than DUR as file.slow (e.g. 10ms)");
+    sub.add_flag("--slow-any-file", file.slow_any_file,
+                 "file.slow also for pipes, sockets, terminals and character devices, not only regular files and "
+                 "block devices");
     sub.add_option("--top", file.top, "Every --sampling-interval, the N busiest (process, file) pairs as file.io")
         ->type_name("N")
         ->check(CLI::NonNegativeNumber);

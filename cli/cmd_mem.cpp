@@ -40,6 +40,9 @@ void add_mem_flags(CLI::App& sub, MemOptions& mem, bool with_min_latency)
         ->type_name("PCT");
     sub.add_flag_callback(
         "--no-pressure", [&mem] { mem.pressure = false; }, "No mem.pressure records");
+    sub.add_flag(
+        "--file-mappings", mem.file_mappings,
+        "mem.alloc and mem.unmap also for mappings of files (shared libraries, ...), not only anonymous memory");
 }
 
 void register_mem(CLI::App& app, Options& o)

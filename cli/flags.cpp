@@ -13,6 +13,7 @@
 #include "tapio/errors.h"
 #include "parse.h"
 #include "probes.h"
+#include "select.h"
 
 namespace tapio::cli {
 
@@ -23,6 +24,11 @@ void add_global_flags(CLI::App& app, Options& o)
     app.add_option("-p,--pid", o.pids, "Only this process and its threads (repeatable)")
         ->type_name("PID")
         ->check(CLI::NonNegativeNumber);
+    app.add_flag("--children", o.children,
+                 "With -p: also every process they fork after the start, and theirs (followed in the kernel)");
+    app.add_option("-e,--events", o.events,
+                   "Only these record types: a comma-separated list of types or globs (proc.exec,net.close,file.*)")
+        ->type_name("LIST");
     app.add_option("--comm", o.comm, "Only tasks whose command name is NAME")->type_name("NAME");
     app.add_option("-u,--uid", o.uid, "Only tasks running as UID")->type_name("UID")->check(CLI::NonNegativeNumber);
     app.add_option("--cgroup", o.cgroup, "Only tasks in this cgroup v2 directory and below")->type_name("PATH");
@@ -104,6 +110,61 @@ void parse_map_entries(const std::string& spec, Config& c)
     }
 }
 
+// -e/--events: every item a type or glob of an area traced, and a type
+// named outright made by the options given.
+void check_events(const Options& o, Config& c)
+{
+    if (!o.events.empty() && c.areas.empty())
+        usage(fmt::format("--events: '{}' chooses records of a trace; use it with proc, net, file, mem or all",
+                          o.events.front()));
+    for (const std::string& arg : o.events) {
+        size_t start = 0;
+        while (true) {
+            size_t comma = arg.find(',', start);
+            std::string item = arg.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (item.empty())
+                usage(
+                    fmt::format("--events: '{}' has an empty item; use record types or globs separated by "
+                                "commas, such as proc.exec,file.*",
+                                arg));
+            c.events.push_back(item);
+            if (comma == std::string::npos)
+                break;
+            start = comma + 1;
+        }
+    }
+    chosen_records(c);  // a pattern that matches nothing: "did you mean"
+    std::string asked;
+    for (Area area : c.areas)
+        asked += (asked.empty() ? "" : ", ") + std::string(area_name(area));
+    for (const std::string& pattern : c.events) {
+        bool traced = false;
+        for (const RecordSpec* r : records_matching(pattern))
+            traced |= std::any_of(c.areas.begin(), c.areas.end(), [&](Area a) { return r->area == area_name(a); });
+        if (!traced)
+            usage(fmt::format("--events: '{}' is not a record of {}; give types of {} (or use tapio-trace all)",
+                              pattern, c.areas.size() == 1 ? o.subcommand : "the areas traced", asked));
+        // A type named outright whose records its options leave off.
+        struct Needs {
+            std::string_view type;
+            bool off;
+            std::string_view flag;
+        };
+        const Needs needs[] = {
+            {"proc.syscalls", !c.proc.syscalls, "--syscalls"},
+            {"file.slow", c.file.min_latency.count() == 0, "--min-latency DUR"},
+            {"file.io", c.file.top == 0, "--top N"},
+            {"net.drop", !c.net.drops, "--drops"},
+            {"net.state", !c.net.states, "--states"},
+            {"mem.pressure", !c.mem.pressure, "no --no-pressure"},
+        };
+        for (const Needs& n : needs)
+            if (pattern == n.type && n.off)
+                usage(fmt::format("--events: '{}' is made only with {}; add it, or leave {} out", pattern, n.flag,
+                                  pattern));
+    }
+}
+
 }  // namespace
 
 Invocation finish(Options o)
@@ -122,6 +183,9 @@ Invocation finish(Options o)
     if (o.pids.size() > limits::pids)
         usage(fmt::format("--pid: at most {} processes", limits::pids));
     c.pids = o.pids;
+    if (o.children && o.pids.empty())
+        usage("--children: needs -p PID; it follows the processes -p names and every process they fork");
+    c.children = o.children;
     if (o.comm.size() > limits::comm_length)
         usage(
             fmt::format("--comm: '{}' is longer than the {} characters the kernel keeps", o.comm, limits::comm_length));
@@ -180,6 +244,7 @@ Invocation finish(Options o)
         usage(fmt::format("--max-args: must be between 1 and {}", limits::exec_args));
     if (c.proc.syscalls_top == 0)
         usage("--syscalls-top: must be at least 1");
+    check_events(o, c);
 
     inv.options = std::move(o);
     return inv;

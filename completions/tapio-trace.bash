@@ -21,16 +21,16 @@ _tapio_trace() {
     fi
 
     local subcommands="proc net file mem all doctor schema"
-    local global="-j --json -o --output -p --pid --comm -u --uid --cgroup -x --failed -d --duration -n --count
+    local global="-j --json -o --output -p --pid --children --comm -u --uid --cgroup -x --failed -d --duration -n --count
         -e --events --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --color --time --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
     local net_flags="--port --lport --rport -4 --ipv4 -6 --ipv6 --drops --states"
-    local file_flags="--path --min-latency --top"
-    local mem_flags="--min-latency --min-size --pressure-threshold --no-pressure"
+    local file_flags="--path --min-latency --slow-any-file --top"
+    local mem_flags="--min-latency --min-size --pressure-threshold --no-pressure --file-mappings"
     local all_flags="--no-proc --no-net --no-file --no-mem $proc_flags $net_flags $file_flags $mem_flags"
     # The record types -e/--events takes, and each area's glob.
     # events:begin (generated from the record registry by scripts/gen-docs.sh)
-    local events="proc.* proc.exec proc.fork proc.exit proc.signal proc.setuid proc.syscalls net.* net.connect net.accept net.close net.retransmit net.reset net.drop net.state file.* file.open file.unlink file.rename file.mkdir file.rmdir file.truncate file.chmod file.slow file.io mem.* mem.oom_kill mem.reclaim mem.alloc mem.pressure"
+    local events="proc.* proc.exec proc.fork proc.exit proc.signal proc.setuid proc.syscalls net.* net.connect net.accept net.close net.retransmit net.reset net.drop net.state file.* file.open file.unlink file.rename file.mkdir file.rmdir file.truncate file.chmod file.slow file.io mem.* mem.oom_kill mem.reclaim mem.alloc mem.unmap mem.pressure"
     # events:end
 
     local sub="" w

@@ -37,7 +37,8 @@ function __tapio_trace_record_types
         'mem.*' 'every mem record' \
         'mem.oom_kill' 'The OOM killer chose a victim (oom:mark_victim)' \
         'mem.reclaim' 'A direct reclaim stall longer than --min-latency' \
-        'mem.alloc' 'An mmap, munmap, brk or mremap of at least --min-size' \
+        'mem.alloc' 'An mmap, brk or mremap of at least --min-size' \
+        'mem.unmap' 'A munmap of at least --min-size: memory given back' \
         'mem.pressure' 'Every --sampling-interval, the kernel\'s pressure stall information for memory'
 end
 # events:end
@@ -73,6 +74,7 @@ complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a sch
 complete -c tapio-trace -s j -l json -d 'One JSON object per line'
 complete -c tapio-trace -s o -l output -x -a 'table json' -d 'Output format'
 complete -c tapio-trace -s p -l pid -x -a '(__fish_complete_pids)' -d 'Only this process'
+complete -c tapio-trace -l children -d 'With -p, also every process they fork'
 complete -c tapio-trace -l comm -x -d 'Only tasks with this command name'
 complete -c tapio-trace -s u -l uid -x -d 'Only tasks running as UID'
 complete -c tapio-trace -l cgroup -r -a '(__fish_complete_directories)' -d 'Only tasks in this cgroup v2 directory'
@@ -107,10 +109,12 @@ complete -c tapio-trace -n '__fish_seen_subcommand_from net all' -l states -d 'R
 complete -c tapio-trace -n '__fish_seen_subcommand_from file all' -l path -r -d 'Only paths under PREFIX'
 complete -c tapio-trace -n '__fish_seen_subcommand_from file mem all' -l min-latency -x -d 'Latency threshold'
 complete -c tapio-trace -n '__fish_seen_subcommand_from file all' -l top -x -d 'Per-file I/O summary rows'
+complete -c tapio-trace -n '__fish_seen_subcommand_from file all' -l slow-any-file -d 'file.slow also for pipes, sockets, terminals'
 # mem
 complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l min-size -x -d 'Allocations of at least SIZE'
 complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l pressure-threshold -x -d 'Record when some_avg10 crosses PCT'
 complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l no-pressure -d 'No mem.pressure records'
+complete -c tapio-trace -n '__fish_seen_subcommand_from mem all' -l file-mappings -d 'mem.alloc also for mmaps of files'
 # all
 complete -c tapio-trace -n '__fish_seen_subcommand_from all' -l no-proc -d 'Leave out the proc area'
 complete -c tapio-trace -n '__fish_seen_subcommand_from all' -l no-net -d 'Leave out the net area'

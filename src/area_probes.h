@@ -24,8 +24,14 @@ private:
     tapio_bpf* skel_;
 };
 
-// {"execve", "execveat", ...} from a syscall list of bpf/events.h.
-#define TT_SYSCALL_NAME(name) #name,
+// {{"execve", kinds}, ...} from a syscall list of bpf/events.h.
+#define TT_SYSCALL_ENTRY(name, kinds) {#name, kinds},
+struct SyscallEntry {
+    const char* name;
+    uint64_t kinds;  // TT_KIND_BIT()s of the records it serves
+};
+// The names of the syscalls some kind in kinds needs (-e).
+std::vector<std::string> syscalls_for(std::initializer_list<SyscallEntry> list, uint64_t kinds);
 
 // Each area's factory, defined in its <area>_probes.cpp.
 #define TAPIO_AREA_FACTORY(name) std::unique_ptr<AreaProbes> make_##name##_probes(tapio_bpf* skel);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "collector_core.h"
+#include "select.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -140,6 +141,8 @@ CollectorCore::~CollectorCore()
 
 void CollectorCore::start()
 {
+    // -e: bad patterns are usage errors, before anything touches the kernel.
+    apply_selection(config_);
     libbpf_log_ = std::make_unique<LibbpfLogRoute>(config_.log);
     if (auto missing = missing_privileges())
         throw Error(ExitCode::privilege, *missing);

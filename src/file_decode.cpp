@@ -385,8 +385,11 @@ constexpr std::array<RecordSpec, 9> table = {{
      sizeof(tt_file_op), describe_truncate},
     {"file.chmod", "file", "A file's mode was changed (chmod, fchmodat, fchmodat2, fchmod).", mode_op_fields,
      TT_FILE_CHMOD, sizeof(tt_file_op), describe_mode_op},
-    {"file.slow", "file", "With --min-latency: a read, write or sync slower than the threshold.", slow_fields,
-     TT_FILE_SLOW, sizeof(tt_file_slow), describe_slow},
+    {"file.slow", "file",
+     "With --min-latency: a read, write or sync slower than the threshold, on a regular file or a block device; on a "
+     "pipe, socket, terminal or other character device only with --slow-any-file (such a call waits for its peer, "
+     "not for storage). A call whose fd was closed meanwhile is reported with an empty path.",
+     slow_fields, TT_FILE_SLOW, sizeof(tt_file_slow), describe_slow},
     {"file.io", "file",
      "With --top, every --sampling-interval: per process and file, busiest first. pid is the process; tid, ppid, "
      "uid, cgroup_id and comm are those of the thread whose call first touched the file in the interval, as they "

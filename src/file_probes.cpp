@@ -13,6 +13,7 @@
 #include "decode.h"
 #include "map_drain.h"
 #include "escape.h"
+#include "select.h"
 
 namespace tapio {
 namespace {
@@ -34,6 +35,7 @@ public:
         }
         ro->file_min_latency_ns = static_cast<uint64_t>(config.file.min_latency.count());
         ro->io_top = config.file.top > 0;
+        ro->slow_any_file = config.file.slow_any_file;
     }
 
     std::vector<HookSpec> hooks(const Config&) const override
@@ -44,14 +46,38 @@ public:
 
     Syscalls syscalls(const Config& config) const override
     {
+        constexpr uint64_t open = TT_KIND_BIT(TT_FILE_OPEN), unlink = TT_KIND_BIT(TT_FILE_UNLINK),
+                           rmdir = TT_KIND_BIT(TT_FILE_RMDIR), mkdir = TT_KIND_BIT(TT_FILE_MKDIR),
+                           rename = TT_KIND_BIT(TT_FILE_RENAME), truncate = TT_KIND_BIT(TT_FILE_TRUNCATE),
+                           chmod = TT_KIND_BIT(TT_FILE_CHMOD);
+        // As bpf/file.bpf.h's file_nr_kinds() has them.
+        uint64_t kinds = config.all_hooks ? ~0ULL : chosen_kinds(config);
         Syscalls s;
         s.areas = TT_SYS_AREA_FILE;
-        s.names = {"openat",   "openat2",   "unlinkat", "mkdirat",  "renameat", "renameat2",
-                   "truncate", "ftruncate", "fchmod",   "fchmodat", "fchmodat2"};
+        // clang-format off
+        s.names = syscalls_for({{"openat", open},
+                                {"openat2", open},
+                                {"unlinkat", unlink | rmdir},
+                                {"mkdirat", mkdir},
+                                {"renameat", rename},
+                                {"renameat2", rename},
+                                {"truncate", truncate},
+                                {"ftruncate", truncate},
+                                {"fchmod", chmod},
+                                {"fchmodat", chmod},
+                                {"fchmodat2", chmod},
 #if defined(__x86_64__)
-        for (const char* legacy : {"open", "creat", "unlink", "rmdir", "mkdir", "rename", "chmod"})
-            s.names.push_back(legacy);
+                                {"open", open},
+                                {"creat", open},
+                                {"unlink", unlink},
+                                {"rmdir", rmdir},
+                                {"mkdir", mkdir},
+                                {"rename", rename},
+                                {"chmod", chmod},
 #endif
+                               },
+                               kinds);
+        // clang-format on
         // Opens and the other operations read their arguments back at exit
         // (bpf/file.bpf.h): the entries matter only for timed I/O.
         s.enter = false;

@@ -86,6 +86,20 @@ void describe_alloc(const void* data, const DecodeOptions&, RecordSink& sink)
     }
     if (r.op == TT_ALLOC_BRK)
         sink.boolean("shrink", (r.flags & TT_ALLOC_SHRINK) != 0);
+    if (r.op == TT_ALLOC_MMAP || r.op == TT_ALLOC_MREMAP)
+        sink.boolean("anonymous", (r.flags & TT_ALLOC_FILE) == 0);
+    if (r.ret < 0)
+        error_field(sink, r.ret);
+    else
+        sink.null("error");
+}
+
+void describe_unmap(const void* data, const DecodeOptions&, RecordSink& sink)
+{
+    const auto& r = *static_cast<const tt_mem_alloc*>(data);
+    sink.u64("size", r.size);
+    address_field(sink, "addr", r.addr);
+    sink.boolean("anonymous", (r.flags & TT_ALLOC_FILE) == 0);
     if (r.ret < 0)
         error_field(sink, r.ret);
     else
@@ -137,12 +151,33 @@ constexpr Field reclaim_fields[] = {
 };
 
 constexpr Field alloc_fields[] = {
-    {"op", string, always, {}, "the call", alloc_ops},
+    {"op",
+     string,
+     always,
+     {},
+     "the call (a munmap is a mem.unmap record; munmap stays listed for schema version 1)",
+     alloc_ops},
     {"size", integer, always, "bytes", "bytes mapped, unmapped or moved (for brk, by how much the break moved)"},
     {"addr", string, always, {}, "the address, in hex"},
     {"old_addr", string, optional, {}, "mremap: the old address, in hex"},
     {"old_size", integer, optional, "bytes", "mremap: the old size"},
     {"shrink", boolean, optional, {}, "brk: the break moved down"},
+    {"anonymous",
+     boolean,
+     optional,
+     {},
+     "mmap, mremap: true for anonymous memory; false for a mapping of a file, reported only with --file-mappings"},
+    {"error", string, nullable, {}, "the errno name when the call failed, or null"},
+};
+
+constexpr Field unmap_fields[] = {
+    {"size", integer, always, "bytes", "bytes unmapped"},
+    {"addr", string, always, {}, "the start of the range, in hex"},
+    {"anonymous",
+     boolean,
+     always,
+     {},
+     "false when the range starts in a mapping of a file (reported only with --file-mappings)"},
     {"error", string, nullable, {}, "the errno name when the call failed, or null"},
 };
 
@@ -168,15 +203,21 @@ constexpr Field pressure_fields[] = {
     {"threshold", number, optional, "percent", "--pressure-threshold, when set"},
 };
 
-constexpr std::array<RecordSpec, 4> table = {{
+constexpr std::array<RecordSpec, 5> table = {{
     {"mem.oom_kill", "mem",
      "The OOM killer chose a victim (oom:mark_victim). The victim's fields are present where the running kernel has "
      "them; the common fields are the task whose allocation triggered the kill.",
      oom_kill_fields, TT_MEM_OOM_KILL, sizeof(tt_mem_oom_kill), describe_oom_kill, oom_kill_memcg},
     {"mem.reclaim", "mem", "A direct reclaim stall longer than --min-latency.", reclaim_fields, TT_MEM_RECLAIM,
      sizeof(tt_mem_reclaim), describe_reclaim, reclaim_memcg},
-    {"mem.alloc", "mem", "An mmap, munmap, brk or mremap of at least --min-size.", alloc_fields, TT_MEM_ALLOC,
-     sizeof(tt_mem_alloc), describe_alloc},
+    {"mem.alloc", "mem",
+     "An mmap, brk or mremap of at least --min-size. Only of anonymous memory by default; of files' mappings "
+     "(shared libraries at every exec) with --file-mappings.",
+     alloc_fields, TT_MEM_ALLOC, sizeof(tt_mem_alloc), describe_alloc},
+    {"mem.unmap", "mem",
+     "A munmap of at least --min-size: memory given back. Of anonymous memory only by default; of a file's mapping "
+     "with --file-mappings.",
+     unmap_fields, TT_MEM_UNMAP, sizeof(tt_mem_alloc), describe_unmap},
     {"mem.pressure", "mem",
      "Every --sampling-interval, the kernel's pressure stall information for memory, for the system and for each "
      "--cgroup (cgroup v2). When the kernel has PSI off, one record says available false with the reason. The "

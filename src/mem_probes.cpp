@@ -10,6 +10,7 @@
 #include "area_probes.h"
 #include "decode.h"
 #include "mem_pressure.h"
+#include "select.h"
 
 namespace tapio {
 namespace {
@@ -37,6 +38,7 @@ public:
     {
         skel()->rodata->mem_min_latency_ns = static_cast<uint64_t>(config.mem.min_latency.count());
         skel()->rodata->mem_min_size = config.mem.min_size;
+        skel()->rodata->mem_file_mappings = config.mem.file_mappings;
         // The raw mark_victim program turns page counts into KiB as the
         // kernel's PG_COUNT_TO_KB() does.
         skel()->rodata->mem_page_shift = page_shift();
@@ -46,20 +48,32 @@ public:
     std::vector<HookSpec> hooks(const Config&) const override
     {
         return {
-            {"oom:mark_victim", {"handle_mark_victim_raw", "handle_mark_victim"}},
+            {"oom:mark_victim", {"handle_mark_victim_raw", "handle_mark_victim"}, true, {"mem.oom_kill"}},
             {"vmscan:mm_vmscan_direct_reclaim_begin",
-             {"handle_direct_reclaim_begin_raw", "handle_direct_reclaim_begin"}},
-            {"vmscan:mm_vmscan_direct_reclaim_end", {"handle_direct_reclaim_end_raw", "handle_direct_reclaim_end"}},
-            {"vmscan:mm_vmscan_memcg_reclaim_begin", {"handle_memcg_reclaim_begin_raw", "handle_memcg_reclaim_begin"}},
-            {"vmscan:mm_vmscan_memcg_reclaim_end", {"handle_memcg_reclaim_end_raw", "handle_memcg_reclaim_end"}},
+             {"handle_direct_reclaim_begin_raw", "handle_direct_reclaim_begin"},
+             true,
+             {"mem.reclaim"}},
+            {"vmscan:mm_vmscan_direct_reclaim_end",
+             {"handle_direct_reclaim_end_raw", "handle_direct_reclaim_end"},
+             true,
+             {"mem.reclaim"}},
+            {"vmscan:mm_vmscan_memcg_reclaim_begin",
+             {"handle_memcg_reclaim_begin_raw", "handle_memcg_reclaim_begin"},
+             true,
+             {"mem.reclaim"}},
+            {"vmscan:mm_vmscan_memcg_reclaim_end",
+             {"handle_memcg_reclaim_end_raw", "handle_memcg_reclaim_end"},
+             true,
+             {"mem.reclaim"}},
             // Cleans the pending maps of threads that leave mid-call.
-            {"sched:sched_process_exit", {"handle_thread_exit_raw"}},
+            {"sched:sched_process_exit", {"handle_thread_exit_raw"}, true, {"mem.reclaim", "mem.alloc", "mem.unmap"}},
         };
     }
 
-    Syscalls syscalls(const Config&) const override
+    Syscalls syscalls(const Config& config) const override
     {
-        return {TT_SYS_AREA_MEM, true, true, {TT_MEM_SYSCALL_LIST(TT_SYSCALL_NAME)}};
+        uint64_t kinds = config.all_hooks ? ~0ULL : chosen_kinds(config);
+        return {TT_SYS_AREA_MEM, true, true, syscalls_for({TT_MEM_SYSCALL_LIST(TT_SYSCALL_ENTRY)}, kinds)};
     }
 
     // Every sampling interval: one mem.pressure record per pressure file.

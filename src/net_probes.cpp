@@ -5,6 +5,7 @@
 #include "area_probes.h"
 #include "events.h"
 #include "net_names.h"
+#include "select.h"
 
 namespace tapio {
 namespace {
@@ -29,20 +30,24 @@ public:
 
     std::vector<HookSpec> hooks(const Config& config) const override
     {
+        // The state machine keeps every connection's identity and owner
+        // (and tcp_destroy_sock lets go of it): every net record names a
+        // socket's owner, so both run whenever net does.
         return {
             {"sock:inet_sock_set_state", {"handle_set_state_raw", "handle_set_state"}},
-            {"tcp:tcp_retransmit_skb", {"handle_retransmit_raw", "handle_retransmit"}},
-            {"tcp:tcp_send_reset", {"handle_send_reset_raw", "handle_send_reset"}},
-            {"tcp:tcp_receive_reset", {"handle_receive_reset_raw", "handle_receive_reset"}},
+            {"tcp:tcp_retransmit_skb", {"handle_retransmit_raw", "handle_retransmit"}, true, {"net.retransmit"}},
+            {"tcp:tcp_send_reset", {"handle_send_reset_raw", "handle_send_reset"}, true, {"net.reset"}},
+            {"tcp:tcp_receive_reset", {"handle_receive_reset_raw", "handle_receive_reset"}, true, {"net.reset"}},
             {"tcp:tcp_destroy_sock", {"handle_destroy_sock_raw", "handle_destroy_sock"}},
-            {"skb:kfree_skb", {"handle_kfree_skb_raw", "handle_kfree_skb"}, config.net.drops},
+            {"skb:kfree_skb", {"handle_kfree_skb_raw", "handle_kfree_skb"}, config.net.drops, {"net.drop"}},
         };
     }
 
     // accept() hands out a passive socket: its exit names the owner.
-    Syscalls syscalls(const Config&) const override
+    Syscalls syscalls(const Config& config) const override
     {
-        return {TT_SYS_AREA_NET, false, false, {TT_NET_SYSCALL_LIST(TT_SYSCALL_NAME)}};
+        uint64_t kinds = config.all_hooks ? ~0ULL : chosen_kinds(config);
+        return {TT_SYS_AREA_NET, false, false, syscalls_for({TT_NET_SYSCALL_LIST(TT_SYSCALL_ENTRY)}, kinds)};
     }
 };
 

@@ -17,10 +17,12 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "area_probes.h"
 #include "tapio/errors.h"
 #include "host_features.h"
+#include "select.h"
 #include "tapio.skel.h"
 
 namespace tapio {
@@ -148,6 +150,15 @@ void detach_in_parallel(std::vector<LinkPtr>& links)
 }
 
 }  // namespace
+
+std::vector<std::string> syscalls_for(std::initializer_list<SyscallEntry> list, uint64_t kinds)
+{
+    std::vector<std::string> names;
+    for (const SyscallEntry& e : list)
+        if (e.kinds & kinds)
+            names.emplace_back(e.name);
+    return names;
+}
 
 std::unique_ptr<AreaProbes> make_area_probes(Area area, tapio_bpf* skel)
 {
@@ -312,9 +323,16 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
             bpf_map__set_max_entries(map, 1);
         else if (name == "tt_events")
             bpf_map__set_max_entries(map, static_cast<__u32>(config_.ring_buffer_size));
-        else if (name == "tt_pids")
-            bpf_map__set_max_entries(map, static_cast<__u32>(limits::pids));  // as many as a Config may name
-        else if (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH) {
+        else if (name == "tt_pids") {
+            // As many as a Config may name, or with --children as many as
+            // may be followed at once (a preallocated hash: about 5 MiB).
+            // Tests may shrink it below that (never below -p's own).
+            uint32_t entries = config_.children && !config_.pids.empty() ? limits::followed_pids : limits::pids;
+            for (const auto& [wanted, n] : config_.map_entries_by_name)
+                if (wanted == name)
+                    entries = std::max<uint32_t>(n, static_cast<uint32_t>(config_.pids.size()));
+            bpf_map__set_max_entries(map, entries);
+        } else if (type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_LRU_HASH) {
             if (config_.map_entries)
                 bpf_map__set_max_entries(map, config_.map_entries);
             for (const auto& [wanted, entries] : config_.map_entries_by_name)
@@ -338,6 +356,7 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
     cfg.rate_burst = config_.rate_limit;  // one second's worth
     // Wake the reader early once a quarter of the buffer is waiting.
     cfg.wakeup_bytes = config_.ring_buffer_size / 4;
+    cfg.kinds = config_.all_hooks ? ~0ULL : chosen_kinds(config_);
 
     // Nothing loads unless a hook picks it.
     bpf_program* prog;
@@ -348,6 +367,36 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
         choose_programs(*probes, refused);
     }
     plan_dispatcher(refused);
+    plan_children();
+}
+
+// --children: two raw tracepoint programs of their own (bpf/follow.bpf.h),
+// whichever areas run.
+void ProbeManager::plan_children()
+{
+    if (!config_.children || config_.pids.empty())
+        return;
+    bpf_object* obj = skel_->obj;
+    const std::pair<const char*, const char*> hooks[] = {
+        {"sched:sched_process_fork", "tt_follow_fork"},
+        {"sched:sched_process_free", "tt_follow_free"},
+    };
+    for (const auto& [hook, program] : hooks) {
+        HookStatus st;
+        st.area = "children";
+        st.hook = hook;
+        st.program = program;
+        HookKind kind = HookKind::other;
+        if (auto why = candidate_unavailable(obj, program, {}, features_, kind)) {
+            st.state = HookState::unavailable;
+            st.reason = *why;
+        } else {
+            bpf_program__set_autoload(bpf_object__find_program_by_name(obj, program), true);
+            st.how = hook_kind_name(kind);
+            st.state = HookState::attached;
+        }
+        status_.push_back(st);
+    }
 }
 
 void ProbeManager::choose_programs(AreaProbes& probes, const std::vector<HookKind>& refused)
@@ -357,9 +406,12 @@ void ProbeManager::choose_programs(AreaProbes& probes, const std::vector<HookKin
         HookStatus st;
         st.area = area_name(probes.area());
         st.hook = spec.hook;
-        if (!spec.wanted && !config_.all_hooks) {
+        bool chosen = spec.serves.empty() || std::any_of(spec.serves.begin(), spec.serves.end(),
+                                                         [&](std::string_view t) { return config_.wants(t); });
+        if ((!spec.wanted || !chosen) && !config_.all_hooks) {
             st.state = HookState::disabled;
-            st.reason = "not requested";
+            st.reason = spec.wanted ? fmt::format("not needed: -e chooses none of {}", fmt::join(spec.serves, ", "))
+                                    : "not requested";
             st.program = spec.programs.empty() ? "" : spec.programs.front();
             status_.push_back(st);
             continue;
@@ -465,9 +517,9 @@ void ProbeManager::plan_dispatcher(const std::vector<HookKind>& refused)
 
 void ProbeManager::fill_filter_maps()
 {
-    __u8 one = 1;
+    __u64 given = 0;  // a -p process (followed ones carry their start time, bpf/follow.bpf.h)
     for (uint32_t pid : config_.pids)
-        if (bpf_map__update_elem(skel_->maps.tt_pids, &pid, sizeof(pid), &one, sizeof(one), BPF_ANY) != 0)
+        if (bpf_map__update_elem(skel_->maps.tt_pids, &pid, sizeof(pid), &given, sizeof(given), BPF_ANY) != 0)
             throw Error(ExitCode::runtime, fmt::format("cannot add pid {} to the filter: {}", pid, errno_text(errno)));
     if (cgroup_fd_ >= 0) {
         __u32 zero = 0;
@@ -525,13 +577,24 @@ void ProbeManager::attach()
     }
     timing_.attach_ms = ms_since(t2);
 
-    // An area none of whose hooks attached is left out.
+    // --children that cannot follow would show too little, silently.
+    for (const HookStatus& st : status_)
+        if (st.area == "children" && st.state != HookState::attached)
+            throw Error(ExitCode::kernel, fmt::format("--children: cannot follow forks: {} {}: {}", st.hook,
+                                                      hook_state_name(st.state), st.reason));
+
+    // An area none of whose hooks attached is left out; one that needed
+    // none (-e mem.pressure: read in user space) runs.
     std::vector<std::unique_ptr<AreaProbes>> running;
     for (auto& probes : areas_) {
-        bool any = false;
-        for (const HookStatus& st : status_)
-            any |= st.area == area_name(probes->area()) && st.state == HookState::attached;
-        if (any)
+        bool any = false, all_off = true;
+        for (const HookStatus& st : status_) {
+            if (st.area != area_name(probes->area()))
+                continue;
+            any |= st.state == HookState::attached;
+            all_off &= st.state == HookState::disabled;
+        }
+        if (any || all_off)
             running.push_back(std::move(probes));
         else
             failed_.push_back(HookStatus{area_name(probes->area()), "*", "", "", HookState::failed,

@@ -34,6 +34,9 @@ struct HookSpec {
     std::string hook;                   // "sched:sched_process_fork"
     std::vector<std::string> programs;  // BPF program names in the skeleton
     bool wanted = true;                 // false: turned off by configuration
+    // The record types it serves; with -e it is attached only when one of
+    // them is chosen. Empty: whenever the area runs.
+    std::vector<std::string_view> serves = {};
 };
 
 struct TickContext {
@@ -112,6 +115,7 @@ private:
     void choose_programs(AreaProbes& probes, const std::vector<HookKind>& refused);
     void plan_dispatcher(const std::vector<HookKind>& refused);
     void attach();
+    void plan_children();
     void fill_filter_maps();
 
     const Config& config_;

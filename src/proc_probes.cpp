@@ -13,6 +13,7 @@
 #include "escape.h"
 #include "map_drain.h"
 #include "names.h"
+#include "select.h"
 
 namespace tapio {
 namespace {
@@ -30,18 +31,23 @@ public:
     std::vector<HookSpec> hooks(const Config& config) const override
     {
         (void)config;
+        // The exit also drops what calls that never return (exit_group)
+        // left for --syscalls. (An exec entry of a thread killed mid-exec
+        // stays when proc.exit is not chosen; a later thread with its tid
+        // cannot take it: entries are matched on the thread's start time.)
         return {
-            {"sched:sched_process_exec", {"handle_exec_raw", "handle_exec"}},
-            {"sched:sched_process_fork", {"handle_fork_raw"}},
-            {"sched:sched_process_exit", {"handle_exit_raw", "handle_exit"}},
+            {"sched:sched_process_exec", {"handle_exec_raw", "handle_exec"}, true, {"proc.exec"}},
+            {"sched:sched_process_fork", {"handle_fork_raw"}, true, {"proc.fork"}},
+            {"sched:sched_process_exit", {"handle_exit_raw", "handle_exit"}, true, {"proc.exit", "proc.syscalls"}},
         };
     }
 
     Syscalls syscalls(const Config& config) const override
     {
         Syscalls s;
-        s.areas = TT_SYS_AREA_PROC;
-        s.names = {TT_PROC_SYSCALL_LIST(TT_SYSCALL_NAME)};
+        s.names = syscalls_for({TT_PROC_SYSCALL_LIST(TT_SYSCALL_ENTRY)}, kinds(config));
+        if (!s.names.empty())
+            s.areas = TT_SYS_AREA_PROC;
         if (config.proc.syscalls || config.all_hooks) {
             s.areas |= TT_SYS_AREA_PROC_SUMMARY;
             s.names.push_back("*");
@@ -56,6 +62,8 @@ public:
     }
 
 private:
+    static uint64_t kinds(const Config& config) { return config.all_hooks ? ~0ULL : chosen_kinds(config); }
+
     struct Row {
         uint32_t nr;
         tt_syscall_stat stat;

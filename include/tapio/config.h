@@ -19,6 +19,7 @@ namespace tapio {
 // start(). Held to bpf/events.h (and the pid filter's size) by the library.
 namespace limits {
 inline constexpr size_t pids = 1024;              // Config::pids, the in-kernel pid filter
+inline constexpr size_t followed_pids = 65536;    // Config::children: processes followed at once, -p's included
 inline constexpr size_t comm_length = 15;         // Config::comm: the kernel keeps 15 bytes and a NUL
 inline constexpr uint32_t exec_args = 64;         // ProcOptions::max_args
 inline constexpr size_t path_prefixes = 4;        // FileOptions::paths
@@ -71,12 +72,17 @@ struct FileOptions {
     std::vector<std::string> paths;           // --path prefixes, in the kernel
     std::chrono::nanoseconds min_latency{0};  // file.slow threshold, 0 = off
     uint32_t top = 0;                         // file.io rows per interval, 0 = off
+    // file.slow for pipes, sockets, terminals and character devices too;
+    // false: only regular files and block devices.
+    bool slow_any_file = false;
 };
 struct MemOptions {
     std::chrono::nanoseconds min_latency = std::chrono::milliseconds(1);  // shortest reclaim stall reported
     uint64_t min_size = 1u << 20;     // smallest mmap/munmap/brk/mremap reported, bytes
     uint32_t pressure_threshold = 0;  // some_avg10 crossing, hundredths of a percent; 0 = off
     bool pressure = true;             // periodic mem.pressure records
+    // mem.alloc for mmaps of files too; false: only anonymous memory (and brk, mremap).
+    bool file_mappings = false;
 };
 
 struct Config {
@@ -88,6 +94,15 @@ struct Config {
     std::string comm;
     std::string cgroup_path;  // a cgroup v2 directory
     bool failed_only = false;
+    // With pids: also every process forked from a followed one after the
+    // start, at any depth (the kernel adds it to the filter at fork).
+    bool children = false;
+
+    // Record types to make, each a type ("proc.exec") or a glob ("file.*");
+    // empty: all. Decided in the kernel: hooks and syscalls that no chosen
+    // type needs are not attached, and areas with no chosen type do not
+    // run. tapio.dropped is always made.
+    std::vector<std::string> events;
 
     // Suppression and buffering.
     uint64_t rate_limit = 0;  // events per second, 0 = off
@@ -115,6 +130,8 @@ struct Config {
     MemOptions mem;
 
     bool has_area(Area a) const;
+    // Whether records of this type are chosen (events).
+    bool wants(std::string_view type) const;
 };
 
 }  // namespace tapio

@@ -39,6 +39,8 @@ public:
         REQUIRE_MESSAGE(skel_ != nullptr, "cannot open the helpers' test object: ", std::strerror(errno));
         // The ring buffer is never written here: its smallest size.
         bpf_map__set_max_entries(skel_->maps.tt_events, static_cast<__u32>(sysconf(_SC_PAGESIZE)));
+        // Every kind chosen, as without -e.
+        const_cast<tt_config&>(skel_->rodata->tt_cfg).kinds = ~0ULL;
         if (configure)
             configure(*skel_);
         int err = helpers_test_bpf__load(skel_);
@@ -186,6 +188,21 @@ TEST_CASE("bpf helpers: --rate-limit and --sample as every record meets them, ea
         CHECK(admit(6) == 2);  // the 5th and the 9th
         CHECK(obj.dropped(TT_PROC_EXEC, TT_DROP_SAMPLED_OUT) == 7);
         CHECK(obj.dropped(TT_PROC_EXEC, TT_DROP_RATE_LIMITED) == 0);
+    }
+    SUBCASE("-e: a kind not chosen never passes, and is no drop")
+    {
+        HelpersObject obj([](helpers_test_bpf& skel) {
+            const_cast<tt_config&>(skel.rodata->tt_cfg).kinds = TT_KIND_BIT(TT_PROC_EXIT);
+        });
+        obj->bss->admit_kind = TT_PROC_EXEC;
+        obj->bss->feed_events = 10;
+        obj.run(obj->progs.test_admit);
+        CHECK(obj->bss->feed_passed == 0);
+        obj->bss->admit_kind = TT_PROC_EXIT;
+        obj.run(obj->progs.test_admit);
+        CHECK(obj->bss->feed_passed == 10);
+        for (uint32_t reason = 0; reason < TT_DROP_REASONS; ++reason)
+            CHECK(obj.dropped(TT_PROC_EXEC, reason) == 0);
     }
     SUBCASE("neither: every record passes")
     {

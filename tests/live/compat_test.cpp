@@ -287,7 +287,7 @@ TEST_CASE("compat: int $0x80 calls of a 64-bit process make no record; its 64-bi
         "file.rmdir " + sub,
         "proc.signal target " + std::to_string(pid),
         "mem.alloc mmap size 2097152",
-        "mem.alloc munmap size 2097152",
+        "mem.unmap size 2097152",
         "file.open " + end,
     };
     auto got = describe_all(window);

@@ -251,13 +251,16 @@ TEST_CASE("file --path: only paths under the prefix, relative ones by their reso
     }
 }
 
-TEST_CASE("file.slow: a write blocked on a FIFO whose reader waits")
+TEST_CASE("file.slow: a write blocked on a FIFO whose reader waits, only with --slow-any-file")
 {
     TempDir dir("tt-file");
     std::string fifo = dir / "fifo";
     REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
-    Tracer t({"file", "--min-latency", "100ms", "-p", self_pid()});
+    Tracer t({"file", "--min-latency", "100ms", "--slow-any-file", "-p", self_pid()});
+    // By default a pipe's wait is its peer's, not storage's: not reported.
+    Tracer quiet({"file", "--min-latency", "100ms", "-p", self_pid()});
     REQUIRE(t.ready());
+    REQUIRE(quiet.ready());
 
     constexpr size_t size = 256 * 1024;  // far more than the pipe holds
     pid_t reader = fork();
@@ -285,9 +288,16 @@ TEST_CASE("file.slow: a write blocked on a FIFO whose reader waits")
     CHECK((*r)["fd"] == fd);
     CHECK((*r)["bytes"] == size);
     CHECK((*r)["latency_ns"].get<uint64_t>() >= 100000000ULL);
+    std::string last = unique("/tmp/tt-file-last");
+    REQUIRE(open(last.c_str(), O_RDONLY) == -1);
+    REQUIRE(quiet.wait_for([&](const json& r) { return is_type(r, "file.open") && r["path"] == last; }));
     t.stop();
+    quiet.stop();
     // Only the one slow call on the FIFO.
     CHECK(t.all([&](const json& r) { return is_type(r, "file.slow") && r["path"] == fifo; }).size() == 1);
+    CHECK(quiet.all([&](const json& r) { return is_type(r, "file.slow") && r["path"] == fifo; }).empty());
+    // Nor the harness's own waits on the tracers' output pipes.
+    CHECK(quiet.all([&](const json& r) { return is_type(r, "file.slow"); }).empty());
 }
 
 TEST_CASE("file.io --top: the bytes of a known writer and reader go to the right file")
@@ -947,7 +957,7 @@ uint64_t own_cgroup_id()
 TEST_CASE("file.slow: more threads in traced calls than the pending map holds are counted as map_full")
 {
     EnvVar small("TAPIO_MAP_ENTRIES", "4");
-    Tracer t({"file", "--min-latency", "50ms", "-p", self_pid()});
+    Tracer t({"file", "--min-latency", "50ms", "--slow-any-file", "-p", self_pid()});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
     constexpr int n = 6;  // besides the harness's own two readers
     int pipes[n][2];
@@ -1189,7 +1199,7 @@ TEST_CASE("file.slow: a read restarted after a signal (SA_RESTART) is not a fail
     REQUIRE(pipe2(p, O_CLOEXEC) == 0);
 
     for (bool failed_only : {false, true}) {
-        std::vector<std::string> args = {"file", "--min-latency", "50ms", "-p", self_pid()};
+        std::vector<std::string> args = {"file", "--min-latency", "50ms", "--slow-any-file", "-p", self_pid()};
         if (failed_only)
             args.push_back("-x");
         Tracer t(args);

@@ -143,3 +143,47 @@ TEST_CASE("--min-latency: one parser and one message for file, mem and all")
     // A bare number is seconds, as for -d.
     CHECK(parse({"mem", "--min-latency", "2"})->options.config.mem.min_latency == std::chrono::seconds(2));
 }
+
+TEST_CASE("-e/--events: types and globs, comma-separated or repeated; bad ones are one usage line")
+{
+    auto a = parse({"all", "-e", "proc.exec,proc.exit", "--events", "file.*"});
+    REQUIRE(a);
+    CHECK(a->options.config.events == std::vector<std::string>{"proc.exec", "proc.exit", "file.*"});
+    CHECK(a->options.config.wants("proc.exec"));
+    CHECK(a->options.config.wants("file.rename"));
+    CHECK_FALSE(a->options.config.wants("proc.fork"));
+    CHECK_FALSE(a->options.config.wants("net.close"));
+    CHECK(parse({"proc"})->options.config.wants("proc.fork"));  // no -e: everything
+
+    CHECK(usage_message({"proc", "-e", "proc.exce"}) ==
+          "--events: 'proc.exce' is not a record type; did you mean proc.exec? (tapio-trace schema lists the types; "
+          "globs such as file.* work)");
+    CHECK(usage_message({"file", "-e", "fiel.*"}).rfind("--events: 'fiel.*' matches no record type; did you mean", 0) ==
+          0);
+    CHECK(usage_message({"proc", "-e", "net.close"}) ==
+          "--events: 'net.close' is not a record of proc; give types of proc (or use tapio-trace all)");
+    CHECK(usage_message({"proc", "-e", "proc.exec,"}).rfind("--events: 'proc.exec,' has an empty item", 0) == 0);
+    CHECK(usage_message({"proc", "-e", "proc.syscalls"}) ==
+          "--events: 'proc.syscalls' is made only with --syscalls; add it, or leave proc.syscalls out");
+    CHECK(parse({"proc", "--syscalls", "-e", "proc.syscalls"}));
+    CHECK(usage_message({"file", "-e", "file.slow"}).find("--min-latency") != std::string::npos);
+    CHECK(usage_message({"all", "-e", "tapio.dropped"}).find("is not a record type") != std::string::npos);
+    CHECK(usage_message({"doctor", "-e", "proc.exec"}) ==
+          "--events: 'proc.exec' chooses records of a trace; use it with proc, net, file, mem or all");
+}
+
+TEST_CASE("--children needs -p; --file-mappings and --slow-any-file widen mem.alloc and file.slow")
+{
+    CHECK(usage_message({"proc", "--children"}) ==
+          "--children: needs -p PID; it follows the processes -p names and every process they fork");
+    auto a = parse({"all", "-p", "1", "--children", "--file-mappings", "--slow-any-file"});
+    REQUIRE(a);
+    CHECK(a->options.config.children);
+    CHECK(a->options.config.mem.file_mappings);
+    CHECK(a->options.config.file.slow_any_file);
+    auto b = parse({"mem"});
+    REQUIRE(b);
+    CHECK_FALSE(b->options.config.mem.file_mappings);
+    CHECK_FALSE(b->options.config.children);
+    CHECK(parse({"file", "--slow-any-file"})->options.config.file.slow_any_file);
+}

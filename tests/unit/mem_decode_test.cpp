@@ -154,6 +154,38 @@ TEST_CASE("mem.alloc: mmap, a failed mmap, brk shrinking, mremap")
     CHECK(decode(rec)["op"] == "munmap");
 }
 
+TEST_CASE("mem.alloc: anonymous or a file's mapping; mem.unmap: size, address, error")
+{
+    auto rec = make<tt_mem_alloc>(TT_MEM_ALLOC);
+    rec.op = TT_ALLOC_MMAP;
+    rec.size = 2ULL << 20;
+    CHECK(decode(rec)["anonymous"] == true);
+    rec.flags = TT_ALLOC_FILE;
+    CHECK(decode(rec)["anonymous"] == false);
+    rec.op = TT_ALLOC_MREMAP;
+    CHECK(decode(rec)["anonymous"] == false);
+    rec.op = TT_ALLOC_BRK;
+    rec.flags = 0;
+    CHECK_FALSE(decode(rec).contains("anonymous"));
+
+    auto un = make<tt_mem_alloc>(TT_MEM_UNMAP);
+    un.op = TT_ALLOC_MUNMAP;
+    un.size = 2ULL << 20;
+    un.addr = 0x7f0000001000ULL;
+    json u = decode(un);
+    CHECK(u["type"] == "mem.unmap");
+    CHECK(u["size"] == 2ULL << 20);
+    CHECK(u["addr"] == "0x7f0000001000");
+    CHECK(u["error"].is_null());
+    CHECK(u["anonymous"] == true);
+    CHECK_FALSE(u.contains("op"));
+    un.flags = TT_ALLOC_FILE;
+    CHECK(decode(un)["anonymous"] == false);
+    un.flags = 0;
+    un.ret = -22;
+    CHECK(decode(un)["error"] == "EINVAL");
+}
+
 TEST_CASE("PSI: the kernel's pressure file format")
 {
     auto s = parse_psi(

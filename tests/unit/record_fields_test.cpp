@@ -226,7 +226,17 @@ TEST_CASE("fields of mem.alloc")
     r.old_size = 1 << 20;
     r.ret = static_cast<int64_t>(r.addr);
     expect(body(r), R"({"op":"mremap","size":2097152,"addr":"0x7f0000200000","old_addr":"0x7f0000000000",
-        "old_size":1048576,"error":null})");
+        "old_size":1048576,"anonymous":true,"error":null})");
+}
+
+TEST_CASE("fields of mem.unmap")
+{
+    auto r = fixtures::make_record<tt_mem_alloc>(TT_MEM_UNMAP);
+    r.op = TT_ALLOC_MUNMAP;
+    r.size = 1 << 21;
+    r.addr = 0x7f0000200000;
+    r.flags = TT_ALLOC_FILE;
+    expect(body(r), R"({"size":2097152,"addr":"0x7f0000200000","anonymous":false,"error":null})");
 }
 
 TEST_CASE("fields of file.open")

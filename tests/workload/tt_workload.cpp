@@ -30,6 +30,10 @@
 //                                      MAP_POPULATE (a call that stays in the kernel a while)
 //   tt_workload fork-at PID            forks a child that gets pid PID (through ns_last_pid), prints
 //                                      its pid; the child makes one getppid() and exits 0
+//   tt_workload descendants GO MARK    waits until the file GO exists, then forks a child that
+//                                      forks a grandchild; each opens MARK-parent, MARK-child or
+//                                      MARK-grandchild (ENOENT); the grandchild then execs
+//                                      /bin/true; everybody waits for their own; exit 0
 //   tt_workload compat-int80 DIR       32-bit syscalls through `int $0x80` (compat_calls.h), between
 //                                      two 64-bit markers, then traced 64-bit calls as a control:
 //                                        open(DIR/native-begin) fails ENOENT    (the window opens)
@@ -406,6 +410,28 @@ int main(int argc, char** argv)
             }
         }
         return 126;  // another process kept taking the pid
+    }
+    if (what == "descendants" && argc == 4) {
+        while (access(argv[2], F_OK) != 0)
+            usleep(5000);
+        std::string mark = argv[3];
+        pid_t child = fork();
+        if (child == 0) {
+            pid_t grandchild = fork();
+            if (grandchild == 0) {
+                (void)!open((mark + "-grandchild").c_str(), O_RDONLY);
+                execl("/bin/true", "true", static_cast<char*>(nullptr));
+                _exit(127);
+            }
+            (void)!open((mark + "-child").c_str(), O_RDONLY);
+            int status = 0;
+            waitpid(grandchild, &status, 0);
+            _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 1);
+        }
+        (void)!open((mark + "-parent").c_str(), O_RDONLY);
+        int status = 0;
+        waitpid(child, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     }
     if (what == "compat-int80" && argc == 3)
         return compat_int80(argv[2]);
