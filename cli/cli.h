@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tapio/config.h"
@@ -85,6 +86,8 @@ int run(int argc, const char* const* argv);
                             const std::string& accepted);
 // What each flag accepts, by long name, for "--pid: needs a value; ...".
 std::map<std::string, std::string>& accepted_by_flag();
+// value as a message shows it: on one line, control characters escaped.
+std::string shown(std::string_view value);
 // Throws a usage error with this line.
 [[noreturn]] void usage_error(const std::string& line);
 

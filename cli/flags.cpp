@@ -34,7 +34,8 @@ void add_global_flags(CLI::App& app, Options& o)
     Config& c = o.config;
     const std::string group = "Global options";
     add_value(
-        app, "-p,--pid", "PID", "Only these processes and their threads (repeatable, or 12,34)",
+        app, "-p,--pid", "PID",
+        "Only these processes and their threads (repeatable, or 12,34, or one per line as pgrep prints them)",
         "give process ids such as 1234 or 12,34",
         [&o](const std::string& flag, const std::string& text) {
             for (uint32_t pid : parse_pid_list(flag, text))
@@ -49,7 +50,7 @@ void add_global_flags(CLI::App& app, Options& o)
                       bad_value(flag, text,
                                 fmt::format("is longer than the {} characters the kernel keeps", limits::comm_length),
                                 fmt::format("give at most {}, such as '{}'", limits::comm_length,
-                                            text.substr(0, limits::comm_length)));
+                                            shown(text.substr(0, limits::comm_length))));
                   o.comm = text;
               })
         ->group(group);

@@ -70,8 +70,8 @@ std::string not_a_subcommand(const CLI::App& app, const std::string& word)
     auto names = subcommand_names(app);
     std::string near = closest(word, names);
     if (!near.empty())
-        return fmt::format("'{}' is not a subcommand; did you mean {}?", word, near);
-    return fmt::format("'{}' is not a subcommand; use {}", word, either(names));
+        return fmt::format("'{}' is not a subcommand; did you mean {}?", shown(word), near);
+    return fmt::format("'{}' is not a subcommand; use {}", shown(word), either(names));
 }
 
 // "-p/--pid", "--comm"
@@ -134,10 +134,11 @@ std::string explain_extra(const CLI::App& app, const CLI::App* selected, const s
                     "{}one subcommand at a time, not '{}' too; for several areas use all (--no-AREA "
                     "leaves one out)",
                     where, word);
-        return fmt::format("{}'{}' is not expected; {} takes only options (tapio-trace help {})", where, word,
+        return fmt::format("{}'{}' is not expected; {} takes only options (tapio-trace help {})", where, shown(word),
                            selected->get_name(), selected->get_name());
     }
     std::string flag = word.substr(0, word.find('='));
+    const std::string flag_shown = shown(flag);
     std::string value;
     if (flag.size() < word.size())
         value = word.substr(flag.size() + 1);
@@ -155,7 +156,7 @@ std::string explain_extra(const CLI::App& app, const CLI::App* selected, const s
     }
     if (owners.size() == 1)
         return fmt::format("{}{} belongs to {}; use tapio-trace {} {}{}{}{}", where, flag, owners[0], owners[0], flag,
-                           value.empty() ? "" : " ", value, in_all ? ", or all" : "");
+                           value.empty() ? "" : " ", shown(value), in_all ? ", or all" : "");
     if (!owners.empty())
         return fmt::format("{}{} belongs to {}; use one of them{}", where, flag, either(owners, " and "),
                            in_all ? ", or all" : "");
@@ -168,16 +169,18 @@ std::string explain_extra(const CLI::App& app, const CLI::App* selected, const s
     std::string near = closest(flag, known);
     std::string help = selected ? "tapio-trace help " + selected->get_name() : "tapio-trace help";
     if (!near.empty())
-        return fmt::format("{}{} is not an option; did you mean {}?", where, flag, near);
-    return fmt::format("{}{} is not an option; see {}", where, flag, help);
+        return fmt::format("{}{} is not an option; did you mean {}?", where, flag_shown, near);
+    return fmt::format("{}{} is not an option; see {}", where, flag_shown, help);
 }
 
+// The option called name that holds a value, the subcommand's or the top
+// level's (the global flags are on both).
 const CLI::Option* find_option(const CLI::App& app, const CLI::App* selected, const std::string& name)
 {
     for (const CLI::App* a : {selected, &app})
         if (a)
             for (const CLI::Option* opt : a->get_options())
-                if (opt->check_name(name))
+                if (opt->check_name(name) && !opt->results().empty())
                     return opt;
     return nullptr;
 }
@@ -218,15 +221,16 @@ std::string explain(const CLI::App& app, const CLI::ParseError& e, const std::ve
             std::string rest = what.substr(prefix.size());
             size_t eq = rest.find(" = ");
             if (eq != std::string::npos)
-                return fmt::format("{}: '{}' is not accepted; see {}", rest.substr(0, eq), rest.substr(eq + 3), help);
+                return fmt::format("{}: '{}' is not accepted; see {}", rest.substr(0, eq), shown(rest.substr(eq + 3)),
+                                   help);
         }
         if (what.find("flag") != std::string::npos || what.find("true/false") != std::string::npos)
             return fmt::format("{}: takes no value", name);
     }
     if (dynamic_cast<const CLI::ValidationError*>(&e) || dynamic_cast<const CLI::ConversionError*>(&e)) {
         // A flag added with a CLI11 validator (see cli.h for the better way).
-        if (const CLI::Option* opt = find_option(app, selected, name); opt && !opt->results().empty())
-            return fmt::format("{}: '{}' is not accepted; see {}", name, opt->results().back(), help);
+        if (const CLI::Option* opt = find_option(app, selected, name))
+            return fmt::format("{}: '{}' is not accepted; see {}", name, shown(opt->results().back()), help);
         return fmt::format("{}: bad value; see {}", name, help);
     }
     return what.empty() ? "bad command line; see tapio-trace help" : what;

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "escape.h"
 #include "parse.h"
 #include "tapio/errors.h"
 
@@ -24,9 +25,18 @@ void usage_error(const std::string& line)
     throw Error(ExitCode::usage, line);
 }
 
+std::string shown(std::string_view value)
+{
+    // A value may come from $(...): one line, and nothing the terminal would
+    // act on.
+    fmt::memory_buffer out;
+    append_terminal_escaped(out, value);
+    return fmt::to_string(out);
+}
+
 void bad_value(const std::string& flag, const std::string& value, const std::string& wrong, const std::string& accepted)
 {
-    usage_error(fmt::format("{}: '{}' {}; {}", flag, value, wrong, accepted));
+    usage_error(fmt::format("{}: '{}' {}; {}", flag, shown(value), wrong, accepted));
 }
 
 namespace {
@@ -146,26 +156,26 @@ CLI::Option* add_choice(CLI::App& app, const std::string& names, std::string& ta
 std::vector<uint32_t> parse_pid_list(const std::string& flag, const std::string& text)
 {
     static const std::string accepted = "give process ids such as 1234 or 12,34";
-    if (text.empty())
+    // Commas, and the spaces and newlines $(pgrep NAME) puts between pids.
+    static const char* separators = ", \t\n";
+    if (text.find_first_not_of(separators) == std::string::npos)
         bad_value(flag, text, "is empty (pgrep found nothing?)", accepted);
     std::vector<uint32_t> pids;
-    size_t start = 0;
-    while (true) {
-        size_t comma = text.find(',', start);
-        std::string_view item =
-            std::string_view(text).substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t start = text.find_first_not_of(separators);
+    while (start != std::string::npos) {
+        size_t end = text.find_first_of(separators, start);
+        std::string_view item = std::string_view(text).substr(start, end == std::string::npos ? end : end - start);
         auto n = parse_uint(item);
         if (!n || *n == 0 || *n > INT32_MAX) {
+            bool whole = item.size() == text.size();
+            std::string wrong = whole ? "is not a process id" : fmt::format("has '{}', not a process id", shown(item));
             bool name = std::any_of(item.begin(), item.end(), [](char ch) { return std::isalpha(uint8_t(ch)); });
-            std::string wrong = item == text ? "is not a process id" : fmt::format("has '{}', not a process id", item);
-            if (name && item == text)
-                bad_value(flag, text, wrong, fmt::format("{} (by name: --comm {})", accepted, text));
+            if (name && whole)
+                bad_value(flag, text, wrong, fmt::format("{} (by name: --comm {})", accepted, shown(text)));
             bad_value(flag, text, wrong, accepted);
         }
         pids.push_back(static_cast<uint32_t>(*n));
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
+        start = end == std::string::npos ? end : text.find_first_not_of(separators, end);
     }
     return pids;
 }

@@ -214,6 +214,9 @@ TEST_CASE("Errors: every bad command line is one line naming the flag, the value
         {{"-p", "nginx", "net"}, "--pid: 'nginx' is not a process id; " + pids + " (by name: --comm nginx)"},
         {{"proc", "-p", "12,x"}, "--pid: '12,x' has 'x', not a process id; " + pids},
         {{"proc", "-p", "0"}, "--pid: '0' is not a process id; " + pids},
+        // $(pgrep -l nginx): the value is shown on one line, escaped.
+        {{"proc", "-p", "1 nginx\n2 nginx"}, "--pid: '1 nginx\\n2 nginx' has 'nginx', not a process id; " + pids},
+        {{"proc", "-p", " \n"}, "--pid: ' \\n' is empty (pgrep found nothing?); " + pids},
         {{"proc", "-p", no_pid}, "--pid: no process " + no_pid},
         {{"proc", "-p", "1," + no_pid}, "--pid: no process " + no_pid},
         {{"proc", "-u", "no-such-user"},
@@ -291,6 +294,10 @@ TEST_CASE("-u takes a user name or a uid; -p takes comma lists and repeats")
     auto a = parse({"-p", "1," + std::to_string(self), "net", "-p", "1"});
     REQUIRE(a);
     CHECK(a->options.config.pids == std::vector<uint32_t>{1, self, 1});
+    // What $(pgrep NAME) gives for several processes: one per line.
+    auto b = parse({"proc", "-p", "1\n" + std::to_string(self) + "\n"});
+    REQUIRE(b);
+    CHECK(b->options.config.pids == std::vector<uint32_t>{1, self});
 }
 
 TEST_CASE("global flags work after every tracing subcommand, and zeroes mean what the man page says")
