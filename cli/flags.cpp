@@ -35,7 +35,7 @@ void add_global_flags(CLI::App& app, Options& o)
     const std::string group = "Global options";
     add_value(
         app, "-p,--pid", "PID",
-        "Only these processes and their threads (repeatable, or 12,34, or one per line as pgrep prints them)",
+        "Only these processes and their threads (repeatable; 12,34 or one per line as pgrep prints them)",
         "give process ids such as 1234 or 12,34",
         [&o](const std::string& flag, const std::string& text) {
             for (uint32_t pid : parse_pid_list(flag, text))
