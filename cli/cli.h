@@ -9,8 +9,10 @@
 #include <memory>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "tapio/config.h"
@@ -18,7 +20,7 @@
 
 namespace tapio::cli {
 
-enum class Command { none, trace, doctor, schema };
+enum class Command { none, trace, doctor, schema, help };
 
 // Everything the command line says, before it is checked and turned into a
 // tapio::Config.
@@ -26,8 +28,10 @@ struct Options {
     Command command = Command::none;
     std::string subcommand;  // "proc", "all", "doctor", ...
 
+    std::string help_topic;  // help SUBCOMMAND
+
     bool json = false;
-    std::string output = "table";
+    std::string output;  // "" until -o is given: table, or json with --json
     std::vector<uint32_t> pids;
     bool children = false;            // --children
     std::vector<std::string> events;  // -e/--events, each a comma-separated list
@@ -35,12 +39,8 @@ struct Options {
     std::optional<uint32_t> uid;
     std::string cgroup;
     bool failed_only = false;
-    std::string duration;
+    std::optional<std::chrono::nanoseconds> duration;
     uint64_t count = 0;
-    uint64_t rate_limit = 0;
-    uint32_t sample = 0;
-    std::string sampling_interval = "1s";
-    std::string ring_buffer_size = "16M";
     bool verbose = false;
     std::string color = "auto";  // --color: never, auto, always
     std::string time = "local";  // --time: local, utc, rfc3339, relative
@@ -60,14 +60,84 @@ struct Invocation {
 };
 
 // Parses argv. Throws tapio::Error(ExitCode::usage) with one clear line for
-// bad input; returns nullopt after printing --help or --version output.
+// bad input; returns nullopt after printing --help, help [SUBCOMMAND] or
+// --version output.
 std::optional<Invocation> parse(int argc, const char* const* argv);
 // The whole command line, every subcommand and flag, writing into o.
 std::unique_ptr<CLI::App> build_app(Options& o);
 
 int run(int argc, const char* const* argv);
 
+// ---------------------------------------------------------------------------
+// Adding a flag that takes a value (the pattern every flag follows)
+//
+// Every bad value is ONE line of our own, never CLI11's validator text:
+//   tapio-trace: --FLAG: 'VALUE' <what is wrong>; <what is accepted>
+// and exit 2. So a flag that takes a value is added through one of the
+// helpers below, never with CLI11's check()/Range/IsMember or a numeric
+// target: CLI11 hands over the text as typed, the helper parses it and
+// throws through bad_value(). A missing value ("proc --pid") reports the
+// same <what is accepted>, and parse() maps CLI11's remaining errors
+// (unknown flag, flag of another area, unknown subcommand, -4 with -6) to
+// one-liners too. For example:
+//   add_choice(app, "--color", o.color, {"never", "auto", "always"}, "When to color the table");
+//   add_number(sub, "--max-args", proc.max_args, 1, limits::exec_args, "Arguments kept per exec");
+//   add_value(sub, "--path", "PREFIX", "Only paths starting with PREFIX", "give a path prefix such as /etc",
+//             [&](const std::string& flag, const std::string& text) { ... bad_value(flag, text, ...); });
+// Flags without a value (add_flag) need nothing of this. A flag for output
+// (doctor uses it too) goes in add_output_flags, a tracing one in
+// add_global_flags or the area's add_<area>_flags.
+
+// Throws the usage error "FLAG: 'VALUE' WRONG; ACCEPTED".
+[[noreturn]] void bad_value(const std::string& flag, const std::string& value, const std::string& wrong,
+                            const std::string& accepted);
+// What each flag accepts, by long name, for "--pid: needs a value; ...".
+std::map<std::string, std::string>& accepted_by_flag();
+// value as a message shows it: on one line, control characters escaped.
+std::string shown(std::string_view value);
+// Throws a usage error with this line.
+[[noreturn]] void usage_error(const std::string& line);
+
+// set(flag, text) is called once per value given (repeatable: every time
+// the flag is given; otherwise the last one counts). flag is the long name,
+// for messages. accepted also answers a missing value.
+using ValueParser = std::function<void(const std::string& flag, const std::string& text)>;
+CLI::Option* add_value(CLI::App& app, const std::string& names, const std::string& type, const std::string& help,
+                       const std::string& accepted, ValueParser set, bool repeatable = false);
+// A whole number from min to max; accepted defaults to "give a whole number
+// from MIN to MAX" (or "MIN or more").
+CLI::Option* add_number(CLI::App& app, const std::string& names, uint64_t& target, uint64_t min, uint64_t max,
+                        const std::string& help, std::string accepted = "");
+CLI::Option* add_number(CLI::App& app, const std::string& names, uint32_t& target, uint32_t min, uint32_t max,
+                        const std::string& help, std::string accepted = "");
+CLI::Option* add_number(CLI::App& app, const std::string& names, uint16_t& target, uint16_t min, uint16_t max,
+                        const std::string& help, std::string accepted = "");
+// One of choices; "'sometimes' is not a choice; use never, auto or always".
+CLI::Option* add_choice(CLI::App& app, const std::string& names, std::string& target, std::vector<std::string> choices,
+                        const std::string& help);
+
+// Value parsers, each throwing bad_value() for flag.
+// "1234", "12,34": process ids above 0.
+std::vector<uint32_t> parse_pid_list(const std::string& flag, const std::string& text);
+// A user name (getpwnam) or a uid.
+uint32_t parse_user(const std::string& flag, const std::string& text);
+// The one duration rule: a whole number and a unit, ns, us, ms, s, m or h;
+// a bare number is seconds. Zero is returned as such: each flag says what
+// it means or refuses it.
+std::chrono::nanoseconds parse_duration_value(const std::string& flag, const std::string& text);
+inline constexpr const char* duration_accepted =
+    "give a whole number and a unit, ns, us, ms, s, m or h, such as 500ms, 10s, 2m (a bare number is seconds)";
+
+// The closest of candidates to word by edit distance, when close enough to
+// be a typo; "" otherwise.
+std::string closest(const std::string& word, const std::vector<std::string>& candidates);
+
 // Builders, one per file.
+// Output flags, for every subcommand that prints (doctor too): -j, -o, -v.
+void add_output_flags(CLI::App& app, Options& options);
+// Output flags and the tracing ones (filters, limits, buffering): on the
+// top level and on every tracing subcommand, so `tapio-trace -p 1 net` and
+// `tapio-trace net -p 1` both work and `net --help` lists them.
 void add_global_flags(CLI::App& app, Options& options);
 void register_proc(CLI::App& app, Options& options);
 void add_proc_flags(CLI::App& sub, ProcOptions& proc);

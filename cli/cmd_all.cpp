@@ -24,7 +24,10 @@ void register_all(CLI::App& app, Options& o)
             o.config.file.min_latency = d;
             o.config.mem.min_latency = d;
         },
-        true, "file.slow threshold and shortest reclaim stall reported (file: off, mem: 1ms by default)");
+        true,
+        "file.slow threshold and shortest reclaim stall reported (file: off, mem: 1ms by default); 0: "
+        "file.slow off, every stall");
+    add_global_flags(*sub, o);
     sub->callback([&o] {
         o.command = Command::trace;
         o.subcommand = "all";

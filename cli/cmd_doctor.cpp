@@ -21,6 +21,9 @@ void register_doctor(CLI::App& app, Options& o)
         o.command = Command::doctor;
         o.subcommand = "doctor";
     });
+    // Only what doctor uses: the output format and -v. The tracing flags
+    // are refused (parse()).
+    add_output_flags(*sub, o);
 }
 
 int run_doctor(const Invocation& inv)

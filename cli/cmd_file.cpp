@@ -9,10 +9,18 @@ namespace tapio::cli {
 
 void add_file_flags(CLI::App& sub, FileOptions& file, bool with_min_latency)
 {
-    sub.add_option("--path", file.paths,
-                   fmt::format("Only paths starting with PREFIX, in the kernel (repeatable, at most {})",
-                               limits::path_prefixes))
-        ->type_name("PREFIX");
+    add_value(
+        sub, "--path", "PREFIX",
+        fmt::format("Only paths starting with PREFIX, in the kernel (repeatable, at most {})", limits::path_prefixes),
+        fmt::format("give a path prefix of 1 to {} characters, such as /etc/", limits::path_prefix_length),
+        [&file](const std::string& flag, const std::string& text) {
+            if (text.empty() || text.size() > limits::path_prefix_length)
+                bad_value(
+                    flag, text, text.empty() ? "is empty" : "is too long",
+                    fmt::format("give a path prefix of 1 to {} characters, such as /etc/", limits::path_prefix_length));
+            file.paths.push_back(text);
+        },
+        true);
     if (with_min_latency)
         add_min_latency_flag(
             sub, [&file](std::chrono::nanoseconds d) { file.min_latency = d; }, false,
@@ -20,25 +28,22 @@ void add_file_flags(CLI::App& sub, FileOptions& file, bool with_min_latency)
     sub.add_flag("--slow-any-file", file.slow_any_file,
                  "file.slow also for pipes, sockets, terminals and character devices, not only regular files and "
                  "block devices");
-    sub.add_option("--top", file.top, "Every --sampling-interval, the N busiest (process, file) pairs as file.io")
-        ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
+    add_number(sub, "--top", file.top, 0, UINT32_MAX,
+               "Every --sampling-interval, the N busiest (process, file) pairs of all as file.io (0: off)",
+               "give a whole number of rows, 0 (off) or more");
 }
 
 void check_file_options(const FileOptions& file)
 {
     if (file.paths.size() > limits::path_prefixes)
-        throw Error(ExitCode::usage, fmt::format("--path: at most {} prefixes", limits::path_prefixes));
-    for (const auto& p : file.paths)
-        if (p.empty() || p.size() > limits::path_prefix_length)
-            throw Error(ExitCode::usage,
-                        fmt::format("--path: '{}' must be 1 to {} characters", p, limits::path_prefix_length));
+        usage_error(fmt::format("--path: {} prefixes; give at most {}", file.paths.size(), limits::path_prefixes));
 }
 
 void register_file(CLI::App& app, Options& o)
 {
     CLI::App* sub = app.add_subcommand("file", "File opens, unlink, rename, mkdir, chmod, slow I/O, busiest files");
     add_file_flags(*sub, o.config.file);
+    add_global_flags(*sub, o);
     sub->callback([&o] {
         o.command = Command::trace;
         o.subcommand = "file";

@@ -15,29 +15,26 @@ void add_mem_flags(CLI::App& sub, MemOptions& mem, bool with_min_latency)
         add_min_latency_flag(
             sub, [&mem](std::chrono::nanoseconds d) { mem.min_latency = d; }, true,
             "Shortest direct reclaim stall reported (default 1ms)");
-    sub.add_option_function<std::string>(
-           "--min-size",
-           [&mem](const std::string& text) {
-               auto s = parse_size(text);
-               if (!s)
-                   throw CLI::ValidationError("--min-size",
-                                              fmt::format("'{}' is not a size (use 4K, 1M, 64MiB)", text));
-               mem.min_size = *s;
-           },
-           "Smallest mmap/munmap/brk/mremap reported (default 1M)")
-        ->type_name("SIZE");
-    sub.add_option_function<std::string>(
-           "--pressure-threshold",
-           [&mem](const std::string& text) {
-               auto p = parse_percent(text);
-               if (!p || *p == 0 || *p > 10000)
-                   throw CLI::ValidationError(
-                       "--pressure-threshold",
-                       fmt::format("'{}' is not a percentage above 0 and at most 100 (use 10, 12.5, 20%)", text));
-               mem.pressure_threshold = *p;
-           },
-           "A mem.pressure record at once when memory some avg10 crosses PCT (default off)")
-        ->type_name("PCT");
+    add_value(sub, "--min-size", "SIZE", "Smallest mmap/munmap/brk/mremap reported (default 1M)",
+              "give bytes or a binary unit, such as 4K, 1M, 64MiB",
+              [&mem](const std::string& flag, const std::string& text) {
+                  auto s = parse_size(text);
+                  if (!s)
+                      bad_value(flag, text, "is not a size", "give bytes or a binary unit, such as 4K, 1M, 64MiB");
+                  mem.min_size = *s;
+              });
+    add_value(sub, "--pressure-threshold", "PCT",
+              "A mem.pressure record at once when memory some avg10 crosses PCT (default off)",
+              "give a percentage above 0 and at most 100, such as 10, 12.5, 20%",
+              [&mem](const std::string& flag, const std::string& text) {
+                  static const char* accepted = "give a percentage above 0 and at most 100, such as 10, 12.5, 20%";
+                  auto p = parse_percent(text);
+                  if (!p)
+                      bad_value(flag, text, "is not a percentage", accepted);
+                  if (*p == 0 || *p > 10000)
+                      bad_value(flag, text, "is out of range", accepted);
+                  mem.pressure_threshold = *p;
+              });
     sub.add_flag_callback(
         "--no-pressure", [&mem] { mem.pressure = false; }, "No mem.pressure records");
     sub.add_flag(
@@ -49,6 +46,7 @@ void register_mem(CLI::App& app, Options& o)
 {
     CLI::App* sub = app.add_subcommand("mem", "OOM kills, reclaim stalls, memory pressure and large mappings");
     add_mem_flags(*sub, o.config.mem);
+    add_global_flags(*sub, o);
     sub->callback([&o] {
         o.command = Command::trace;
         o.subcommand = "mem";

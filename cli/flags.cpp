@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // The global flags, accepted before or after the subcommand, and the checks
 // that turn them into a tapio::Config.
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 
@@ -17,69 +20,129 @@
 
 namespace tapio::cli {
 
+void add_output_flags(CLI::App& app, Options& o)
+{
+    app.add_flag("-j,--json", o.json, "Print one JSON object per line (same as -o json)")->group("Global options");
+    add_choice(app, "-o,--output", o.output, {"table", "json"}, "Output format: table (default) or json")
+        ->group("Global options");
+    app.add_flag("-v,--verbose", o.verbose, "Report what attached how, and libbpf's log, on stderr")
+        ->group("Global options");
+}
+
 void add_global_flags(CLI::App& app, Options& o)
 {
-    app.add_flag("-j,--json", o.json, "Print one JSON object per line (same as -o json)");
-    app.add_option("-o,--output", o.output, "Output format: table (default) or json");
-    app.add_option("-p,--pid", o.pids, "Only this process and its threads (repeatable)")
-        ->type_name("PID")
-        ->check(CLI::NonNegativeNumber);
+    add_output_flags(app, o);
+    Config& c = o.config;
+    const std::string group = "Global options";
+    add_value(
+        app, "-p,--pid", "PID",
+        "Only these processes and their threads (repeatable; 12,34 or one per line as pgrep prints them)",
+        "give process ids such as 1234 or 12,34",
+        [&o](const std::string& flag, const std::string& text) {
+            for (uint32_t pid : parse_pid_list(flag, text))
+                o.pids.push_back(pid);
+        },
+        true)
+        ->group(group);
+    add_value(app, "--comm", "NAME", "Only tasks whose command name is NAME",
+              fmt::format("give a command name of at most {} characters", limits::comm_length),
+              [&o](const std::string& flag, const std::string& text) {
+                  if (text.size() > limits::comm_length)
+                      bad_value(flag, text,
+                                fmt::format("is longer than the {} characters the kernel keeps", limits::comm_length),
+                                fmt::format("give at most {}, such as '{}'", limits::comm_length,
+                                            shown(text.substr(0, limits::comm_length))));
+                  o.comm = text;
+              })
+        ->group(group);
+    add_value(app, "-u,--uid", "USER", "Only tasks running as USER, a name or a uid",
+              "give a user name from the password database or a uid such as 1000",
+              [&o](const std::string& flag, const std::string& text) { o.uid = parse_user(flag, text); })
+        ->group(group);
+    add_value(app, "--cgroup", "PATH", "Only tasks in this cgroup v2 directory and below",
+              "give a cgroup v2 directory, such as /sys/fs/cgroup/system.slice",
+              [&o](const std::string& flag, const std::string& text) {
+                  if (text.empty())
+                      bad_value(flag, text, "is empty",
+                                "give a cgroup v2 directory, such as /sys/fs/cgroup/system.slice");
+                  o.cgroup = text;
+              })
+        ->group(group);
+    app.add_flag("-x,--failed", o.failed_only, "Only failed operations")->group(group);
+    add_value(app, "-d,--duration", "DUR", "Stop after DUR (500ms, 10s, 2m; a bare number is seconds)",
+              duration_accepted,
+              [&o](const std::string& flag, const std::string& text) {
+                  auto d = parse_duration_value(flag, text);
+                  if (d.count() == 0)
+                      bad_value(flag, text, "would stop at once", "give a duration above 0, such as 500ms, 10s, 2m");
+                  o.duration = d;
+              })
+        ->group(group);
+    add_number(app, "-n,--count", o.count, 0, UINT64_MAX, "Stop after N events (0: no limit, the default)",
+               "give a whole number of events, 0 (no limit) or more")
+        ->group(group);
+    add_number(app, "--rate-limit", c.rate_limit, 0, 1000000000, "At most N events per second, in the kernel (0 = off)",
+               "give events per second from 0 (off) to 1000000000")
+        ->group(group);
+    add_number(app, "--sample", c.sample, 0, UINT32_MAX, "Keep 1 in N events, in the kernel (0 or 1: every event)",
+               "give a whole number, 0 or more (0 and 1 keep every event)")
+        ->group(group);
+    add_value(app, "--sampling-interval", "DUR", "Interval of periodic summaries (default 1s, at least 10ms)",
+              "give 10ms or more, such as 1s, 10s",
+              [&c](const std::string& flag, const std::string& text) {
+                  auto d = parse_duration_value(flag, text);
+                  if (d < std::chrono::milliseconds(10))
+                      bad_value(flag, text, "is below 10ms", "give 10ms or more, such as 1s, 10s");
+                  c.sampling_interval = d;
+              })
+        ->group(group);
+    add_value(app, "--ring-buffer-size", "SIZE", "Ring buffer size, a power of two (default 16M)",
+              "give a power of two from the page size to 1G, such as 4M, 16M",
+              [&c](const std::string& flag, const std::string& text) {
+                  auto size = parse_size(text);
+                  const auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+                  std::string accepted =
+                      fmt::format("give a power of two from {}K (the page size) to 1G, such as 4M, 16M", page / 1024);
+                  if (!size)
+                      bad_value(flag, text, "is not a size", accepted);
+                  if ((*size & (*size - 1)) != 0)
+                      bad_value(flag, text, "is not a power of two", accepted);
+                  if (*size < page || *size > (1ULL << 30))
+                      bad_value(flag, text, "is out of range", accepted);
+                  c.ring_buffer_size = *size;
+              })
+        ->group(group);
     app.add_flag("--children", o.children,
-                 "With -p: also every process they fork after the start, and theirs (followed in the kernel)");
-    app.add_option("-e,--events", o.events,
-                   "Only these record types: a comma-separated list of types or globs (proc.exec,net.close,file.*)")
-        ->type_name("LIST");
-    app.add_option("--comm", o.comm, "Only tasks whose command name is NAME")->type_name("NAME");
-    app.add_option("-u,--uid", o.uid, "Only tasks running as UID")->type_name("UID")->check(CLI::NonNegativeNumber);
-    app.add_option("--cgroup", o.cgroup, "Only tasks in this cgroup v2 directory and below")->type_name("PATH");
-    app.add_flag("-x,--failed", o.failed_only, "Only failed operations");
-    app.add_option("-d,--duration", o.duration, "Stop after DUR (500ms, 10s, 2m)")->type_name("DUR");
-    app.add_option("-n,--count", o.count, "Stop after N events")->type_name("N")->check(CLI::NonNegativeNumber);
-    app.add_option("--rate-limit", o.rate_limit, "At most N events per second, in the kernel (0 = off)")
-        ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--sample", o.sample, "Keep 1 in N events, in the kernel")
-        ->type_name("N")
-        ->check(CLI::NonNegativeNumber);
-    app.add_option("--sampling-interval", o.sampling_interval, "Interval of periodic summaries (default 1s)")
-        ->type_name("DUR");
-    app.add_option("--ring-buffer-size", o.ring_buffer_size, "Ring buffer size, a power of two (default 16M)")
-        ->type_name("SIZE");
-    app.add_flag("-v,--verbose", o.verbose, "Report what attached how, and libbpf's log, on stderr");
-    app.add_option("--color", o.color, "Colour in the table: never, auto (default: a terminal, NO_COLOR unset), always")
-        ->type_name("WHEN");
-    app.add_option("--time", o.time, "The table's TIME: local (default), utc, rfc3339, relative")->type_name("MODE");
+                 "With -p: also every process they fork after the start, and theirs (followed in the kernel)")
+        ->group(group);
+    add_value(
+        app, "-e,--events", "LIST",
+        "Only these record types: a comma-separated list of types or globs (proc.exec,net.close,file.*)",
+        "give record types or globs such as proc.exec,net.close,file.* (tapio-trace schema lists them)",
+        [&o](const std::string&, const std::string& text) { o.events.push_back(text); }, true)
+        ->group(group);
+    add_choice(app, "--color", o.color, {"never", "auto", "always"},
+               "Colour in the table: never, auto (default: a terminal, NO_COLOR unset), always")
+        ->group(group);
+    add_choice(app, "--time", o.time, {"local", "utc", "rfc3339", "relative"},
+               "The table's TIME: local (default), utc, rfc3339, relative")
+        ->group(group);
 }
 
 void add_min_latency_flag(CLI::App& sub, std::function<void(std::chrono::nanoseconds)> set, bool zero_allowed,
                           const std::string& help)
 {
-    sub.add_option_function<std::string>(
-           "--min-latency",
-           [set = std::move(set), zero_allowed](const std::string& text) {
-               auto d = parse_duration(text);
-               if (!d)
-                   throw Error(ExitCode::usage,
-                               fmt::format("--min-latency: '{}' is not a duration: a whole number of ns, us, ms, "
-                                           "s (the default), m or h, such as 500us, 10ms, 1s",
-                                           text));
-               if (d->count() == 0 && !zero_allowed)
-                   throw Error(ExitCode::usage,
-                               fmt::format("--min-latency: '{}' would turn file.slow off: give a duration above 0, "
-                                           "such as 500us, 10ms, 1s",
-                                           text));
-               set(*d);
-           },
-           help)
-        ->type_name("DUR");
+    add_value(sub, "--min-latency", "DUR", help, duration_accepted,
+              [set = std::move(set), zero_allowed](const std::string& flag, const std::string& text) {
+                  auto d = parse_duration_value(flag, text);
+                  if (d.count() == 0 && !zero_allowed)
+                      bad_value(flag, text, "would turn file.slow off, the one thing it asks for",
+                                "give a duration above 0, such as 500us, 10ms, 1s");
+                  set(d);
+              });
 }
 
 namespace {
-
-[[noreturn]] void usage(const std::string& what)
-{
-    throw Error(ExitCode::usage, what);
-}
 
 // TAPIO_MAP_ENTRIES: "N" sizes every pending and summary map, "name=N,..."
 // only the maps named.
@@ -89,7 +152,7 @@ void parse_map_entries(const std::string& spec, Config& c)
         char* end = nullptr;
         unsigned long n = strtoul(text.c_str(), &end, 10);
         if (text.empty() || *end != '\0' || n == 0 || n > (1u << 20))
-            usage(fmt::format("TAPIO_MAP_ENTRIES: '{}' is not N or name=N,... with N from 1 to 1048576", spec));
+            usage_error(fmt::format("TAPIO_MAP_ENTRIES: '{}' is not N or name=N,... with N from 1 to 1048576", spec));
         return static_cast<uint32_t>(n);
     };
     if (spec.find('=') == std::string::npos) {
@@ -115,7 +178,7 @@ void parse_map_entries(const std::string& spec, Config& c)
 void check_events(const Options& o, Config& c)
 {
     if (!o.events.empty() && c.areas.empty())
-        usage(fmt::format("--events: '{}' chooses records of a trace; use it with proc, net, file, mem or all",
+        usage_error(fmt::format("--events: '{}' chooses records of a trace; use it with proc, net, file, mem or all",
                           o.events.front()));
     for (const std::string& arg : o.events) {
         size_t start = 0;
@@ -123,7 +186,7 @@ void check_events(const Options& o, Config& c)
             size_t comma = arg.find(',', start);
             std::string item = arg.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
             if (item.empty())
-                usage(
+                usage_error(
                     fmt::format("--events: '{}' has an empty item; use record types or globs separated by "
                                 "commas, such as proc.exec,file.*",
                                 arg));
@@ -142,7 +205,7 @@ void check_events(const Options& o, Config& c)
         for (const RecordSpec* r : records_matching(pattern))
             traced |= std::any_of(c.areas.begin(), c.areas.end(), [&](Area a) { return r->area == area_name(a); });
         if (!traced)
-            usage(fmt::format("--events: '{}' is not a record of {}; give types of {} (or use tapio-trace all)",
+            usage_error(fmt::format("--events: '{}' is not a record of {}; give types of {} (or use tapio-trace all)",
                               pattern, c.areas.size() == 1 ? o.subcommand : "the areas traced", asked));
         // A type named outright whose records its options leave off.
         struct Needs {
@@ -160,7 +223,7 @@ void check_events(const Options& o, Config& c)
         };
         for (const Needs& n : needs)
             if (pattern == n.type && n.off)
-                usage(fmt::format("--events: '{}' is made only with {}; add it, or leave {} out", pattern, n.flag,
+                usage_error(fmt::format("--events: '{}' is made only with {}; add it, or leave {} out", pattern, n.flag,
                                   pattern));
     }
 }
@@ -172,53 +235,27 @@ Invocation finish(Options o)
     Invocation inv;
     Config& c = o.config;
 
-    if (o.json)
-        o.output = "json";
-    if (o.output != "table" && o.output != "json")
-        usage(fmt::format("--output: '{}' is not a format (use table or json)", o.output));
+    if (o.json && !o.output.empty() && o.output != "json")
+        usage_error(fmt::format("--output: '{}' contradicts --json; give one of them", o.output));
+    if (o.json || o.output.empty())
+        o.output = o.json ? "json" : "table";
 
-    for (uint32_t pid : o.pids)
-        if (pid == 0)
-            usage("--pid: 0 is not a process id");
     if (o.pids.size() > limits::pids)
-        usage(fmt::format("--pid: at most {} processes", limits::pids));
+        usage_error(fmt::format("--pid: {} processes; give at most {}", o.pids.size(), limits::pids));
+    // A pid that is gone at start would filter everything out: say so.
+    for (uint32_t pid : o.pids)
+        if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+            usage_error(fmt::format("--pid: no process {}", pid));
     c.pids = o.pids;
     if (o.children && o.pids.empty())
-        usage("--children: needs -p PID; it follows the processes -p names and every process they fork");
+        usage_error("--children: needs -p PID; it follows the processes -p names and every process they fork");
     c.children = o.children;
-    if (o.comm.size() > limits::comm_length)
-        usage(
-            fmt::format("--comm: '{}' is longer than the {} characters the kernel keeps", o.comm, limits::comm_length));
     c.comm = o.comm;
     c.uid = o.uid;
     c.cgroup_path = o.cgroup;
     c.failed_only = o.failed_only;
-
-    if (!o.duration.empty()) {
-        auto d = parse_duration(o.duration);
-        if (!d || d->count() == 0)
-            usage(fmt::format("--duration: '{}' is not a duration (use 500ms, 10s, 2m)", o.duration));
-        inv.duration = *d;
-    }
-    c.rate_limit = o.rate_limit;
-    if (o.rate_limit > 1000000000ULL)
-        usage("--rate-limit: at most 1000000000 events per second");
-    c.sample = o.sample;
-
-    auto interval = parse_duration(o.sampling_interval);
-    if (!interval || interval->count() < 10000000)
-        usage(fmt::format("--sampling-interval: '{}' is not a duration of at least 10ms", o.sampling_interval));
-    c.sampling_interval = *interval;
-
-    auto size = parse_size(o.ring_buffer_size);
-    const auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-    if (!size || *size < page || (*size & (*size - 1)) != 0 || *size > (1ULL << 30))
-        usage(fmt::format("--ring-buffer-size: '{}' is not a power of two between the page size ({}K) and 1G",
-                          o.ring_buffer_size, page / 1024));
-    c.ring_buffer_size = *size;
+    inv.duration = o.duration;
     c.verbose = o.verbose;
-    if (o.color != "never" && o.color != "auto" && o.color != "always")
-        usage(fmt::format("--color: '{}' is not a choice; use never, auto or always", o.color));
     if (o.time == "local")
         inv.table.time = TimeMode::local;
     else if (o.time == "utc")
@@ -228,7 +265,7 @@ Invocation finish(Options o)
     else if (o.time == "relative")
         inv.table.time = TimeMode::relative;
     else
-        usage(fmt::format("--time: '{}' is not a choice; use local, utc, rfc3339 or relative", o.time));
+        usage_error(fmt::format("--time: '{}' is not a choice; use local, utc, rfc3339 or relative", o.time));
     if (const char* entries = getenv("TAPIO_MAP_ENTRIES"))
         parse_map_entries(entries, c);
 
@@ -238,12 +275,9 @@ Invocation finish(Options o)
             if (std::find(o.left_out.begin(), o.left_out.end(), area) == o.left_out.end() && area_built(area))
                 c.areas.push_back(area);
         if (c.areas.empty())
-            usage("all: every area is turned off");
+            usage_error(
+                "all: every area is turned off; leave at least one of --no-proc, --no-net, --no-file, --no-mem out");
     }
-    if (c.proc.max_args == 0 || c.proc.max_args > limits::exec_args)
-        usage(fmt::format("--max-args: must be between 1 and {}", limits::exec_args));
-    if (c.proc.syscalls_top == 0)
-        usage("--syscalls-top: must be at least 1");
     check_events(o, c);
 
     inv.options = std::move(o);

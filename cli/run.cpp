@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -35,14 +37,243 @@ std::unique_ptr<CLI::App> build_app(Options& o)
     register_all(*app, o);
     register_doctor(*app, o);
     register_schema(*app, o);
+    CLI::App* help = app->add_subcommand("help", "Print this help, or a subcommand's: help SUBCOMMAND");
+    help->add_option("subcommand", o.help_topic, "The subcommand to explain")->type_name("SUBCOMMAND");
+    help->fallthrough(false);
+    help->callback([&o] {
+        o.command = Command::help;
+        o.subcommand = "help";
+    });
     return app;
 }
+
+namespace {
+
+std::vector<std::string> subcommand_names(const CLI::App& app)
+{
+    std::vector<std::string> names;
+    for (const CLI::App* sub : app.get_subcommands({}))
+        names.push_back(sub->get_name());
+    return names;
+}
+
+// "proc, net, file or help"
+std::string either(const std::vector<std::string>& words, const char* last = " or ")
+{
+    std::string out;
+    for (size_t i = 0; i < words.size(); ++i)
+        out += (i == 0 ? "" : i + 1 == words.size() ? last : ", ") + words[i];
+    return out;
+}
+
+std::string not_a_subcommand(const CLI::App& app, const std::string& word)
+{
+    auto names = subcommand_names(app);
+    std::string near = closest(word, names);
+    if (!near.empty())
+        return fmt::format("'{}' is not a subcommand; did you mean {}?", shown(word), near);
+    return fmt::format("'{}' is not a subcommand; use {}", shown(word), either(names));
+}
+
+// "-p/--pid", "--comm"
+std::string shown_name(const CLI::Option& opt)
+{
+    std::string names;
+    for (const auto& s : opt.get_snames())
+        names += (names.empty() ? "-" : "/-") + s;
+    for (const auto& l : opt.get_lnames())
+        names += (names.empty() ? "--" : "/--") + l;
+    return names;
+}
+
+bool has_flag(const CLI::App& app, const std::string& flag)
+{
+    for (const CLI::Option* opt : app.get_options()) {
+        if (flag.rfind("--", 0) == 0 && opt->check_lname(flag.substr(2)))
+            return true;
+        if (flag.size() == 2 && flag[0] == '-' && opt->check_sname(flag.substr(1)))
+            return true;
+    }
+    return false;
+}
+
+std::vector<std::string> flag_names(const CLI::App& app)
+{
+    std::vector<std::string> names;
+    for (const CLI::Option* opt : app.get_options())
+        for (const auto& l : opt->get_lnames())
+            names.push_back("--" + l);
+    return names;
+}
+
+// An argument nobody took: a flag of another area, a typo, a second
+// subcommand, or a word that is no subcommand.
+std::string explain_extra(const CLI::App& app, const CLI::App* selected, const std::vector<std::string>& args,
+                          const std::vector<std::string>& left)
+{
+    // The first argument left over, in the order given (CLI11 does not
+    // keep it), and the one after it.
+    auto remaining = left;
+    size_t at = args.size();
+    for (size_t i = 0; i < args.size() && at == args.size(); ++i) {
+        auto it = std::find(remaining.begin(), remaining.end(), args[i]);
+        if (it != remaining.end())
+            at = i;
+    }
+    if (at == args.size())
+        return selected ? fmt::format("{}: unexpected arguments", selected->get_name())
+                        : fmt::format("a subcommand is missing; use {}", either(subcommand_names(app)));
+    const std::string& word = args[at];
+    const std::string where = selected ? selected->get_name() + ": " : "";
+    bool is_flag = word.size() > 1 && word[0] == '-' && !std::isdigit(static_cast<unsigned char>(word[1]));
+    if (!is_flag) {
+        if (!selected)
+            return not_a_subcommand(app, word);
+        for (const auto& name : subcommand_names(app))
+            if (name == word)
+                return fmt::format(
+                    "{}one subcommand at a time, not '{}' too; for several areas use all (--no-AREA "
+                    "leaves one out)",
+                    where, word);
+        return fmt::format("{}'{}' is not expected; {} takes only options (tapio-trace help {})", where, shown(word),
+                           selected->get_name(), selected->get_name());
+    }
+    std::string flag = word.substr(0, word.find('='));
+    const std::string flag_shown = shown(flag);
+    std::string value;
+    if (flag.size() < word.size())
+        value = word.substr(flag.size() + 1);
+    else if (at + 1 < args.size() && !args[at + 1].empty() && args[at + 1][0] != '-')
+        value = args[at + 1];
+    std::vector<std::string> owners;
+    bool in_all = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+        if (!has_flag(*sub, flag) || sub == selected)
+            continue;
+        if (sub->get_name() == "all")
+            in_all = true;
+        else
+            owners.push_back(sub->get_name());
+    }
+    if (owners.size() == 1)
+        return fmt::format("{}{} belongs to {}; use tapio-trace {} {}{}{}{}", where, flag, owners[0], owners[0], flag,
+                           value.empty() ? "" : " ", shown(value), in_all ? ", or all" : "");
+    if (!owners.empty())
+        return fmt::format("{}{} belongs to {}; use one of them{}", where, flag, either(owners, " and "),
+                           in_all ? ", or all" : "");
+    if (in_all)
+        return fmt::format("{}{} belongs to all; use tapio-trace all {}", where, flag, flag);
+    std::vector<std::string> known = flag_names(selected ? *selected : app);
+    if (selected)
+        for (const auto& f : flag_names(app))
+            known.push_back(f);
+    std::string near = closest(flag, known);
+    std::string help = selected ? "tapio-trace help " + selected->get_name() : "tapio-trace help";
+    if (!near.empty())
+        return fmt::format("{}{} is not an option; did you mean {}?", where, flag_shown, near);
+    return fmt::format("{}{} is not an option; see {}", where, flag_shown, help);
+}
+
+// The option called name that holds a value, the subcommand's or the top
+// level's (the global flags are on both).
+const CLI::Option* find_option(const CLI::App& app, const CLI::App* selected, const std::string& name)
+{
+    for (const CLI::App* a : {selected, &app})
+        if (a)
+            for (const CLI::Option* opt : a->get_options())
+                if (opt->check_name(name) && !opt->results().empty())
+                    return opt;
+    return nullptr;
+}
+
+// CLI11's errors, as one line of ours.
+std::string explain(const CLI::App& app, const CLI::ParseError& e, const std::vector<std::string>& args)
+{
+    std::vector<CLI::App*> chosen = app.get_subcommands();
+    const CLI::App* selected = chosen.empty() ? nullptr : chosen.front();
+    const std::string what = e.what();
+    const std::string help = selected ? "tapio-trace help " + selected->get_name() : "tapio-trace help";
+    // "NAME: rest"
+    std::string name = what.substr(0, what.find(':'));
+
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) || dynamic_cast<const CLI::RequiredError*>(&e)) {
+        std::vector<std::string> left = app.remaining(true);
+        if (left.empty() && !selected)
+            return fmt::format("a subcommand is missing; use {} (tapio-trace help)", either(subcommand_names(app)));
+        return explain_extra(app, selected, args, left);
+    }
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e)) {
+        if (what.find("missing") != std::string::npos || what.find("At least") != std::string::npos) {
+            auto it = accepted_by_flag().find(name);
+            return fmt::format("{}: needs a value; {}", name,
+                               it != accepted_by_flag().end() ? it->second : "see " + help);
+        }
+        return fmt::format("{}: given too often; see {}", name, help);
+    }
+    if (dynamic_cast<const CLI::ExcludesError*>(&e)) {
+        size_t pos = what.find(" excludes ");
+        if (pos != std::string::npos)
+            return fmt::format("{} and {} exclude each other; give one of them", what.substr(0, pos),
+                               what.substr(pos + 10));
+    }
+    if (dynamic_cast<const CLI::ConversionError*>(&e)) {
+        const std::string prefix = "Could not convert: ";
+        if (what.rfind(prefix, 0) == 0) {
+            std::string rest = what.substr(prefix.size());
+            size_t eq = rest.find(" = ");
+            if (eq != std::string::npos)
+                return fmt::format("{}: '{}' is not accepted; see {}", rest.substr(0, eq), shown(rest.substr(eq + 3)),
+                                   help);
+        }
+        if (what.find("flag") != std::string::npos || what.find("true/false") != std::string::npos)
+            return fmt::format("{}: takes no value", name);
+    }
+    if (dynamic_cast<const CLI::ValidationError*>(&e) || dynamic_cast<const CLI::ConversionError*>(&e)) {
+        // A flag added with a CLI11 validator (see cli.h for the better way).
+        if (const CLI::Option* opt = find_option(app, selected, name))
+            return fmt::format("{}: '{}' is not accepted; see {}", name, shown(opt->results().back()), help);
+        return fmt::format("{}: bad value; see {}", name, help);
+    }
+    return what.empty() ? "bad command line; see tapio-trace help" : what;
+}
+
+// doctor and schema take only their own flags: a tracing flag given before
+// the subcommand (or after it, passed up to the top level) is refused.
+void refuse_foreign_flags(const CLI::App& app, const std::string& subcommand)
+{
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* candidate : app.get_subcommands({}))
+        if (candidate->get_name() == subcommand)
+            sub = candidate;
+    for (const CLI::Option* opt : app.get_options()) {
+        if (opt->count() == 0 || opt->get_name() == "--help" || opt->get_name() == "--version")
+            continue;
+        if (has_flag(*sub, opt->get_name()))
+            continue;
+        std::vector<std::string> takes;
+        for (const CLI::Option* own : sub->get_options())
+            if (own->get_name() != "--help")
+                takes.push_back(shown_name(*own));
+        // A tracing flag, or one of doctor's that schema does not take.
+        const CLI::App* doctor = nullptr;
+        for (const CLI::App* candidate : app.get_subcommands({}))
+            if (candidate->get_name() == "doctor")
+                doctor = candidate;
+        bool tracing = !doctor || !has_flag(*doctor, opt->get_name());
+        usage_error(fmt::format("{}: {} is {}; {} takes {}", subcommand, shown_name(*opt),
+                                tracing ? "for tracing" : "not for " + subcommand, subcommand,
+                                takes.empty() ? "no options" : either(takes, ", ")));
+    }
+}
+
+}  // namespace
 
 std::optional<Invocation> parse(int argc, const char* const* argv)
 {
     Options o;
     auto app_ptr = build_app(o);
     CLI::App& app = *app_ptr;
+    std::vector<std::string> args(argv + std::min(argc, 1), argv + argc);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp&) {
@@ -55,12 +286,25 @@ std::optional<Invocation> parse(int argc, const char* const* argv)
         fmt::print("tapio-trace {}\n", TAPIO_VERSION);
         return std::nullopt;
     } catch (const CLI::ParseError& e) {
-        std::string what = e.what();
-        if (what.empty())
-            what = "bad command line";
-        throw Error(ExitCode::usage, what);
+        throw Error(ExitCode::usage, explain(app, e, args));
     }
-    // CLI11 calls a subcommand's help itself: catch "proc --help" too.
+    if (o.command == Command::help) {
+        if (o.help_topic.empty()) {
+            app.clear();  // help() would explain the help subcommand itself
+            fmt::print("{}", app.help());
+            return std::nullopt;
+        }
+        const CLI::App* sub = nullptr;
+        for (const CLI::App* candidate : app.get_subcommands({}))
+            if (candidate->get_name() == o.help_topic)
+                sub = candidate;
+        if (!sub)
+            usage_error("help: " + not_a_subcommand(app, o.help_topic));
+        fmt::print("{}", sub->help("tapio-trace"));
+        return std::nullopt;
+    }
+    if (o.command == Command::doctor || o.command == Command::schema)
+        refuse_foreign_flags(app, o.subcommand);
     return finish(std::move(o));
 }
 

@@ -20,7 +20,7 @@ _tapio_trace() {
         fi
     fi
 
-    local subcommands="proc net file mem all doctor schema"
+    local subcommands="proc net file mem all doctor schema help"
     local global="-j --json -o --output -p --pid --children --comm -u --uid --cgroup -x --failed -d --duration -n --count
         -e --events --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --color --time --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
@@ -52,7 +52,7 @@ _tapio_trace() {
             _tapio_trace_reply "$(command ls /proc 2>/dev/null | grep -E '^[0-9]+$')" "$cur"
             return ;;
         -u|--uid)
-            _tapio_trace_reply "$(cut -d: -f3 /etc/passwd 2>/dev/null)" "$cur"
+            _tapio_trace_reply "$(compgen -u)" "$cur"
             return ;;
         -e|--events)
             # A comma-separated list: complete its last element, and only
@@ -91,8 +91,10 @@ _tapio_trace() {
         file) extra="$file_flags" ;;
         mem) extra="$mem_flags" ;;
         all) extra="$all_flags" ;;
-        doctor) extra="" ;;
-        schema) extra="" ;;
+        # doctor takes only the output flags, schema none.
+        doctor) _tapio_trace_reply "-j --json -o --output -v --verbose -h --help" "$cur"; return ;;
+        schema) _tapio_trace_reply "-h --help" "$cur"; return ;;
+        help) _tapio_trace_reply "${subcommands% help}" "$cur"; return ;;
     esac
     _tapio_trace_reply "$global $extra" "$cur"
 }

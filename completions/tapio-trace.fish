@@ -60,7 +60,7 @@ function __tapio_trace_events
         end
     end
 end
-set -l subcommands proc net file mem all doctor schema
+set -l subcommands proc net file mem all doctor schema help
 complete -c tapio-trace -f
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a proc -d 'Process exec, fork, exit, signals, syscalls'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a net -d 'TCP connections, retransmits, resets, drops'
@@ -69,26 +69,28 @@ complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a mem
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a all -d 'Every area in one stream'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a doctor -d 'Check this host and every hook'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a schema -d 'Print the JSON Schema of every record'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from $subcommands" -a help -d 'Print the help, or a subcommand\'s'
+complete -c tapio-trace -n "__fish_seen_subcommand_from help" -a 'proc net file mem all doctor schema'
 
 # global flags
-complete -c tapio-trace -s j -l json -d 'One JSON object per line'
-complete -c tapio-trace -s o -l output -x -a 'table json' -d 'Output format'
-complete -c tapio-trace -s p -l pid -x -a '(__fish_complete_pids)' -d 'Only this process'
-complete -c tapio-trace -l children -d 'With -p, also every process they fork'
-complete -c tapio-trace -l comm -x -d 'Only tasks with this command name'
-complete -c tapio-trace -s u -l uid -x -d 'Only tasks running as UID'
-complete -c tapio-trace -l cgroup -r -a '(__fish_complete_directories)' -d 'Only tasks in this cgroup v2 directory'
-complete -c tapio-trace -s x -l failed -d 'Only failed operations'
-complete -c tapio-trace -s d -l duration -x -d 'Stop after DUR (500ms, 10s, 2m)'
-complete -c tapio-trace -s n -l count -x -d 'Stop after N events'
-complete -c tapio-trace -s e -l events -x -a '(__tapio_trace_events)' -d 'Only these record types'
-complete -c tapio-trace -l rate-limit -x -d 'At most N events per second'
-complete -c tapio-trace -l sample -x -d 'Keep 1 in N events'
-complete -c tapio-trace -l sampling-interval -x -d 'Interval of periodic summaries'
-complete -c tapio-trace -l ring-buffer-size -x -d 'Ring buffer size, a power of two'
-complete -c tapio-trace -s v -l verbose -d 'Report what attached how'
-complete -c tapio-trace -l color -x -a 'never auto always' -d 'Colour in the table'
-complete -c tapio-trace -l time -x -a 'local utc rfc3339 relative' -d 'The table\'s TIME column'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from schema" -s j -l json -d 'One JSON object per line'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from schema" -s o -l output -x -a 'table json' -d 'Output format'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s p -l pid -x -a '(__fish_complete_pids)' -d 'Only this process'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l comm -x -d 'Only tasks with this command name'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s u -l uid -x -a '(__fish_complete_users)' -d 'Only tasks running as USER or UID'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l cgroup -r -a '(__fish_complete_directories)' -d 'Only tasks in this cgroup v2 directory'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s x -l failed -d 'Only failed operations'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s d -l duration -x -d 'Stop after DUR (500ms, 10s, 2m)'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s n -l count -x -d 'Stop after N events'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s e -l events -x -a '(__tapio_trace_events)' -d 'Only these record types'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l rate-limit -x -d 'At most N events per second'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l sample -x -d 'Keep 1 in N events'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l sampling-interval -x -d 'Interval of periodic summaries'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l ring-buffer-size -x -d 'Ring buffer size, a power of two'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from schema" -s v -l verbose -d 'Report what attached how'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l children -d 'With -p, also every process they fork'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l color -x -a 'never auto always' -d 'Colour in the table'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l time -x -a 'local utc rfc3339 relative' -d 'The table\'s TIME column'
 complete -c tapio-trace -l version -d 'Print the version'
 complete -c tapio-trace -s h -l help -d 'Print help'
 

@@ -431,6 +431,21 @@ void mem_alloc(R r, TableRow& row)
     else
         row.cell();
     row.escaped(r.s("addr"));
+    if (r.has("anonymous") && !r.b("anonymous"))
+        row.cell().text("file");
+    if (!r.is_null("error"))
+        error_cell(r, row);
+}
+
+// munmap: how much, where, and "file" when the range is a file's mapping
+// (only with --file-mappings).
+void mem_unmap(R r, TableRow& row)
+{
+    row.cell().text("munmap");
+    row.cell().bytes(r.u("size"));
+    row.cell().escaped(r.s("addr"));
+    if (r.has("anonymous") && !r.b("anonymous"))
+        row.cell().text("file");
     if (!r.is_null("error"))
         error_cell(r, row);
 }
@@ -534,6 +549,7 @@ constexpr TableLayout layouts[] = {
     {"mem.oom_kill", "oom_kill", "mem.oom_kill", mem_oom_kill},
     {"mem.reclaim", "reclaim", "mem.reclaim", mem_reclaim},
     {"mem.alloc", "alloc", "mem.alloc", mem_alloc},
+    {"mem.unmap", "unmap", "mem.unmap", mem_unmap},
     {"mem.pressure", "pressure", "mem.pressure", mem_pressure},
     {"tapio.dropped", "dropped", "tapio.dropped", tapio_dropped},
 };

@@ -96,6 +96,10 @@ bash_cases() {
   expect "bash $how: flags" "$(bash_complete "$prelude" 'tapio-trace net --')" \
     +--port +--json +--events ---max-args
   expect "bash $how: output" "$(bash_complete "$prelude" 'tapio-trace -o ')" +table +json
+  expect "bash $how: help" "$(bash_complete "$prelude" 'tapio-trace ')" +help
+  expect "bash $how: help SUBCOMMAND" "$(bash_complete "$prelude" 'tapio-trace help ')" +net +doctor -help -'--json'
+  expect "bash $how: doctor's flags" "$(bash_complete "$prelude" 'tapio-trace doctor -')" +--json +-o +-v ---pid ---rate-limit
+  expect "bash $how: user names" "$(bash_complete "$prelude" 'tapio-trace proc -u nob')" +nobody
   expect "bash $how: record types" "$(bash_complete "$prelude" 'tapio-trace all -e pro')" \
     +proc.exec +proc.fork '+proc.*' -proc.exec-file -net.connect
   expect "bash $how: after a comma" "$(bash_complete "$prelude" 'tapio-trace all --events proc.exec,ne')" \
@@ -145,6 +149,9 @@ zsh_cases() {
   local how=$1 dir=$2
   expect "zsh $how: subcommands" "$(zsh_complete "$dir" 'tapio-trace ')" +proc +net +doctor +schema
   expect "zsh $how: flags" "$(zsh_complete "$dir" 'tapio-trace net --p')" +--port +--pid
+  expect "zsh $how: help" "$(zsh_complete "$dir" 'tapio-trace ')" +help
+  expect "zsh $how: help SUBCOMMAND" "$(zsh_complete "$dir" 'tapio-trace help ')" +net +doctor
+  expect "zsh $how: doctor's flags" "$(zsh_complete "$dir" 'tapio-trace doctor --')" +--json +--verbose ---pid ---rate-limit
   expect "zsh $how: record types" "$(zsh_complete "$dir" 'tapio-trace all -e pro')" \
     +proc.exec +proc.fork '+proc.*' -net.connect
   expect "zsh $how: after a comma" "$(zsh_complete "$dir" 'tapio-trace all -e proc.exec,ne')" \
@@ -170,6 +177,10 @@ fish_cases() {
   local how=$1 setup=$2
   expect "fish $how: subcommands" "$(fish_complete "$setup" 'tapio-trace ')" +proc +net +doctor +schema
   expect "fish $how: flags" "$(fish_complete "$setup" 'tapio-trace net --p')" +--port +--pid
+  expect "fish $how: help" "$(fish_complete "$setup" 'tapio-trace ')" +help
+  expect "fish $how: help SUBCOMMAND" "$(fish_complete "$setup" 'tapio-trace help ')" +net +doctor
+  expect "fish $how: doctor's flags" "$(fish_complete "$setup" 'tapio-trace doctor --')" +--json +--verbose ---pid ---rate-limit
+  expect "fish $how: user names" "$(fish_complete "$setup" 'tapio-trace proc -u nob')" +nobody
   expect "fish $how: record types" "$(fish_complete "$setup" 'tapio-trace all -e pro')" \
     +proc.exec +proc.fork '+proc.*' -net.connect
   expect "fish $how: after a comma" "$(fish_complete "$setup" 'tapio-trace all -e proc.exec,ne')" \
