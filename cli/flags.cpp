@@ -179,7 +179,7 @@ void check_events(const Options& o, Config& c)
 {
     if (!o.events.empty() && c.areas.empty())
         usage_error(fmt::format("--events: '{}' chooses records of a trace; use it with proc, net, file, mem or all",
-                          o.events.front()));
+                                o.events.front()));
     for (const std::string& arg : o.events) {
         size_t start = 0;
         while (true) {
@@ -206,7 +206,7 @@ void check_events(const Options& o, Config& c)
             traced |= std::any_of(c.areas.begin(), c.areas.end(), [&](Area a) { return r->area == area_name(a); });
         if (!traced)
             usage_error(fmt::format("--events: '{}' is not a record of {}; give types of {} (or use tapio-trace all)",
-                              pattern, c.areas.size() == 1 ? o.subcommand : "the areas traced", asked));
+                                    pattern, c.areas.size() == 1 ? o.subcommand : "the areas traced", asked));
         // A type named outright whose records its options leave off.
         struct Needs {
             std::string_view type;
@@ -224,7 +224,7 @@ void check_events(const Options& o, Config& c)
         for (const Needs& n : needs)
             if (pattern == n.type && n.off)
                 usage_error(fmt::format("--events: '{}' is made only with {}; add it, or leave {} out", pattern, n.flag,
-                                  pattern));
+                                        pattern));
     }
 }
 

@@ -222,7 +222,7 @@ TEST_CASE("-e/--events: types and globs, comma-separated or repeated; bad ones a
     CHECK(usage_message({"file", "-e", "file.slow"}).find("--min-latency") != std::string::npos);
     CHECK(usage_message({"all", "-e", "tapio.dropped"}).find("is not a record type") != std::string::npos);
     CHECK(usage_message({"doctor", "-e", "proc.exec"}) ==
-          "--events: 'proc.exec' chooses records of a trace; use it with proc, net, file, mem or all");
+          "doctor: -e/--events is for tracing; doctor takes -j/--json, -o/--output, -v/--verbose");
 }
 
 TEST_CASE("--children needs -p; --file-mappings and --slow-any-file widen mem.alloc and file.slow")
@@ -239,6 +239,8 @@ TEST_CASE("--children needs -p; --file-mappings and --slow-any-file widen mem.al
     CHECK_FALSE(b->options.config.mem.file_mappings);
     CHECK_FALSE(b->options.config.children);
     CHECK(parse({"file", "--slow-any-file"})->options.config.file.slow_any_file);
+}
+
 TEST_CASE("Errors: every bad command line is one line naming the flag, the value and what is accepted; exit 2")
 {
     const std::string no_pid = unused_pid();
