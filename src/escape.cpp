@@ -5,12 +5,7 @@
 #include <cstring>
 
 namespace tapio {
-namespace {
 
-constexpr char hex_digits[] = "0123456789abcdef";
-
-// Length of a valid UTF-8 sequence starting at s[i], or 0 if invalid
-// (overlong forms, surrogates and values past U+10FFFF are invalid).
 size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp)
 {
     auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
@@ -38,6 +33,10 @@ size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp)
         return 0;
     return len;
 }
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
 
 inline bool plain_json(uint8_t c)
 {

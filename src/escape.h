@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <string_view>
 
 namespace tapio {
@@ -17,6 +18,11 @@ void append_json_escaped(fmt::memory_buffer& out, std::string_view s);
 // C1 controls and invalid bytes as \n, \t, \xNN or \u{NN}; backslash doubled.
 // With quote_spaces, a value containing a space or nothing at all is quoted.
 void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool quote_spaces = false);
+
+// Length of a valid multi-byte UTF-8 sequence starting at s[i], its code
+// point in cp; 0 for ASCII and for anything invalid (overlong forms,
+// surrogates, values past U+10FFFF, a cut sequence).
+size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp);
 
 // Length of the string in a fixed-size kernel char array (up to the first NUL).
 inline std::string_view kernel_string(const char* data, size_t capacity)

@@ -113,36 +113,16 @@ constexpr std::string_view yellow = "\x1b[33m";
 constexpr std::string_view reset = "\x1b[0m";
 constexpr std::string_view cut_marker = "\xe2\x80\xa6";  // …
 
-// Length of a valid UTF-8 sequence at s[i] and its code point, or 0.
+// Length of a valid UTF-8 sequence at s[i] (ASCII too) and its code point,
+// or 0.
 size_t utf8_at(std::string_view s, size_t i, uint32_t& cp)
 {
-    auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-    uint8_t b0 = byte(i);
-    size_t len;
-    uint32_t min;
+    auto b0 = static_cast<uint8_t>(s[i]);
     if (b0 < 0x80) {
         cp = b0;
         return 1;
     }
-    if (b0 >= 0xc2 && b0 <= 0xdf)
-        len = 2, cp = b0 & 0x1f, min = 0x80;
-    else if (b0 >= 0xe0 && b0 <= 0xef)
-        len = 3, cp = b0 & 0x0f, min = 0x800;
-    else if (b0 >= 0xf0 && b0 <= 0xf4)
-        len = 4, cp = b0 & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (i + len > s.size())
-        return 0;
-    for (size_t k = 1; k < len; ++k) {
-        uint8_t b = byte(i + k);
-        if ((b & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (b & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
+    return utf8_sequence(s, i, cp);
 }
 
 // Columns a printable code point takes: combining marks none, East Asian

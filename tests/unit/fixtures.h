@@ -6,6 +6,8 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <arpa/inet.h>
+
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -38,6 +40,25 @@ T make_record(uint16_t kind, uint32_t pid = 100, const char* comm = "worker")
     rec.h.cgroup_id = 9;
     std::strncpy(rec.h.comm, comm, sizeof(rec.h.comm) - 1);
     return rec;
+}
+
+// A TCP connection's addresses: the local side s:sport, the peer d:dport.
+inline void tcp_addrs(tt_net_addrs& a, int af, const char* s, uint16_t sport, const char* d, uint16_t dport)
+{
+    a.family = af == AF_INET6 ? TT_AF_INET6 : TT_AF_INET;
+    a.protocol = 6;
+    inet_pton(af, s, a.saddr);
+    inet_pton(af, d, a.daddr);
+    a.sport = sport;
+    a.dport = dport;
+}
+inline void v4(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t dport)
+{
+    tcp_addrs(a, AF_INET, s, sport, d, dport);
+}
+inline void v6(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t dport)
+{
+    tcp_addrs(a, AF_INET6, s, sport, d, dport);
 }
 
 // A file of the source tree, whole.

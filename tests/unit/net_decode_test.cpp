@@ -26,25 +26,8 @@ T make(uint16_t kind)
     return fixtures::make_record<T>(kind, 300, "curl");
 }
 
-void v4(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t dport)
-{
-    a.family = TT_AF_INET;
-    a.protocol = 6;
-    inet_pton(AF_INET, s, a.saddr);
-    inet_pton(AF_INET, d, a.daddr);
-    a.sport = sport;
-    a.dport = dport;
-}
-
-void v6(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t dport)
-{
-    a.family = TT_AF_INET6;
-    a.protocol = 6;
-    inet_pton(AF_INET6, s, a.saddr);
-    inet_pton(AF_INET6, d, a.daddr);
-    a.sport = sport;
-    a.dport = dport;
-}
+using fixtures::v4;
+using fixtures::v6;
 
 template <typename T>
 json decode(const T& rec)

@@ -41,16 +41,6 @@ void expect(const ojson& got, const char* want)
     CHECK(got.size() == w.size());
 }
 
-void ipv4(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t dport)
-{
-    a.family = TT_AF_INET;
-    inet_pton(AF_INET, s, a.saddr);
-    inet_pton(AF_INET, d, a.daddr);
-    a.sport = sport;
-    a.dport = dport;
-    a.protocol = 6;
-}
-
 }  // namespace
 
 TEST_CASE("fields of proc.exec")
@@ -111,7 +101,7 @@ TEST_CASE("fields of proc.setuid")
 TEST_CASE("fields of net.connect")
 {
     auto r = fixtures::make_record<tt_net_connect>(TT_NET_CONNECT);
-    ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
+    fixtures::v4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.latency_ns = 500;
     r.error = -111;
     expect(body(r), R"({"family":"ipv4","saddr":"10.0.0.1","sport":5000,"daddr":"10.0.0.2","dport":80,
@@ -133,7 +123,7 @@ TEST_CASE("fields of net.accept")
 TEST_CASE("fields of net.close")
 {
     auto r = fixtures::make_record<tt_net_close>(TT_NET_CLOSE);
-    ipv4(r.a, "127.0.0.1", 41000, "127.0.0.1", 8080);
+    fixtures::v4(r.a, "127.0.0.1", 41000, "127.0.0.1", 8080);
     r.duration_ns = 9000;
     r.bytes_sent = 12;
     r.bytes_received = 3400;
@@ -149,7 +139,7 @@ TEST_CASE("fields of net.close")
 TEST_CASE("fields of net.retransmit")
 {
     auto r = fixtures::make_record<tt_net_retransmit>(TT_NET_RETRANSMIT);
-    ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
+    fixtures::v4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.state = 1;
     expect(body(r), R"({"family":"ipv4","saddr":"10.0.0.1","sport":5000,"daddr":"10.0.0.2","dport":80,
         "state":"ESTABLISHED"})");
@@ -158,7 +148,7 @@ TEST_CASE("fields of net.retransmit")
 TEST_CASE("fields of net.reset")
 {
     auto r = fixtures::make_record<tt_net_reset>(TT_NET_RESET);
-    ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
+    fixtures::v4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.direction = TT_NET_RESET_SENT;
     r.state = 7;
     expect(body(r), R"({"family":"ipv4","saddr":"10.0.0.1","sport":5000,"daddr":"10.0.0.2","dport":80,
@@ -168,7 +158,7 @@ TEST_CASE("fields of net.reset")
 TEST_CASE("fields of net.drop")
 {
     auto r = fixtures::make_record<tt_net_drop>(TT_NET_DROP);
-    ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
+    fixtures::v4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.a.protocol = 17;
     r.reason = 0xfffff;  // no name on any kernel
     r.direction = TT_NET_DROP_EGRESS;
@@ -179,7 +169,7 @@ TEST_CASE("fields of net.drop")
 TEST_CASE("fields of net.state")
 {
     auto r = fixtures::make_record<tt_net_state>(TT_NET_STATE);
-    ipv4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
+    fixtures::v4(r.a, "10.0.0.1", 5000, "10.0.0.2", 80);
     r.old_state = 1;
     r.new_state = 4;
     expect(body(r), R"({"family":"ipv4","saddr":"10.0.0.1","sport":5000,"daddr":"10.0.0.2","dport":80,

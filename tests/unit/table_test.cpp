@@ -67,25 +67,8 @@ void set_args(tt_proc_exec& r, std::vector<std::string> args)
     r.args_size = static_cast<uint32_t>(all.size());
 }
 
-void v4(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t dport)
-{
-    a.family = TT_AF_INET;
-    a.protocol = 6;
-    inet_pton(AF_INET, s, a.saddr);
-    inet_pton(AF_INET, d, a.daddr);
-    a.sport = sport;
-    a.dport = dport;
-}
-
-void v6(tt_net_addrs& a, const char* s, uint16_t sport, const char* d, uint16_t dport)
-{
-    a.family = TT_AF_INET6;
-    a.protocol = 6;
-    inet_pton(AF_INET6, s, a.saddr);
-    inet_pton(AF_INET6, d, a.daddr);
-    a.sport = sport;
-    a.dport = dport;
-}
+using fixtures::v4;
+using fixtures::v6;
 
 template <typename T>
 void feed(RecordSink& sink, const T& r)
