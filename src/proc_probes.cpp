@@ -31,14 +31,18 @@ public:
     std::vector<HookSpec> hooks(const Config& config) const override
     {
         (void)config;
-        // The exit also drops what calls that never return (exit_group)
-        // left for --syscalls. (An exec entry of a thread killed mid-exec
-        // stays when proc.exit is not chosen; a later thread with its tid
-        // cannot take it: entries are matched on the thread's start time.)
+        // The exit also empties what calls a thread never returns from
+        // (exit_group, a fatal signal, a kill inside execve) left in the
+        // pending maps: it is needed by every type that keeps entries there
+        // (exec, signal, setuid, --syscalls), and writes proc.exit only when
+        // that is chosen.
         return {
             {"sched:sched_process_exec", {"handle_exec_raw", "handle_exec"}, true, {"proc.exec"}},
             {"sched:sched_process_fork", {"handle_fork_raw"}, true, {"proc.fork"}},
-            {"sched:sched_process_exit", {"handle_exit_raw", "handle_exit"}, true, {"proc.exit", "proc.syscalls"}},
+            {"sched:sched_process_exit",
+             {"handle_exit_raw", "handle_exit"},
+             true,
+             {"proc.exit", "proc.syscalls", "proc.exec", "proc.signal", "proc.setuid"}},
         };
     }
 

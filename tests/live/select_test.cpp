@@ -41,7 +41,7 @@ bool is_meta(const json& r)
 
 }  // namespace
 
-TEST_CASE("-e proc.exec: only proc.exec records; the fork, exit and signal work is not attached")
+TEST_CASE("-e proc.exec: only proc.exec records; the fork and signal work is not attached")
 {
     Tracer t({"proc", "-e", "proc.exec"});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
@@ -59,12 +59,31 @@ TEST_CASE("-e proc.exec: only proc.exec records; the fork, exit and signal work 
     INFO(err);
     CHECK(has_line(err, "proc: sched:sched_process_exec attached"));
     CHECK(has_line(err, "proc: sched:sched_process_fork disabled: not needed"));
-    CHECK(has_line(err, "proc: sched:sched_process_exit disabled: not needed"));
+    // The exit hook stays: it empties the exec entry of a thread that dies
+    // inside execve (and writes no proc.exit: checked above).
+    CHECK(has_line(err, "proc: sched:sched_process_exit attached"));
     // The dispatcher routes the exec calls only: no kill, no setuid.
     std::string exits = line_with(err, "proc: raw_syscalls:sys_exit attached");
     CHECK(has_line(exits, "for execve execveat"));
     CHECK_FALSE(has_line(exits, "kill"));
     CHECK_FALSE(has_line(exits, "setuid"));
+}
+
+TEST_CASE("-e proc.fork: no type keeps pending entries, so neither the exit hook nor the dispatcher is attached")
+{
+    Tracer t({"proc", "-e", "proc.fork"});
+    REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+    pid_t p = spawn({TAPIO_WORKLOAD, "spawn", "0"});
+    CHECK(wait_pid(p).code == 0);
+    REQUIRE(t.wait_for([&](const json& r) { return is_type(r, "proc.fork") && r["pid"] == p; }));
+    t.stop();
+    for (const json& r : t.all([](const json&) { return true; }))
+        CHECK_MESSAGE((is_type(r, "proc.fork") || is_meta(r)), r.dump());
+    std::string err = t.stderr_text();
+    INFO(err);
+    CHECK(has_line(err, "proc: sched:sched_process_fork attached"));
+    CHECK(has_line(err, "proc: sched:sched_process_exit disabled: not needed"));
+    CHECK(has_line(err, "proc: sched:sched_process_exec disabled: not needed"));
 }
 
 TEST_CASE("-e with all: a glob chooses file records, and only the file area runs")
