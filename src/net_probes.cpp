@@ -32,12 +32,17 @@ public:
     {
         // The state machine keeps every connection's identity and owner
         // (and tcp_destroy_sock lets go of it): every net record names a
-        // socket's owner, so both run whenever net does.
+        // socket's owner, so both run whenever net does. The resets also
+        // end net.close (closed_by, closer_pid; an abortive close waits for
+        // its RST), so they serve it too.
         return {
             {"sock:inet_sock_set_state", {"handle_set_state_raw", "handle_set_state"}},
             {"tcp:tcp_retransmit_skb", {"handle_retransmit_raw", "handle_retransmit"}, true, {"net.retransmit"}},
-            {"tcp:tcp_send_reset", {"handle_send_reset_raw", "handle_send_reset"}, true, {"net.reset"}},
-            {"tcp:tcp_receive_reset", {"handle_receive_reset_raw", "handle_receive_reset"}, true, {"net.reset"}},
+            {"tcp:tcp_send_reset", {"handle_send_reset_raw", "handle_send_reset"}, true, {"net.reset", "net.close"}},
+            {"tcp:tcp_receive_reset",
+             {"handle_receive_reset_raw", "handle_receive_reset"},
+             true,
+             {"net.reset", "net.close"}},
             {"tcp:tcp_destroy_sock", {"handle_destroy_sock_raw", "handle_destroy_sock"}},
             {"skb:kfree_skb", {"handle_kfree_skb_raw", "handle_kfree_skb"}, config.net.drops, {"net.drop"}},
         };
