@@ -152,7 +152,8 @@ void parse_map_entries(const std::string& spec, Config& c)
         char* end = nullptr;
         unsigned long n = strtoul(text.c_str(), &end, 10);
         if (text.empty() || *end != '\0' || n == 0 || n > (1u << 20))
-            usage_error(fmt::format("TAPIO_MAP_ENTRIES: '{}' is not N or name=N,... with N from 1 to 1048576", spec));
+            usage_error(
+                fmt::format("TAPIO_MAP_ENTRIES: '{}' is not N or name=N,... with N from 1 to 1048576", shown(spec)));
         return static_cast<uint32_t>(n);
     };
     if (spec.find('=') == std::string::npos) {
@@ -179,7 +180,7 @@ void check_events(const Options& o, Config& c)
 {
     if (!o.events.empty() && c.areas.empty())
         usage_error(fmt::format("--events: '{}' chooses records of a trace; use it with proc, net, file, mem or all",
-                                o.events.front()));
+                                shown(o.events.front())));
     for (const std::string& arg : o.events) {
         size_t start = 0;
         while (true) {
@@ -189,7 +190,7 @@ void check_events(const Options& o, Config& c)
                 usage_error(
                     fmt::format("--events: '{}' has an empty item; use record types or globs separated by "
                                 "commas, such as proc.exec,file.*",
-                                arg));
+                                shown(arg)));
             c.events.push_back(item);
             if (comma == std::string::npos)
                 break;
@@ -206,7 +207,7 @@ void check_events(const Options& o, Config& c)
             traced |= std::any_of(c.areas.begin(), c.areas.end(), [&](Area a) { return r->area == area_name(a); });
         if (!traced)
             usage_error(fmt::format("--events: '{}' is not a record of {}; give types of {} (or use tapio-trace all)",
-                                    pattern, c.areas.size() == 1 ? o.subcommand : "the areas traced", asked));
+                                    shown(pattern), c.areas.size() == 1 ? o.subcommand : "the areas traced", asked));
         // A type named outright whose records its options leave off.
         struct Needs {
             std::string_view type;
@@ -224,7 +225,7 @@ void check_events(const Options& o, Config& c)
         for (const Needs& n : needs)
             if (pattern == n.type && n.off)
                 usage_error(fmt::format("--events: '{}' is made only with {}; add it, or leave {} out", pattern, n.flag,
-                                        pattern));
+                                        pattern));  // pattern is a known type here
     }
 }
 

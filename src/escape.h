@@ -24,6 +24,16 @@ void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool q
 // surrogates, values past U+10FFFF, a cut sequence).
 size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp);
 
+// Code points a terminal draws as nothing or uses to reorder what follows
+// (bidi controls, zero-width and other format characters, line and
+// paragraph separators): `invoice\u{202e}fdp.exe` must not show as
+// `invoiceexe.pdf`. The terminal escapers write them as \u{...}.
+inline bool terminal_invisible(uint32_t cp)
+{
+    return cp == 0x061c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
 // Length of the string in a fixed-size kernel char array (up to the first NUL).
 inline std::string_view kernel_string(const char* data, size_t capacity)
 {

@@ -35,9 +35,10 @@ public:
         // (exit_group, a fatal signal, a kill inside execve) left in the
         // pending maps: it is needed by every type that keeps entries there
         // (exec, signal, setuid, --syscalls), and writes proc.exit only when
-        // that is chosen.
+        // that is chosen. The exec hook moves an execve in flight to the
+        // tid a non-leader thread has after it, which --syscalls counts.
         return {
-            {"sched:sched_process_exec", {"handle_exec_raw", "handle_exec"}, true, {"proc.exec"}},
+            {"sched:sched_process_exec", {"handle_exec_raw", "handle_exec"}, true, {"proc.exec", "proc.syscalls"}},
             {"sched:sched_process_fork", {"handle_fork_raw"}, true, {"proc.fork"}},
             {"sched:sched_process_exit",
              {"handle_exit_raw", "handle_exit"},

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "select.h"
 
+#include "escape.h"
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -78,16 +80,29 @@ std::vector<const RecordSpec*> records_matching(std::string_view pattern)
     return out;
 }
 
+namespace {
+
+// A pattern as a message shows it: one line, nothing the terminal acts on.
+std::string shown_pattern(std::string_view pattern)
+{
+    fmt::memory_buffer out;
+    append_terminal_escaped(out, pattern);
+    return fmt::to_string(out);
+}
+
+}  // namespace
+
 std::vector<const RecordSpec*> chosen_records(const Config& config)
 {
     for (const std::string& pattern : config.events) {
         if (!records_matching(pattern).empty())
             continue;
         bool glob = pattern.find_first_of("*?[") != std::string::npos;
-        throw Error(ExitCode::usage, fmt::format("--events: '{}' {}; did you mean {}? (tapio-trace schema lists "
-                                                 "the types; globs such as file.* work)",
-                                                 pattern, glob ? "matches no record type" : "is not a record type",
-                                                 closest_record_type(pattern)));
+        throw Error(ExitCode::usage,
+                    fmt::format("--events: '{}' {}; did you mean {}? (tapio-trace schema lists "
+                                "the types; globs such as file.* work)",
+                                shown_pattern(pattern), glob ? "matches no record type" : "is not a record type",
+                                closest_record_type(pattern)));
     }
     std::vector<const RecordSpec*> out;
     for (const RecordSpec* r : selectable_records())
@@ -131,7 +146,7 @@ void apply_selection(Config& c)
             asked += (asked.empty() ? "" : ", ") + std::string(area_name(area));
         throw Error(ExitCode::usage, fmt::format("--events: '{}' chooses no record of the areas traced ({}); each "
                                                  "type starts with its area, such as proc.exec",
-                                                 fmt::join(c.events, ","), asked));
+                                                 shown_pattern(fmt::to_string(fmt::join(c.events, ","))), asked));
     }
     c.areas = std::move(kept);
 }

@@ -131,11 +131,37 @@ size_t columns_of(uint32_t cp)
 {
     if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f))
         return 0;
-    if ((cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
-        (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-        (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1f64f) || (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-        (cp >= 0x20000 && cp <= 0x3fffd))
-        return 2;
+    // East Asian Wide and Fullwidth (Unicode 15's EastAsianWidth.txt, W and
+    // F) and emoji shown wide by default, sorted. The emoji blocks are taken
+    // whole: counting a narrow symbol as two only leaves a row shorter,
+    // counting a wide one as one would let it wrap.
+    struct Range {
+        uint32_t first, last;
+    };
+    static constexpr Range wide[] = {
+        {0x1100, 0x115f},   {0x231a, 0x231b},   {0x2329, 0x232a},   {0x23e9, 0x23ec},   {0x23f0, 0x23f0},
+        {0x23f3, 0x23f3},   {0x25fd, 0x25fe},   {0x2614, 0x2615},   {0x2648, 0x2653},   {0x267f, 0x267f},
+        {0x2693, 0x2693},   {0x26a1, 0x26a1},   {0x26aa, 0x26ab},   {0x26bd, 0x26be},   {0x26c4, 0x26c5},
+        {0x26ce, 0x26ce},   {0x26d4, 0x26d4},   {0x26ea, 0x26ea},   {0x26f2, 0x26f3},   {0x26f5, 0x26f5},
+        {0x26fa, 0x26fa},   {0x26fd, 0x26fd},   {0x2705, 0x2705},   {0x270a, 0x270b},   {0x2728, 0x2728},
+        {0x274c, 0x274c},   {0x274e, 0x274e},   {0x2753, 0x2755},   {0x2757, 0x2757},   {0x2795, 0x2797},
+        {0x27b0, 0x27b0},   {0x27bf, 0x27bf},   {0x2b1b, 0x2b1c},   {0x2b50, 0x2b50},   {0x2b55, 0x2b55},
+        {0x2e80, 0x303e},   {0x3041, 0x33ff},   {0x3400, 0x4dbf},   {0x4e00, 0xa4cf},   {0xa960, 0xa97f},
+        {0xac00, 0xd7a3},   {0xf900, 0xfaff},   {0xfe10, 0xfe19},   {0xfe30, 0xfe6f},   {0xff00, 0xff60},
+        {0xffe0, 0xffe6},   {0x16fe0, 0x16fe4}, {0x17000, 0x18cff}, {0x1b000, 0x1b2ff}, {0x1f004, 0x1f004},
+        {0x1f0cf, 0x1f0cf}, {0x1f18e, 0x1f18e}, {0x1f191, 0x1f19a}, {0x1f200, 0x1f265}, {0x1f300, 0x1f64f},
+        {0x1f680, 0x1f6ff}, {0x1f7e0, 0x1f7ff}, {0x1f900, 0x1f9ff}, {0x1fa70, 0x1faff}, {0x20000, 0x3fffd},
+    };
+    size_t lo = 0, hi = sizeof(wide) / sizeof(wide[0]);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cp > wide[mid].last)
+            lo = mid + 1;
+        else if (cp < wide[mid].first)
+            hi = mid;
+        else
+            return 2;
+    }
     return 1;
 }
 
@@ -350,7 +376,7 @@ TableRow& TableRow::shell_word(std::string_view s)
             plain = false;
         uint32_t cp = 0;
         size_t len = utf8_at(s, i, cp);
-        if (len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+        if (len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || terminal_invisible(cp)) {
             printable = false;
             break;
         }
@@ -375,7 +401,7 @@ TableRow& TableRow::shell_word(std::string_view s)
             uint32_t cp = 0;
             size_t len = utf8_at(s, i, cp);
             auto c = static_cast<uint8_t>(s[i]);
-            if (len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) {
+            if (len == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) || terminal_invisible(cp)) {
                 if (c == '\n')
                     put(b_, "\\n");
                 else if (c == '\t')

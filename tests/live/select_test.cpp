@@ -257,3 +257,50 @@ TEST_CASE("--children: a child that finds the followed set full is counted as a 
     CHECK(t.all([&](const json& r) { return is_type(r, "file.open") && r["path"] == mark + "-grandchild"; }).empty());
     CHECK(dropped(t, "map_full", "proc.fork") == 1);
 }
+
+namespace {
+
+// Reserves n huge pages for the test's life, then gives back what was there.
+class HugePages {
+public:
+    explicit HugePages(unsigned n)
+    {
+        std::ifstream("/proc/sys/vm/nr_hugepages") >> before_;
+        std::ofstream("/proc/sys/vm/nr_hugepages") << n;
+        std::ifstream("/proc/sys/vm/nr_hugepages") >> now_;
+    }
+    ~HugePages() { std::ofstream("/proc/sys/vm/nr_hugepages") << before_; }
+    HugePages(const HugePages&) = delete;
+    HugePages& operator=(const HugePages&) = delete;
+    unsigned reserved() const { return now_; }
+
+private:
+    unsigned before_ = 0, now_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("mem.unmap: anonymous huge-page memory (hugetlbfs's anon_hugepage file) is anonymous, reported by default")
+{
+    const size_t size = 4u << 20;
+    HugePages pages(4);
+    if (pages.reserved() < 2) {
+        WARN_MESSAGE(false, "the kernel could not reserve 2 huge pages; nothing to test");
+        return;
+    }
+    Tracer t({"mem", "--no-pressure", "-e", "mem.alloc,mem.unmap", "-p", std::to_string(getpid())});
+    REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+    void* huge = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+    REQUIRE(huge != MAP_FAILED);
+    static_cast<char*>(huge)[0] = 1;
+    REQUIRE(munmap(huge, size) == 0);
+    char text[24];
+    std::snprintf(text, sizeof(text), "0x%llx", static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(huge)));
+    std::string addr = text;
+    auto unmap = t.wait_for([&](const json& r) { return is_type(r, "mem.unmap") && r["addr"] == addr; });
+    t.stop();
+    REQUIRE(unmap);
+    CHECK((*unmap)["anonymous"] == true);
+    CHECK((*unmap)["size"] == size);
+    CHECK(t.all([&](const json& r) { return is_type(r, "mem.alloc") && r["addr"] == addr; }).size() == 1);
+}

@@ -221,6 +221,9 @@ TEST_CASE("-e/--events: types and globs, comma-separated or repeated; bad ones a
     CHECK(parse({"proc", "--syscalls", "-e", "proc.syscalls"}));
     CHECK(usage_message({"file", "-e", "file.slow"}).find("--min-latency") != std::string::npos);
     CHECK(usage_message({"all", "-e", "tapio.dropped"}).find("is not a record type") != std::string::npos);
+    // A pattern is the user's text, maybe from $(...): no ESC reaches the terminal.
+    CHECK(usage_message({"proc", "-e", "\x1b[31mred"}).find('\x1b') == std::string::npos);
+    CHECK(usage_message({"proc", "-e", "\x1b[31mred,"}).find('\x1b') == std::string::npos);
     CHECK(usage_message({"doctor", "-e", "proc.exec"}) ==
           "doctor: -e/--events is for tracing; doctor takes -j/--json, -o/--output, -v/--verbose");
 }

@@ -503,6 +503,30 @@ TEST_CASE("table: argv is shell-quoted so different argvs read differently")
     CHECK(std::string(b.data(), b.size()) == "a,b 'c d' 'it'\\''s' '' $'\\x1b[31m\\n\\xff' 'café' /usr/bin/x-y_z");
 }
 
+TEST_CASE("table: wide characters count two columns, bidi and invisible format characters are escaped")
+{
+    // 🚀 U+1F680, ⌚ U+231A, ☕ U+2615, 漢 U+6F22: two columns each on a terminal.
+    CHECK(display_width("\xf0\x9f\x9a\x80") == 2);
+    CHECK(display_width("\xe2\x8c\x9a\xe2\x98\x95") == 4);
+    CHECK(display_width("\xe6\xbc\xa2"
+                        "a") == 3);
+    CHECK(display_width("caf\xc3\xa9") == 4);
+
+    // U+202E RIGHT-TO-LEFT OVERRIDE would show invoice<RLO>fdp.exe as
+    // invoiceexe.pdf; U+200B is invisible.
+    fmt::memory_buffer b;
+    TableRow row(b, false);
+    row.cell()
+        .shell_word(
+            "invoice\xe2\x80\xae"
+            "fdp.exe")
+        .cell()
+        .escaped(
+            "a\xe2\x80\x8b"
+            "b");
+    CHECK(std::string(b.data(), b.size()) == "$'invoice\\xe2\\x80\\xaefdp.exe' a\\u{200b}b");
+}
+
 TEST_CASE("table: units")
 {
     auto d = [](uint64_t ns) {
