@@ -284,10 +284,7 @@ TEST_CASE("mem.unmap: anonymous huge-page memory (hugetlbfs's anon_hugepage file
 {
     const size_t size = 4u << 20;
     HugePages pages(4);
-    if (pages.reserved() < 2) {
-        WARN_MESSAGE(false, "the kernel could not reserve 2 huge pages; nothing to test");
-        return;
-    }
+    REQUIRE_MESSAGE(pages.reserved() >= 2, "the kernel could not reserve 2 huge pages (/proc/sys/vm/nr_hugepages)");
     Tracer t({"mem", "--no-pressure", "-e", "mem.alloc,mem.unmap", "-p", std::to_string(getpid())});
     REQUIRE_MESSAGE(t.ready(), t.stderr_text());
     void* huge = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
