@@ -2,6 +2,7 @@
 // Parsing the command line and running a trace.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -311,11 +312,33 @@ std::optional<Invocation> parse(int argc, const char* const* argv)
 namespace {
 
 Collector* volatile active_collector = nullptr;
+// A stop was asked for (SIGINT, SIGTERM, the duration's SIGALRM): a write
+// blocked on a stalled reader then gives up (Output::stop_on_interrupt).
+volatile sig_atomic_t stop_signalled = 0;
 
 void on_stop_signal(int)
 {
+    stop_signalled = 1;
     if (active_collector)
         active_collector->stop();
+}
+
+bool stop_was_signalled(void*)
+{
+    return stop_signalled != 0;
+}
+
+// -d: the run loop ends at the duration by itself; this alarm, a little
+// later, is for a loop held in a write() to a reader that stopped reading.
+void arm_duration_alarm(std::optional<std::chrono::nanoseconds> duration)
+{
+    itimerval t{};
+    if (duration) {
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(*duration + std::chrono::milliseconds(50));
+        t.it_value.tv_sec = static_cast<time_t>(us.count() / 1000000);
+        t.it_value.tv_usec = static_cast<suseconds_t>(us.count() % 1000000);
+    }
+    setitimer(ITIMER_REAL, &t, nullptr);
 }
 
 // Points the signal handler at the running collector for as long as it
@@ -359,6 +382,7 @@ void install_signal_handlers()
     sa.sa_flags = 0;  // no SA_RESTART: epoll_wait must return EINTR
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
+    sigaction(SIGALRM, &sa, nullptr);
     // A closed pipe shows up as EPIPE from write(); end quietly then.
     signal(SIGPIPE, SIG_IGN);
 }
@@ -498,6 +522,7 @@ int run_trace(const Invocation& inv)
         announce(o.config, h, inv);
 
     Output out(STDOUT_FILENO);
+    out.stop_on_interrupt(stop_was_signalled, nullptr);
     JsonWriter json(out, collector.clock());
     TableOptions table_opts = table_options(inv, STDOUT_FILENO, o.config.areas.size() > 1);
     table_opts.start_wall_ns = collector.clock().to_wall_ns(boot_time_ns());
@@ -512,7 +537,9 @@ int run_trace(const Invocation& inv)
     RunLimits limits;
     limits.duration = inv.duration;
     limits.max_events = o.count;
+    arm_duration_alarm(inv.duration);
     StopReason why = collector.run(sink, limits, output_closed, &out);
+    arm_duration_alarm(std::nullopt);
     // Detaching takes a while (an RCU grace period per tracepoint): a second
     // SIGINT or SIGTERM from here on ends the process at once.
     install_exit_now_handlers();
@@ -520,6 +547,10 @@ int run_trace(const Invocation& inv)
         throw Error(ExitCode::runtime, fmt::format("cannot write the output: {}", strerror(out.error())));
     if (why != StopReason::output_closed)
         summarize(collector.health(), o.verbose);
+    if (out.abandoned())
+        fmt::print(stderr,
+                   "tapio-trace: the reader of the output stopped reading: the last {} bytes were not written\n",
+                   out.unwritten());
     // The output is complete. Detaching (when the collector goes) can wait
     // for the kernel; end stdout first so `| jq`, `| head` and a runbook
     // reading it see the end now.

@@ -17,11 +17,23 @@ bool Output::flush()
 {
     const char* p = buf_.data();
     size_t left = buf_.size();
-    while (left > 0 && !closed_) {
-        ssize_t n = ::write(fd_, p, left);
+    while (left > 0 && !closed_ && !abandoned_) {
+        size_t chunk = left;
+        if (stopping()) {
+            // The run is ending: the reader gets 50 ms to make room, and no
+            // write may block (one of at most PIPE_BUF bytes fits once poll
+            // says there is room); a stalled reader is given up on.
+            pollfd pfd{fd_, POLLOUT, 0};
+            if (poll(&pfd, 1, 50) <= 0 || !(pfd.revents & POLLOUT)) {
+                abandoned_ = true;
+                break;
+            }
+            chunk = std::min<size_t>(left, 4096);
+        }
+        ssize_t n = ::write(fd_, p, chunk);
         if (n < 0) {
             if (errno == EINTR)
-                continue;
+                continue;  // a stop request: the next round sees it
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 // A non-blocking stdout handed down by the parent: wait for room.
                 pollfd pfd{fd_, POLLOUT, 0};
@@ -38,6 +50,8 @@ bool Output::flush()
         p += n;
         left -= static_cast<size_t>(n);
     }
+    if (abandoned_)
+        unwritten_ += left;
     buf_.clear();
     return !closed_;
 }

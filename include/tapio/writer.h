@@ -26,10 +26,28 @@ public:
     // errno of a failed write, 0 if none; a closed pipe is not an error.
     int error() const { return error_; }
 
+    // Once stop(ctx) says the run is ending (a signal interrupts a write
+    // blocked on a stalled reader), writing never blocks: a reader that
+    // makes no room within 50 ms is given up on, and what is left, now and
+    // in every later flush, is counted in unwritten() and dropped.
+    void stop_on_interrupt(bool (*stop)(void*), void* ctx)
+    {
+        stop_ = stop;
+        stop_ctx_ = ctx;
+    }
+    bool abandoned() const { return abandoned_; }
+    uint64_t unwritten() const { return unwritten_; }
+
 private:
+    bool stopping() const { return stop_ && stop_(stop_ctx_); }
+
     int fd_;
     bool closed_ = false;
+    bool abandoned_ = false;
     int error_ = 0;
+    uint64_t unwritten_ = 0;
+    bool (*stop_)(void*) = nullptr;
+    void* stop_ctx_ = nullptr;
     fmt::memory_buffer buf_;
 };
 
