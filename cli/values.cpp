@@ -29,9 +29,7 @@ std::string shown(std::string_view value)
 {
     // A value may come from $(...): one line, and nothing the terminal would
     // act on.
-    fmt::memory_buffer out;
-    append_terminal_escaped(out, value);
-    return fmt::to_string(out);
+    return terminal_escaped(value);
 }
 
 void bad_value(const std::string& flag, const std::string& value, const std::string& wrong, const std::string& accepted)

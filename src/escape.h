@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace tapio {
@@ -18,6 +19,15 @@ void append_json_escaped(fmt::memory_buffer& out, std::string_view s);
 // C1 controls and invalid bytes as \n, \t, \xNN or \u{NN}; backslash doubled.
 // With quote_spaces, a value containing a space or nothing at all is quoted.
 void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool quote_spaces = false);
+
+// The same as a string, for messages (a user's value, a pattern): one line,
+// nothing the terminal would act on. Not for the per-record path.
+inline std::string terminal_escaped(std::string_view s)
+{
+    fmt::memory_buffer out;
+    append_terminal_escaped(out, s);
+    return fmt::to_string(out);
+}
 
 // Length of a valid multi-byte UTF-8 sequence starting at s[i], its code
 // point in cp; 0 for ASCII and for anything invalid (overlong forms,

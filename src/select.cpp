@@ -80,18 +80,6 @@ std::vector<const RecordSpec*> records_matching(std::string_view pattern)
     return out;
 }
 
-namespace {
-
-// A pattern as a message shows it: one line, nothing the terminal acts on.
-std::string shown_pattern(std::string_view pattern)
-{
-    fmt::memory_buffer out;
-    append_terminal_escaped(out, pattern);
-    return fmt::to_string(out);
-}
-
-}  // namespace
-
 std::vector<const RecordSpec*> chosen_records(const Config& config)
 {
     for (const std::string& pattern : config.events) {
@@ -101,7 +89,7 @@ std::vector<const RecordSpec*> chosen_records(const Config& config)
         throw Error(ExitCode::usage,
                     fmt::format("--events: '{}' {}; did you mean {}? (tapio-trace schema lists "
                                 "the types; globs such as file.* work)",
-                                shown_pattern(pattern), glob ? "matches no record type" : "is not a record type",
+                                terminal_escaped(pattern), glob ? "matches no record type" : "is not a record type",
                                 closest_record_type(pattern)));
     }
     std::vector<const RecordSpec*> out;
@@ -146,7 +134,7 @@ void apply_selection(Config& c)
             asked += (asked.empty() ? "" : ", ") + std::string(area_name(area));
         throw Error(ExitCode::usage, fmt::format("--events: '{}' chooses no record of the areas traced ({}); each "
                                                  "type starts with its area, such as proc.exec",
-                                                 shown_pattern(fmt::to_string(fmt::join(c.events, ","))), asked));
+                                                 terminal_escaped(fmt::to_string(fmt::join(c.events, ","))), asked));
     }
     c.areas = std::move(kept);
 }

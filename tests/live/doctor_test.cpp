@@ -10,6 +10,7 @@
 #include "tapio/collector.h"
 #include "tapio/errors.h"
 #include "harness.h"
+#include "null_sink.h"
 #include "doctor.h"
 #include "host_features.h"
 #include "schema.h"
@@ -234,7 +235,7 @@ struct RealHostExcept final : tapio::HostFeatures {
     bool tracing_loadable(bpf_attach_type t, std::string_view n) override { return real.tracing_loadable(t, n); }
 };
 
-struct Collect final : tapio::RecordSink {
+struct Collect final : test_support::NullSink {
     std::vector<std::string> types;
     std::vector<uint32_t> pids;
     void begin(std::string_view type, const tapio::Common& c) override
@@ -242,17 +243,6 @@ struct Collect final : tapio::RecordSink {
         types.emplace_back(type);
         pids.push_back(c.pid);
     }
-    void i64(std::string_view, int64_t) override {}
-    void u64(std::string_view, uint64_t) override {}
-    void boolean(std::string_view, bool) override {}
-    void null(std::string_view) override {}
-    void str(std::string_view, std::string_view) override {}
-    void begin_array(std::string_view) override {}
-    void element(std::string_view) override {}
-    void end_array() override {}
-    void begin_object(std::string_view) override {}
-    void end_object() override {}
-    void end() override {}
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fixtures.h"
+#include "null_sink.h"
 #include "table.h"
 
 using namespace tapio;
@@ -615,20 +616,7 @@ TEST_CASE("table: no heap allocation per record once the buffers have grown")
         out.buffer().reserve(1 << 20);
         // write_all() allocates itself (building the records): count that
         // with a sink that drops everything, and compare.
-        struct Discard final : RecordSink {
-            void begin(std::string_view, const Common&) override {}
-            void i64(std::string_view, int64_t) override {}
-            void u64(std::string_view, uint64_t) override {}
-            void boolean(std::string_view, bool) override {}
-            void null(std::string_view) override {}
-            void str(std::string_view, std::string_view) override {}
-            void begin_array(std::string_view) override {}
-            void element(std::string_view) override {}
-            void end_array() override {}
-            void begin_object(std::string_view) override {}
-            void end_object() override {}
-            void end() override {}
-        } discard;
+        test_support::NullSink discard;
         for (int round = 0; round < 3; ++round) {
             uint64_t before = allocations.load();
             write_all(discard);
