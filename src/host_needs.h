@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+// What tapio-trace needs from the host it runs on, in one place: the files
+// and directories it reads or mounts, and the capabilities it uses. The
+// code takes its defaults from here, and the deploy/ manifest test checks
+// that the DaemonSet mounts and grants exactly what is listed.
+#pragma once
+
+#include <string_view>
+
+namespace tapio::host_needs {
+
+// The kernel's BTF: every area needs it (CO-RE).
+inline constexpr std::string_view btf_vmlinux = "/sys/kernel/btf/vmlinux";
+// tracefs, for tracepoint ids and event formats; mounted on the second when
+// neither is.
+inline constexpr std::string_view tracefs_dirs[] = {"/sys/kernel/debug/tracing", "/sys/kernel/tracing"};
+inline constexpr std::string_view tracefs_mount_point = "/sys/kernel/tracing";
+// The host's cgroup tree, for cgroup paths and containers (read only). In a
+// container with its own cgroup namespace the host's tree is found wherever
+// it is mounted (the mount whose root directory is the root cgroup).
+inline constexpr std::string_view cgroup_root = "/sys/fs/cgroup";
+// kubelet's per-pod log directories (<namespace>_<name>_<uid>), and the
+// per-container log links beside them (<pod>_<namespace>_<container>-<id>.log):
+// pod and container names without the API server (--pod-logs).
+inline constexpr std::string_view pod_logs = "/var/log/pods";
+inline constexpr std::string_view container_logs = "/var/log/containers";
+// kubelet's state directory (--kubelet-root): per-pod state under pods/<uid>/.
+inline constexpr std::string_view kubelet_root = "/var/lib/kubelet";
+
+}  // namespace tapio::host_needs
