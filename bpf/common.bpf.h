@@ -20,12 +20,14 @@
 #include <bpf/bpf_tracing.h>
 
 #include "events.h"
+
+/* Set by user space before load; read by every helper below (task.bpf.h too). */
+const volatile struct tt_config tt_cfg = {};
+
 #include "compat.bpf.h"
 #include "task.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
-
-const volatile struct tt_config tt_cfg = {};
 
 /* One ring buffer for all areas; its size is set by user space. */
 struct {
@@ -61,6 +63,49 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } tt_cgroup SEC(".maps");
+
+/*
+ * --container, --pod, --namespace (and --cgroup with a v1 directory): the
+ * cgroup ids chosen, v2 and v1 apart (ids of different hierarchies can be
+ * equal). User space adds the ids of new cgroups that match as they appear.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} tt_cgroups_v2 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, __u8);
+} tt_cgroups_v1 SEC(".maps");
+
+/* The cgroup filters (TT_FILTER_CGROUP_*) on the current task. */
+static __always_inline bool tt_current_cgroup_wanted(void)
+{
+	const __u32 sets = TT_FILTER_CGROUP_V2_SET | TT_FILTER_CGROUP_V1_SET;
+
+	if ((tt_cfg.filter_cgroup & TT_FILTER_CGROUP_UNDER) && bpf_current_task_under_cgroup(&tt_cgroup, 0) != 1)
+		return false;
+	if (!(tt_cfg.filter_cgroup & sets))
+		return true;
+	if (tt_cfg.filter_cgroup & TT_FILTER_CGROUP_V2_SET) {
+		__u64 id = bpf_get_current_cgroup_id();
+
+		if (bpf_map_lookup_elem(&tt_cgroups_v2, &id))
+			return true;
+	}
+	if (tt_cfg.filter_cgroup & TT_FILTER_CGROUP_V1_SET) {
+		__u64 id = tt_current_v1_cgroup_id();
+
+		if (id && bpf_map_lookup_elem(&tt_cgroups_v1, &id))
+			return true;
+	}
+	return false;
+}
 
 /* Per-CPU sampling counters, one per kind. */
 struct {
@@ -143,7 +188,7 @@ static __always_inline bool tt_current_wanted_any_comm(void)
 		return false;
 	if (tt_cfg.filter_uid && (__u32)bpf_get_current_uid_gid() != tt_cfg.uid)
 		return false;
-	if (tt_cfg.filter_cgroup && bpf_current_task_under_cgroup(&tt_cgroup, 0) != 1)
+	if (tt_cfg.filter_cgroup && !tt_current_cgroup_wanted())
 		return false;
 	return true;
 }

@@ -81,7 +81,12 @@ enum tt_drop_reason {
 struct tt_header {
 	__u64 ts_ns;     /* CLOCK_BOOTTIME */
 	__u64 cgroup_id; /* cgroup v2 id of the task the record is about */
-	__u32 pid;       /* thread group id */
+	/*
+	 * Its cgroup id in the v1 hierarchy of controller tt_config.v1_ssid - 1
+	 * (memory, on a hybrid host), which names containers there; 0 when off.
+	 */
+	__u64 cgroup_v1_id;
+	__u32 pid; /* thread group id */
 	__u32 tid;
 	__u32 ppid;
 	__u32 uid;
@@ -128,13 +133,25 @@ struct tt_header {
 	 TT_KIND_BIT(TT_NET_STATE))
 #define TT_NET_SYSCALL_LIST(X) X(accept, TT_NET_SOCKET_KINDS) X(accept4, TT_NET_SOCKET_KINDS)
 
+/*
+ * The cgroup filters (tt_config.filter_cgroup). A task passes when it is
+ * under tt_cgroup[0] (--cgroup, a v2 directory), if that is on, and when its
+ * v2 id or its v1 id is in the corresponding set, if either is on (the ids
+ * of the containers and pods chosen, or of a v1 directory and those below;
+ * user space adds new ones as they appear).
+ */
+#define TT_FILTER_CGROUP_UNDER 0x1
+#define TT_FILTER_CGROUP_V2_SET 0x2
+#define TT_FILTER_CGROUP_V1_SET 0x4
+
 struct tt_config {
 	__u32 filter_pids;   /* only tgids present in tt_pids */
 	__u32 filter_uid;    /* only uid == uid */
 	__u32 uid;
 	__u32 filter_comm;   /* only comm == comm */
 	char comm[TT_COMM_LEN];
-	__u32 filter_cgroup; /* only tasks under the cgroup in tt_cgroup[0] */
+	__u32 filter_cgroup; /* TT_FILTER_CGROUP_*: which cgroup filters are on */
+	__u32 v1_ssid;       /* 1 + the cgroup v1 controller of cgroup_v1_id; 0: v1 ids off */
 	__u32 failed_only;   /* -x: only failed operations */
 	__u32 sample_every;  /* keep 1 in N; 0 or 1 keeps all */
 	__u32 self_tgid;     /* tapio-trace itself: never traced */
@@ -226,6 +243,7 @@ struct tt_syscall_stat {
 	__u64 errors;
 	__u64 total_ns;
 	__u64 cgroup_id;
+	__u64 cgroup_v1_id;
 	__u32 tid;
 	__u32 ppid;
 	__u32 uid;
@@ -488,6 +506,7 @@ struct tt_file_io_stat {
 	__u64 latency_ns;
 	/* The thread whose call created the entry, as it was then. */
 	__u64 cgroup_id;
+	__u64 cgroup_v1_id;
 	__u32 tid;
 	__u32 ppid;
 	__u32 uid;
@@ -503,30 +522,30 @@ struct tt_file_io_stat {
 #else
 #define TT_ASSERT_SIZE(type, size) _Static_assert(sizeof(type) == (size), #type " layout changed")
 #endif
-TT_ASSERT_SIZE(struct tt_header, 56);
-TT_ASSERT_SIZE(struct tt_config, 80);
-TT_ASSERT_SIZE(struct tt_proc_exec, 56 + 16 + 2 * TT_PATH_LEN + TT_ARGS_LEN);
-TT_ASSERT_SIZE(struct tt_proc_fork, 64);
-TT_ASSERT_SIZE(struct tt_proc_exit, 72);
-TT_ASSERT_SIZE(struct tt_proc_signal, 72);
-TT_ASSERT_SIZE(struct tt_proc_setuid, 80);
+TT_ASSERT_SIZE(struct tt_header, 64);
+TT_ASSERT_SIZE(struct tt_config, 88);
+TT_ASSERT_SIZE(struct tt_proc_exec, 64 + 16 + 2 * TT_PATH_LEN + TT_ARGS_LEN);
+TT_ASSERT_SIZE(struct tt_proc_fork, 72);
+TT_ASSERT_SIZE(struct tt_proc_exit, 80);
+TT_ASSERT_SIZE(struct tt_proc_signal, 80);
+TT_ASSERT_SIZE(struct tt_proc_setuid, 88);
 TT_ASSERT_SIZE(struct tt_syscall_key, 8);
-TT_ASSERT_SIZE(struct tt_syscall_stat, 48 + TT_COMM_LEN);
+TT_ASSERT_SIZE(struct tt_syscall_stat, 56 + TT_COMM_LEN);
 TT_ASSERT_SIZE(struct tt_net_addrs, 40);
-TT_ASSERT_SIZE(struct tt_net_connect, 112);
-TT_ASSERT_SIZE(struct tt_net_accept, 104);
-TT_ASSERT_SIZE(struct tt_net_close, 136);
-TT_ASSERT_SIZE(struct tt_net_retransmit, 104);
-TT_ASSERT_SIZE(struct tt_net_reset, 104);
-TT_ASSERT_SIZE(struct tt_net_drop, 104);
-TT_ASSERT_SIZE(struct tt_net_state, 104);
-TT_ASSERT_SIZE(struct tt_mem_oom_kill, 56 + 80);
-TT_ASSERT_SIZE(struct tt_mem_reclaim, 56 + 32);
-TT_ASSERT_SIZE(struct tt_mem_alloc, 56 + 48);
-TT_ASSERT_SIZE(struct tt_file_open, 56 + 16 + 2 * TT_FILE_PATH_LEN);
-TT_ASSERT_SIZE(struct tt_file_op, 56 + 24 + 4 * TT_FILE_PATH_LEN);
-TT_ASSERT_SIZE(struct tt_file_slow, 56 + 32 + TT_FILE_PATH_LEN);
+TT_ASSERT_SIZE(struct tt_net_connect, 120);
+TT_ASSERT_SIZE(struct tt_net_accept, 112);
+TT_ASSERT_SIZE(struct tt_net_close, 144);
+TT_ASSERT_SIZE(struct tt_net_retransmit, 112);
+TT_ASSERT_SIZE(struct tt_net_reset, 112);
+TT_ASSERT_SIZE(struct tt_net_drop, 112);
+TT_ASSERT_SIZE(struct tt_net_state, 112);
+TT_ASSERT_SIZE(struct tt_mem_oom_kill, 64 + 80);
+TT_ASSERT_SIZE(struct tt_mem_reclaim, 64 + 32);
+TT_ASSERT_SIZE(struct tt_mem_alloc, 64 + 48);
+TT_ASSERT_SIZE(struct tt_file_open, 64 + 16 + 2 * TT_FILE_PATH_LEN);
+TT_ASSERT_SIZE(struct tt_file_op, 64 + 24 + 4 * TT_FILE_PATH_LEN);
+TT_ASSERT_SIZE(struct tt_file_slow, 64 + 32 + TT_FILE_PATH_LEN);
 TT_ASSERT_SIZE(struct tt_file_io_key, 16);
-TT_ASSERT_SIZE(struct tt_file_io_stat, 40 + 32 + TT_COMM_LEN + TT_FILE_PATH_LEN);
+TT_ASSERT_SIZE(struct tt_file_io_stat, 48 + 32 + TT_COMM_LEN + TT_FILE_PATH_LEN);
 
 #endif /* TAPIO_BPF_EVENTS_H */

@@ -414,7 +414,7 @@ static __always_inline void io_account(struct file *file, __u32 op, long ret, __
 			return;
 		__builtin_memset(init, 0, sizeof(*init) - TT_FILE_PATH_LEN);
 		/* The same identity a record's header would carry. */
-		tt_current_identity(&init->cgroup_id, NULL, &init->tid, &init->ppid, &init->uid, init->comm, true);
+		tt_current_identity(&init->cgroup_id, &init->cgroup_v1_id, NULL, &init->tid, &init->ppid, &init->uid, init->comm, true);
 		if (!file_path(init->path, file))
 			init->path_flags |= TT_FILE_PATH_TRUNCATED;
 		/* A cut path lost its start: it cannot match a prefix. */

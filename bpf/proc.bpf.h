@@ -563,7 +563,7 @@ static __noinline int summary_exit(long nr, long ret)
 		/* The first call of this syscall in the interval names the process. */
 		struct tt_syscall_stat fresh = {};
 
-		tt_current_identity(&fresh.cgroup_id, NULL, &fresh.tid, &fresh.ppid, &fresh.uid, fresh.comm, false);
+		tt_current_identity(&fresh.cgroup_id, &fresh.cgroup_v1_id, NULL, &fresh.tid, &fresh.ppid, &fresh.uid, fresh.comm, false);
 		stat = tt_summary_entry(&syscall_stats, &key, &fresh, TT_PROC_SYSCALLS);
 		if (!stat)
 			return 0;

@@ -25,6 +25,7 @@
 /* A task's identity, kept for records made later about it (a socket's owner). */
 struct tt_task_id {
 	__u64 cgroup_id;
+	__u64 cgroup_v1_id;
 	__u32 tgid;
 	__u32 tid;
 	__u32 ppid;
@@ -33,14 +34,37 @@ struct tt_task_id {
 };
 
 /*
+ * The current task's cgroup id in the v1 hierarchy of controller ssid (the
+ * kernfs id: its directory's inode number). One copy (noinline), so its
+ * CO-RE relocations are resolved once, not at every record header.
+ */
+static __noinline __u64 tt_task_v1_cgroup_id(__u32 ssid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+	if (ssid >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	return BPF_CORE_READ(task, cgroups, subsys[ssid], cgroup, kn, id);
+}
+
+/* The same for the controller tt_cfg names; 0 when v1 ids are off. */
+static __always_inline __u64 tt_current_v1_cgroup_id(void)
+{
+	if (!tt_cfg.v1_ssid)
+		return 0;
+	return tt_task_v1_cgroup_id(tt_cfg.v1_ssid - 1);
+}
+
+/*
  * The current thread's identity into the fields given; tgid may be NULL for
  * a destination that keeps it elsewhere (a summary row keyed by it). comm
  * must be 8-byte aligned, as it is in every record and row. fast: see above.
  */
-static __always_inline void tt_current_identity(__u64 *cgroup_id, __u32 *tgid, __u32 *tid, __u32 *ppid,
-						__u32 *uid, char *comm, const bool fast)
+static __always_inline void tt_current_identity(__u64 *cgroup_id, __u64 *cgroup_v1_id, __u32 *tgid, __u32 *tid,
+						__u32 *ppid, __u32 *uid, char *comm, const bool fast)
 {
 	*cgroup_id = bpf_get_current_cgroup_id();
+	*cgroup_v1_id = tt_current_v1_cgroup_id();
 	if (fast && tt_have_task_btf()) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
@@ -66,7 +90,7 @@ static __always_inline void tt_current_identity(__u64 *cgroup_id, __u32 *tgid, _
 
 static __always_inline void tt_current_task_id(struct tt_task_id *id)
 {
-	tt_current_identity(&id->cgroup_id, &id->tgid, &id->tid, &id->ppid, &id->uid, id->comm, false);
+	tt_current_identity(&id->cgroup_id, &id->cgroup_v1_id, &id->tgid, &id->tid, &id->ppid, &id->uid, id->comm, false);
 }
 
 static __always_inline void tt_fill_header_how(struct tt_header *h, __u32 kind, __u32 size, const bool fast)
@@ -75,7 +99,7 @@ static __always_inline void tt_fill_header_how(struct tt_header *h, __u32 kind, 
 	h->kind = kind;
 	h->size = size;
 	h->flags = 0;
-	tt_current_identity(&h->cgroup_id, &h->pid, &h->tid, &h->ppid, &h->uid, h->comm, fast);
+	tt_current_identity(&h->cgroup_id, &h->cgroup_v1_id, &h->pid, &h->tid, &h->ppid, &h->uid, h->comm, fast);
 }
 
 /* A record's common header, about the current thread. */
@@ -100,6 +124,7 @@ static __always_inline void tt_fill_header_for(struct tt_header *h, __u32 kind, 
 	h->flags = 0;
 	if (id) {
 		h->cgroup_id = id->cgroup_id;
+		h->cgroup_v1_id = id->cgroup_v1_id;
 		h->pid = id->tgid;
 		h->tid = id->tid;
 		h->ppid = id->ppid;
@@ -107,6 +132,7 @@ static __always_inline void tt_fill_header_for(struct tt_header *h, __u32 kind, 
 		__builtin_memcpy(h->comm, id->comm, sizeof(h->comm));
 	} else {
 		h->cgroup_id = 0;
+		h->cgroup_v1_id = 0;
 		h->pid = 0;
 		h->tid = 0;
 		h->ppid = 0;

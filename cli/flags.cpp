@@ -59,13 +59,66 @@ void add_global_flags(CLI::App& app, Options& o)
               "give a user name from the password database or a uid such as 1000",
               [&o](const std::string& flag, const std::string& text) { o.uid = parse_user(flag, text); })
         ->group(group);
-    add_value(app, "--cgroup", "PATH", "Only tasks in this cgroup v2 directory and below",
+    add_value(app, "--cgroup", "PATH",
+              "Only tasks in this cgroup directory and below (cgroup v2; or a v1 controller's, on hybrid hosts)",
               "give a cgroup v2 directory, such as /sys/fs/cgroup/system.slice",
               [&o](const std::string& flag, const std::string& text) {
                   if (text.empty())
                       bad_value(flag, text, "is empty",
                                 "give a cgroup v2 directory, such as /sys/fs/cgroup/system.slice");
                   o.cgroup = text;
+              })
+        ->group(group);
+    add_value(app, "--container", "ID", "Only tasks in containers whose id starts with ID (docker ps, crictl ps)",
+              "give a container id or its start, such as 3f4e1a2b9c0d",
+              [&c](const std::string& flag, const std::string& text) {
+                  const std::string accepted = "give a container id or its start, such as 3f4e1a2b9c0d";
+                  if (text.empty())
+                      bad_value(flag, text, "is empty", accepted);
+                  if (text.find('/') != std::string::npos || text.find('\0') != std::string::npos)
+                      bad_value(flag, text, "is not a container id", accepted + " (by cgroup: --cgroup PATH)");
+                  c.containers.container = text;
+              })
+        ->group(group);
+    add_value(app, "--pod", "NAME", "Only tasks in Kubernetes pods named NAME (with --namespace: in that one)",
+              "give a pod name, such as coredns-5d78c9869d-x7k2p",
+              [&c](const std::string& flag, const std::string& text) {
+                  if (text.empty() || text.find_first_of("/_ ") != std::string::npos)
+                      bad_value(flag, text, text.empty() ? "is empty" : "is not a pod name",
+                                "give a pod name, such as coredns-5d78c9869d-x7k2p");
+                  c.containers.pod = text;
+              })
+        ->group(group);
+    add_value(app, "--namespace", "NS", "Only tasks in Kubernetes pods of namespace NS",
+              "give a namespace, such as kube-system",
+              [&c](const std::string& flag, const std::string& text) {
+                  if (text.empty() || text.find_first_of("/_ ") != std::string::npos)
+                      bad_value(flag, text, text.empty() ? "is empty" : "is not a namespace",
+                                "give a namespace, such as kube-system");
+                  c.containers.pod_namespace = text;
+              })
+        ->group(group);
+    app.add_flag_callback(
+           "--no-enrich", [&c] { c.containers.enrich = false; },
+           "No container and pod fields on records (nor the table's CONTAINER column)")
+        ->group(group);
+    add_value(app, "--pod-logs", "DIR",
+              "kubelet's pod log directories, for pod and container names (default /var/log/pods)",
+              "give a directory, such as /var/log/pods",
+              [&c](const std::string& flag, const std::string& text) {
+                  if (text.empty() || text[0] != '/')
+                      bad_value(flag, text, text.empty() ? "is empty" : "is not an absolute path",
+                                "give a directory, such as /var/log/pods");
+                  c.containers.pod_logs = text;
+              })
+        ->group(group);
+    add_value(app, "--kubelet-root", "DIR", "kubelet's state directory, for pod namespaces (default /var/lib/kubelet)",
+              "give a directory, such as /var/lib/kubelet",
+              [&c](const std::string& flag, const std::string& text) {
+                  if (text.empty() || text[0] != '/')
+                      bad_value(flag, text, text.empty() ? "is empty" : "is not an absolute path",
+                                "give a directory, such as /var/lib/kubelet");
+                  c.containers.kubelet_root = text;
               })
         ->group(group);
     app.add_flag("-x,--failed", o.failed_only, "Only failed operations")->group(group);

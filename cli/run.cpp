@@ -526,6 +526,7 @@ int run_trace(const Invocation& inv)
     JsonWriter json(out, collector.clock());
     TableOptions table_opts = table_options(inv, STDOUT_FILENO, o.config.areas.size() > 1);
     table_opts.start_wall_ns = collector.clock().to_wall_ns(boot_time_ns());
+    table_opts.workload_column = h.containers_on_host;
     TableWriter table(out, collector.clock(), table_opts);
     RecordSink& sink = o.output == "json" ? static_cast<RecordSink&>(json) : static_cast<RecordSink&>(table);
     if (o.output != "json") {

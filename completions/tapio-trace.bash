@@ -21,7 +21,7 @@ _tapio_trace() {
     fi
 
     local subcommands="proc net file mem all doctor schema help"
-    local global="-j --json -o --output -p --pid --children --comm -u --uid --cgroup -x --failed -d --duration -n --count
+    local global="-j --json -o --output -p --pid --children --comm -u --uid --cgroup --container --pod --namespace --no-enrich --pod-logs --kubelet-root -x --failed -d --duration -n --count
         -e --events --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --color --time --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
     local net_flags="--port --lport --rport -4 --ipv4 -6 --ipv6 --drops --states"
@@ -66,7 +66,7 @@ _tapio_trace() {
             done
             _tapio_trace_reply "$offered" "$cur"
             return ;;
-        --cgroup|--path)
+        --cgroup|--path|--pod-logs|--kubelet-root)
             if declare -F _filedir >/dev/null; then
                 _filedir -d
             else
@@ -74,7 +74,7 @@ _tapio_trace() {
                 COMPREPLY=($(compgen -d -- "$cur"))
             fi
             return ;;
-        --comm|-d|--duration|-n|--count|--rate-limit|--sample|--sampling-interval|--ring-buffer-size|\
+        --comm|--container|--pod|--namespace|-d|--duration|-n|--count|--rate-limit|--sample|--sampling-interval|--ring-buffer-size|\
         --max-args|--syscalls-top|--port|--lport|--rport|--min-latency|--top|--min-size|--pressure-threshold)
             return ;;
     esac

@@ -78,7 +78,13 @@ complete -c tapio-trace -n "not __fish_seen_subcommand_from schema" -s o -l outp
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s p -l pid -x -a '(__fish_complete_pids)' -d 'Only this process'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l comm -x -d 'Only tasks with this command name'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s u -l uid -x -a '(__fish_complete_users)' -d 'Only tasks running as USER or UID'
-complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l cgroup -r -a '(__fish_complete_directories)' -d 'Only tasks in this cgroup v2 directory'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l cgroup -r -a '(__fish_complete_directories)' -d 'Only tasks in this cgroup directory'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l container -x -d 'Only tasks in containers whose id starts with ID'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l pod -x -d 'Only tasks in Kubernetes pods named NAME'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l namespace -x -d 'Only tasks in pods of this Kubernetes namespace'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l no-enrich -d 'No container and pod fields'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l pod-logs -r -a '(__fish_complete_directories)' -d "kubelet's pod log directories"
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l kubelet-root -r -a '(__fish_complete_directories)' -d "kubelet's state directory"
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s x -l failed -d 'Only failed operations'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s d -l duration -x -d 'Stop after DUR (500ms, 10s, 2m)'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s n -l count -x -d 'Stop after N events'

@@ -5,6 +5,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
+#include <climits>
+#include <cstdlib>
 #include <unistd.h>
 
 #include <algorithm>
@@ -155,7 +159,9 @@ void CollectorCore::start()
     tracefs_ = mount_tracefs();
 
     clock_ = WallClock::now();
+    CgroupPlan plan = plan_cgroups();
     probes_ = std::make_unique<ProbeManager>(config_, *features_);
+    probes_->set_cgroup_plan(std::move(plan));
     try {
         probes_->start();
     } catch (...) {
@@ -180,13 +186,18 @@ int CollectorCore::on_record(void* ctx, void* data, size_t size)
     // A record naming a memory cgroup not seen yet: hold it, end the drain
     // here, and look the cgroup up outside this callback (settle()), so
     // records keep their order and decoding does no file-system I/O.
-    if (spec && spec->memcg_of && size >= spec->size) {
-        uint64_t id = spec->memcg_of(data);
-        if (id && !self->memcg_.cached(id)) {
+    // The same for a task's cgroup whose container is not known yet.
+    if (spec && size >= spec->size) {
+        uint64_t memcg = spec->memcg_of ? spec->memcg_of(data) : 0;
+        bool need_memcg = memcg && !self->memcg_.cached(memcg);
+        const auto* h = static_cast<const tt_header*>(data);
+        bool need_workload = self->enrich_ && !self->workloads_->cached(h->cgroup_id, h->cgroup_v1_id, h->ts_ns);
+        if (need_memcg || need_workload) {
             const auto* bytes = static_cast<const uint8_t*>(data);
             self->held_.assign(bytes, bytes + size);
             self->held_spec_ = spec;
-            self->held_memcg_ = id;
+            self->held_memcg_ = need_memcg ? memcg : 0;
+            self->held_workload_ = need_workload;
             return paused_for_lookup;
         }
     }
@@ -198,6 +209,7 @@ int CollectorCore::deliver(const RecordSpec* spec, const void* data, size_t size
     DecodeOptions options;
     options.max_args = config_.proc.max_args;
     options.memcg = &memcg_;
+    options.workloads = enrich_ ? workloads_.get() : nullptr;
     // Called from libbpf's C code: no exception may unwind through it.
     try {
         if (!decode_record(spec, data, size, options, *sink_)) {
@@ -217,12 +229,102 @@ int CollectorCore::deliver(const RecordSpec* spec, const void* data, size_t size
 int CollectorCore::settle(int err)
 {
     while (err == paused_for_lookup) {
-        memcg_.resolve(held_memcg_);
+        if (held_memcg_)
+            memcg_.resolve(held_memcg_);
+        if (held_workload_) {
+            const auto* h = reinterpret_cast<const tt_header*>(held_.data());
+            workloads_->resolve(h->cgroup_id, h->cgroup_v1_id, h->ts_ns);
+        }
         if (deliver(held_spec_, held_.data(), held_.size()) == -ECANCELED)
             return -ECANCELED;
         err = ring_buffer__consume(ring_);
     }
     return err;
+}
+
+CgroupPlan CollectorCore::plan_cgroups()
+{
+    const ContainerOptions& opts = config_.containers;
+    CgroupMounts mounts = CgroupMounts::find();
+    CgroupPlan plan;
+    CgroupHierarchy v1 = mounts.v1_memory;
+    std::string v1_dir;
+    if (!config_.cgroup_path.empty()) {
+        const std::string& path = config_.cgroup_path;
+        struct statfs fs {};
+        if (statfs(path.c_str(), &fs) != 0)
+            throw Error(ExitCode::usage, fmt::format("--cgroup {}: cannot open: {}", path, strerror(errno)));
+        if (fs.f_type == CGROUP2_SUPER_MAGIC) {
+            plan.under = path;
+        } else if (fs.f_type == CGROUP_SUPER_MAGIC) {
+            char* real = realpath(path.c_str(), nullptr);
+            std::string dir = real ? real : path;
+            free(real);
+            auto where = mounts.locate(dir);
+            if (!where)
+                throw Error(
+                    ExitCode::usage,
+                    fmt::format("--cgroup {}: a cgroup v1 directory outside every hierarchy's root mount", path));
+            if (where->first.ssid < 0)
+                throw Error(ExitCode::usage,
+                            fmt::format("--cgroup {}: the v1 hierarchy {} has no controller, and the kernel can match "
+                                        "a task only in a controller's hierarchy; give the same cgroup under {}",
+                                        path, where->first.controllers,
+                                        !mounts.v2.root.empty() ? mounts.v2.root
+                                        : !v1.root.empty()      ? v1.root
+                                                                : std::string("a controller's hierarchy")));
+            if (opts.filtering())
+                throw Error(ExitCode::usage,
+                            fmt::format("--cgroup {}: a v1 directory cannot be combined with --container, --pod or "
+                                        "--namespace; give a cgroup2 directory",
+                                        path));
+            v1 = where->first;
+            v1_dir = where->second;
+            plan.v1_set = true;
+        } else {
+            throw Error(ExitCode::usage, fmt::format("--cgroup {}: not a cgroup directory (cgroup2 is mounted at {})",
+                                                     path, mounts.v2.root.empty() ? "no place" : mounts.v2.root));
+        }
+    }
+    bool filtering = opts.filtering();
+    if (!opts.enrich && !filtering && !plan.v1_set)
+        return plan;
+    if (!v1.root.empty() && v1.ssid >= 0)
+        plan.v1_ssid = static_cast<uint32_t>(v1.ssid) + 1;
+    workloads_ = std::make_unique<Workloads>(opts, mounts.v2.root, plan.v1_ssid ? v1.root : std::string());
+    enrich_ = opts.enrich;
+    if (enrich_)
+        workloads_on_host_ = workloads_->any_on_host();
+    if (filtering || plan.v1_set) {
+        selection_ = std::make_unique<CgroupSelection>(opts, *workloads_, v1_dir);
+        selection_->scan(boot_time_ns(), plan.v2_ids, plan.v1_ids);
+        if (filtering) {
+            plan.v2_set = !mounts.v2.root.empty();
+            plan.v1_set = plan.v1_ssid != 0;
+        }
+    }
+    if (config_.verbose)
+        log_message(
+            config_, LogLevel::info, "cgroups",
+            fmt::format(
+                "cgroup2 at {}; v1 ids from {}{}{}", mounts.v2.root.empty() ? "-" : mounts.v2.root,
+                plan.v1_ssid ? v1.root : std::string("-"),
+                selection_ ? fmt::format("; {} cgroups chosen", selection_->chosen()) : std::string(),
+                enrich_ ? (workloads_on_host_ ? "; containers on the host" : "; no container on the host") : ""));
+    return plan;
+}
+
+void CollectorCore::watch_cgroups(uint64_t now_ns)
+{
+    if (!selection_ || !selection_->due(now_ns))
+        return;
+    std::vector<uint64_t> v2, v1;
+    selection_->scan(now_ns, v2, v1);
+    size_t lost = probes_->add_cgroup_ids(v2, false) + probes_->add_cgroup_ids(v1, true);
+    if (lost && !cgroups_lost_)
+        log_message(config_, LogLevel::warning, "cgroups",
+                    "new cgroups chosen by the container filters do not fit the kernel's set (16384)");
+    cgroups_lost_ += lost;
 }
 
 DropCounts CollectorCore::read_drops() const
@@ -294,13 +396,15 @@ StopReason CollectorCore::run(RecordSink& sink, const RunLimits& limits, bool (*
             break;
         }
         uint64_t now = boot_time_ns();
+        watch_cgroups(now);
         if (now - last_drop_report_ns_ >= 1000000000ULL) {
             report_drops(sink, false);
             last_drop_report_ns_ = now;
         }
-        probes_->poll(TickContext{now, now - last_tick_ns_, config_}, sink);
+        Workloads* enrich = enrich_ ? workloads_.get() : nullptr;
+        probes_->poll(TickContext{now, now - last_tick_ns_, config_, enrich}, sink);
         if (now - last_tick_ns_ >= interval_ns) {
-            probes_->tick(TickContext{now, now - last_tick_ns_, config_}, sink);
+            probes_->tick(TickContext{now, now - last_tick_ns_, config_, enrich}, sink);
             last_tick_ns_ = now;
         }
         sink.flush();
@@ -343,6 +447,7 @@ Health CollectorCore::health() const
     }
     h.tracefs = tracefs_;
     h.warnings = warnings_;
+    h.containers_on_host = workloads_on_host_;
     return h;
 }
 

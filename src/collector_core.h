@@ -16,6 +16,7 @@
 #include "tapio/collector.h"
 #include "tapio/config.h"
 #include "events.h"
+#include "cgroups.h"
 #include "memcg_paths.h"
 #include "probes.h"
 #include "tapio/sink.h"
@@ -61,6 +62,9 @@ public:
     // health() and passes every message on to the one given.
     const Config& config() const { return config_; }
     const WallClock& clock() const { return clock_; }
+    // Whether a cgroup on the host was a container's or a pod's at start
+    // (false with --no-enrich): the table's workload column.
+    bool workloads_on_host() const { return workloads_on_host_; }
 
 private:
     static int on_record(void* ctx, void* data, size_t size);
@@ -71,6 +75,11 @@ private:
     int settle(int err);
     DropCounts read_drops() const;
     void report_drops(RecordSink& sink, bool final);
+    // From --cgroup and the container filters: the kernel's cgroup filters
+    // and the ids they start with (throws usage errors).
+    CgroupPlan plan_cgroups();
+    // New cgroups that the container filters choose, into the kernel.
+    void watch_cgroups(uint64_t now_ns);
 
     Config config_;  // its log also keeps warnings_
     std::vector<std::string> warnings_;
@@ -96,6 +105,14 @@ private:
     std::vector<uint8_t> held_;  // the record waiting for its lookup
     const RecordSpec* held_spec_ = nullptr;
     uint64_t held_memcg_ = 0;
+    bool held_workload_ = false;
+    // Containers and pods: the cache (also for the filters), whether
+    // records carry them, and the filters' watch.
+    std::unique_ptr<Workloads> workloads_;
+    bool enrich_ = false;
+    bool workloads_on_host_ = false;
+    std::unique_ptr<CgroupSelection> selection_;
+    size_t cgroups_lost_ = 0;
     uint64_t last_drop_report_ns_ = 0;
     uint64_t last_tick_ns_ = 0;
 };

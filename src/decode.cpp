@@ -5,12 +5,13 @@
 
 #include <array>
 
+#include "cgroups.h"
 #include "escape.h"
 #include "names.h"
 
 namespace tapio {
 
-static_assert(sizeof(tt_header) == 56, "tt_header layout differs between BPF and C++");
+static_assert(sizeof(tt_header) == 64, "tt_header layout differs between BPF and C++");
 
 const char* area_name(Area area)
 {
@@ -69,6 +70,7 @@ Common common_of(const tt_header& h)
     c.ppid = h.ppid;
     c.uid = h.uid;
     c.cgroup_id = h.cgroup_id;
+    c.cgroup_v1_id = h.cgroup_v1_id;
     c.comm = kernel_string(h.comm, sizeof(h.comm));
     return c;
 }
@@ -87,7 +89,10 @@ bool decode_record(const RecordSpec* spec, const void* data, size_t size, const 
     const auto* header = static_cast<const tt_header*>(data);
     if (!spec || !spec->describe || size < spec->size || header->size != spec->size)
         return false;
-    sink.begin(spec->type, common_of(*header));
+    Common common = common_of(*header);
+    if (options.workloads)
+        common.workload = options.workloads->find(common.cgroup_id, common.cgroup_v1_id);
+    sink.begin(spec->type, common);
     spec->describe(data, options, sink);
     sink.end();
     return true;

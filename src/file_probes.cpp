@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "area_probes.h"
+#include "cgroups.h"
 #include "decode.h"
 #include "map_drain.h"
 #include "escape.h"
@@ -131,6 +132,9 @@ private:
             c.ppid = r.stat.ppid;
             c.uid = r.stat.uid;
             c.cgroup_id = r.stat.cgroup_id;
+            c.cgroup_v1_id = r.stat.cgroup_v1_id;
+            if (ctx.workloads)
+                c.workload = ctx.workloads->resolve(c.cgroup_id, c.cgroup_v1_id, ctx.now_boot_ns);
             c.comm = kernel_string(r.stat.comm, sizeof(r.stat.comm));
             write_file_io(sink, c, ctx.interval_ns, FileIoRow{&r.key, &r.stat});
         }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "probes.h"
+#include "log.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -205,11 +206,11 @@ std::vector<Area> ProbeManager::running_areas() const
 
 void ProbeManager::start()
 {
-    if (!config_.cgroup_path.empty()) {
-        cgroup_fd_ = open(config_.cgroup_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (!cgroup_plan_.under.empty()) {
+        cgroup_fd_ = open(cgroup_plan_.under.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (cgroup_fd_ < 0)
             throw Error(ExitCode::usage,
-                        fmt::format("--cgroup {}: cannot open: {}", config_.cgroup_path, errno_text(errno)));
+                        fmt::format("--cgroup {}: cannot open: {}", cgroup_plan_.under, errno_text(errno)));
     }
     std::vector<Area> wanted;
     for (Area area : config_.areas) {
@@ -348,7 +349,10 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
     cfg.uid = config_.uid.value_or(0);
     cfg.filter_comm = config_.comm.empty() ? 0 : 1;
     std::strncpy(cfg.comm, config_.comm.c_str(), sizeof(cfg.comm) - 1);
-    cfg.filter_cgroup = config_.cgroup_path.empty() ? 0 : 1;
+    cfg.filter_cgroup = (cgroup_plan_.under.empty() ? 0 : TT_FILTER_CGROUP_UNDER) |
+                        (cgroup_plan_.v2_set ? TT_FILTER_CGROUP_V2_SET : 0) |
+                        (cgroup_plan_.v1_set ? TT_FILTER_CGROUP_V1_SET : 0);
+    cfg.v1_ssid = cgroup_plan_.v1_ssid;
     cfg.failed_only = config_.failed_only;
     cfg.sample_every = config_.sample;
     cfg.self_tgid = static_cast<uint32_t>(getpid());
@@ -528,8 +532,25 @@ void ProbeManager::fill_filter_maps()
             throw Error(ExitCode::usage,
                         fmt::format("--cgroup {}: not a cgroup v2 directory (the cgroup2 hierarchy is usually "
                                     "mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)",
-                                    config_.cgroup_path));
+                                    cgroup_plan_.under));
     }
+    if (size_t lost = add_cgroup_ids(cgroup_plan_.v2_ids, false) + add_cgroup_ids(cgroup_plan_.v1_ids, true))
+        log_message(config_, LogLevel::warning, "cgroups",
+                    fmt::format("{} cgroups chosen by the container filters do not fit the kernel's set", lost));
+}
+
+size_t ProbeManager::add_cgroup_ids(const std::vector<uint64_t>& ids, bool v1)
+{
+    size_t lost = 0;
+    if (!skel_)
+        return ids.size();
+    bpf_map* map = v1 ? skel_->maps.tt_cgroups_v1 : skel_->maps.tt_cgroups_v2;
+    for (uint64_t id : ids) {
+        __u8 one = 1;
+        if (bpf_map__update_elem(map, &id, sizeof(id), &one, sizeof(one), BPF_ANY) != 0)
+            ++lost;
+    }
+    return lost;
 }
 
 void ProbeManager::attach()

@@ -39,10 +39,24 @@ struct HookSpec {
     std::vector<std::string_view> serves = {};
 };
 
+class Workloads;
+
 struct TickContext {
     uint64_t now_boot_ns;
     uint64_t interval_ns;  // since the previous tick of this probe set
     const Config& config;
+    // Containers and pods of summary rows; null with --no-enrich.
+    Workloads* workloads = nullptr;
+};
+
+// The cgroup filters and ids the kernel is set up with (the collector
+// decides them from --cgroup and the container filters: cgroups.h).
+struct CgroupPlan {
+    std::string under;                     // --cgroup's v2 directory: tasks under it (tt_cgroup)
+    uint32_t v1_ssid = 0;                  // 1 + the v1 controller whose ids headers carry; 0: none
+    bool v2_set = false;                   // filter on tt_cgroups_v2
+    bool v1_set = false;                   // filter on tt_cgroups_v1
+    std::vector<uint64_t> v2_ids, v1_ids;  // the ids chosen at start
 };
 
 // The area-specific part of a probe set.
@@ -95,6 +109,11 @@ public:
     // area: an area that cannot load or whose hooks all fail is reported in
     // hooks() and left out; only when no area runs does this throw.
     void start();
+    // Before start(): the cgroup filters and ids.
+    void set_cgroup_plan(CgroupPlan plan) { cgroup_plan_ = std::move(plan); }
+    // Adds ids to a filter set (new cgroups that match); returns how many
+    // did not fit.
+    size_t add_cgroup_ids(const std::vector<uint64_t>& ids, bool v1);
 
     int events_fd() const { return events_fd_; }
     int stats_fd() const { return stats_fd_; }
@@ -131,6 +150,7 @@ private:
     int events_fd_ = -1;
     int stats_fd_ = -1;
     int cgroup_fd_ = -1;
+    CgroupPlan cgroup_plan_;
 };
 
 }  // namespace tapio

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "area_probes.h"
+#include "cgroups.h"
 #include "decode.h"
 #include "escape.h"
 #include "map_drain.h"
@@ -95,6 +96,9 @@ private:
             c.ppid = first.ppid;
             c.uid = first.uid;
             c.cgroup_id = first.cgroup_id;
+            c.cgroup_v1_id = first.cgroup_v1_id;
+            if (ctx.workloads)
+                c.workload = ctx.workloads->resolve(c.cgroup_id, c.cgroup_v1_id, ctx.now_boot_ns);
             c.comm = kernel_string(first.comm, sizeof(first.comm));
             counts_.clear();
             for (const Row& r : rows)

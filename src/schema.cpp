@@ -17,6 +17,9 @@ namespace {
 using enum JsonType;
 using enum Presence;
 
+constexpr std::string_view runtimes[] = {"docker", "containerd", "cri-o", "podman", "systemd-nspawn", "lxc"};
+constexpr std::string_view qos_classes[] = {"Guaranteed", "Burstable", "BestEffort"};
+
 constexpr Field common[] = {
     {"ts", string, always, {}, "when it happened: RFC 3339, UTC, nanoseconds"},
     {"type", string, always, {}, "the record type, such as proc.exec"},
@@ -26,6 +29,22 @@ constexpr Field common[] = {
     {"uid", integer, always, {}, "the real user id"},
     {"comm", string, always, {}, "the task's command name (escaped like every kernel string)"},
     {"cgroup_id", integer, always, {}, "the task's cgroup v2 id (inode number of its cgroup directory)"},
+    {"container_id",
+     string,
+     optional,
+     {},
+     "the task's container: the runtime's full id, or the machine's name (systemd-nspawn, lxc); only when in one "
+     "(--no-enrich: never)"},
+    {"container_runtime", string, optional, {}, "what runs the container, as its cgroup's layout tells", runtimes},
+    {"container_name", string, optional, {}, "the Kubernetes container's name, from kubelet's log links (--pod-logs)"},
+    {"pod_namespace",
+     string,
+     optional,
+     {},
+     "the pod's namespace, from kubelet's directories (--pod-logs, --kubelet-root)"},
+    {"pod_name", string, optional, {}, "the pod's name, from kubelet's pod log directory (--pod-logs)"},
+    {"pod_uid", string, optional, {}, "the pod's uid, from its cgroup path"},
+    {"pod_qos_class", string, optional, {}, "the pod's QoS class, from its cgroup path", qos_classes},
 };
 
 struct Registry {

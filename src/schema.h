@@ -56,12 +56,16 @@ struct Field {
 };
 
 class MemcgPaths;
+class Workloads;
 
 struct DecodeOptions {
     uint32_t max_args = 20;
     // Paths of memory cgroups, filled by the collector before a record that
     // names one is decoded; null: memcg_path is null.
     const MemcgPaths* memcg = nullptr;
+    // Containers and pods by cgroup id, filled by the collector before a
+    // record from a cgroup not seen yet is decoded; null: none written.
+    const Workloads* workloads = nullptr;
 };
 
 using DescribeFn = void (*)(const void* record, const DecodeOptions& options, RecordSink& sink);

@@ -143,5 +143,6 @@ size_t display_width(std::string_view text);
 // The EVENT column's width: a one-area run, several areas.
 inline constexpr size_t event_width = 8;
 inline constexpr size_t event_width_all = 13;
+inline constexpr size_t workload_width = 24;  // the CONTAINER column
 
 }  // namespace tapio

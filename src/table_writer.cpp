@@ -517,6 +517,10 @@ struct TableWriter::Impl {
         pad(b, event_column() + 1 - 5 + 7 - 3);
         put(b, "PID COMM");
         pad(b, 16 - 4);
+        if (options.workload_column) {
+            put(b, "CONTAINER");
+            pad(b, workload_width + 1 - 9);
+        }
         put(b, "DETAILS");
         fit(b, from);
         b.push_back('\n');
@@ -595,6 +599,61 @@ struct TableWriter::Impl {
         put(b, cut_marker);
         if (colored)
             put(b, reset);
+    }
+
+    // The CONTAINER cell: namespace/pod (the pod says most), else the
+    // container's name or its id's first 12 characters, else "-"; escaped,
+    // and cut in the middle to workload_width.
+    void write_workload(fmt::memory_buffer& b, const Workload* w)
+    {
+        scratch.clear();
+        if (w && !w->pod_name.empty()) {
+            append_terminal_escaped(scratch, w->pod_namespace);
+            scratch.push_back('/');
+            append_terminal_escaped(scratch, w->pod_name);
+        } else if (w && !w->container_name.empty()) {
+            append_terminal_escaped(scratch, w->container_name);
+        } else if (w && !w->container_id.empty()) {
+            bool hex = w->container_id.size() == 64;
+            append_terminal_escaped(scratch, hex ? w->container_id.substr(0, 12) : w->container_id);
+        } else if (w && !w->pod_uid.empty()) {
+            put(scratch, "pod ");
+            append_terminal_escaped(scratch, w->pod_uid.substr(0, 8));
+        } else {
+            scratch.push_back('-');
+        }
+        std::string_view text(scratch.data(), scratch.size());
+        size_t cols = display_width(text);
+        if (cols > workload_width) {
+            // Keep the start and the end: kube-system/coredns-5d78…-x7k2p.
+            size_t head_cols = (workload_width - 1) / 2, tail_cols = workload_width - 1 - head_cols;
+            size_t head = 0, used = 0;
+            walk(text, [&](size_t at, size_t len, size_t c) {
+                if (used + c > head_cols)
+                    return false;
+                used += c;
+                head = at + len;
+                return true;
+            });
+            size_t tail = text.size(), seen = 0;
+            walk(text, [&](size_t at, size_t, size_t c) {
+                if (cols - seen <= tail_cols && at >= head) {
+                    tail = at;
+                    return false;
+                }
+                seen += c;
+                return true;
+            });
+            size_t from = b.size();
+            put(b, text.substr(0, head));
+            put(b, cut_marker);
+            put(b, text.substr(tail));
+            cols = display_width(std::string_view(b.data() + from, b.size() - from));
+        } else {
+            put(b, text);
+        }
+        pad(b, cols < workload_width ? workload_width - cols : 0);
+        b.push_back(' ');
     }
 
     // mem.pressure: true when the row says something new: the first
@@ -762,6 +821,8 @@ void TableWriter::end()
     size_t comm_cols = display_width(std::string_view(b.data() + comm_from, b.size() - comm_from));
     pad(b, comm_cols < 15 ? 15 - comm_cols : 0);
     b.push_back(' ');
+    if (m.options.workload_column)
+        m.write_workload(b, m.record.common.workload);
 
     TableRow row(b, m.options.color);
     if (m.layout && m.layout->write)

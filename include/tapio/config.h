@@ -85,6 +85,23 @@ struct MemOptions {
     bool file_mappings = false;
 };
 
+// Containers and pods: the enrichment of every record, and the filters.
+struct ContainerOptions {
+    bool enrich = true;  // container and pod fields on records (--no-enrich: off)
+    // kubelet's directories (host_needs.h has the defaults): per-pod log
+    // directories, the container log links (derived from pod_logs: its
+    // sibling "containers"), and kubelet's state.
+    std::string pod_logs = "/var/log/pods";
+    std::string kubelet_root = "/var/lib/kubelet";
+    // In-kernel filters by cgroup: the containers whose id starts with
+    // container, the pods named pod, in namespace; each empty = any. Set
+    // together, all must hold.
+    std::string container;
+    std::string pod;
+    std::string pod_namespace;
+    bool filtering() const { return !container.empty() || !pod.empty() || !pod_namespace.empty(); }
+};
+
 struct Config {
     std::vector<Area> areas;
 
@@ -92,7 +109,7 @@ struct Config {
     std::vector<uint32_t> pids;
     std::optional<uint32_t> uid;
     std::string comm;
-    std::string cgroup_path;  // a cgroup v2 directory
+    std::string cgroup_path;  // a cgroup v2 directory, or (on hybrid hosts) a v1 controller's
     bool failed_only = false;
     // With pids: also every process forked from a followed one after the
     // start, at any depth (the kernel adds it to the filter at fork).
@@ -128,6 +145,7 @@ struct Config {
     NetOptions net;
     FileOptions file;
     MemOptions mem;
+    ContainerOptions containers;
 
     bool has_area(Area a) const;
     // Whether records of this type are chosen (events).

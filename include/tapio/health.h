@@ -63,6 +63,9 @@ struct Health {
     TracefsStatus tracefs;  // where tracefs is, or why not; whether start() mounted it
     // The library's own warnings, also passed to Config::log as they came
     // ("mem: no memory pressure records for cgroup: ...").
+    // A container's or a pod's cgroup was on the host at start (with the
+    // enrichment on): the table shows a CONTAINER column.
+    bool containers_on_host = false;
     std::vector<std::string> warnings;
 
     // Every type's drops added up.

@@ -10,6 +10,20 @@
 
 namespace tapio {
 
+// Where a task runs, when it is in a container or a Kubernetes pod, as
+// resolved on the node from its cgroup path and kubelet's directories (no
+// runtime socket, no API server). Each field is empty when unknown. Views
+// into the collector's cache: valid during the record's begin() ... end().
+struct Workload {
+    std::string_view container_id;       // the runtime's full id (64 hex), or a machine name (nspawn, lxc)
+    std::string_view container_runtime;  // docker, containerd, cri-o, podman, systemd-nspawn, lxc
+    std::string_view container_name;     // the Kubernetes container's name
+    std::string_view pod_namespace;
+    std::string_view pod_name;
+    std::string_view pod_uid;
+    std::string_view pod_qos_class;  // Guaranteed, Burstable, BestEffort
+};
+
 // Fields every record carries.
 struct Common {
     uint64_t ts_boot_ns = 0;  // CLOCK_BOOTTIME
@@ -18,7 +32,12 @@ struct Common {
     uint32_t ppid = 0;
     uint32_t uid = 0;
     uint64_t cgroup_id = 0;
+    // The task's cgroup in the v1 hierarchy of the memory controller (on a
+    // hybrid host; 0 elsewhere): where containers live there. Not written.
+    uint64_t cgroup_v1_id = 0;
     std::string_view comm;  // raw kernel bytes: hostile
+    // Its container and pod; null when not in one, unknown, or --no-enrich.
+    const Workload* workload = nullptr;
 };
 
 class RecordSink {

@@ -139,6 +139,9 @@ struct TableOptions {
     // More than one area: the EVENT column names the area (proc.exec)
     // rather than the event alone (exec).
     bool areas_shown = false;
+    // A CONTAINER column after COMM: namespace/pod, else the container's
+    // name or short id ("-" for none). For hosts that run containers.
+    bool workload_column = false;
 };
 
 // The table: TIME EVENT PID COMM, then what the record type says, in
