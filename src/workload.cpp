@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "workload.h"
 
+#include <dirent.h>
+#include <time.h>
+
+#include <cstring>
+#include <fstream>
 #include <optional>
 
 namespace tapio {
@@ -262,6 +267,196 @@ std::string container_id_canonical(const CgroupIdentity& id)
     if (id.runtime == ContainerRuntime::nspawn)
         return unit_name_unescape(id.container_id);
     return std::string(id.container_id);
+}
+
+// ---- kubelet's directories ----------------------------------------------------
+
+namespace {
+
+// Calls f with each entry's name in dir (none when it cannot be read).
+template <typename F>
+void for_each_entry(const std::string& dir, F f)
+{
+    DIR* d = opendir(dir.c_str());
+    if (!d)
+        return;
+    while (dirent* e = readdir(d)) {
+        std::string_view name = e->d_name;
+        if (name == "." || name == "..")
+            continue;
+        if (!f(name))
+            break;
+    }
+    closedir(d);
+}
+
+// A canonical pod uid (as used in kubelet's directories): safe in a path.
+bool is_canonical_uid(std::string_view s)
+{
+    return is_pod_uid(s, '-');
+}
+
+// Namespaces are DNS labels: lowercase alphanumerics and '-', at most 63.
+bool is_dns_label(std::string_view s)
+{
+    if (s.empty() || s.size() > 63)
+        return false;
+    for (char c : s)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return false;
+    return true;
+}
+
+}  // namespace
+
+uint64_t KubeletDirs::monotonic_ns()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return uint64_t(ts.tv_sec) * 1'000'000'000 + uint64_t(ts.tv_nsec);
+}
+
+KubeletDirs::KubeletDirs(std::string pod_logs, std::string container_logs, std::string kubelet_root, Limits limits,
+                         std::function<uint64_t()> now_ns)
+    : pod_logs_(std::move(pod_logs)),
+      container_logs_(std::move(container_logs)),
+      kubelet_root_(std::move(kubelet_root)),
+      limits_(limits),
+      now_ns_(std::move(now_ns))
+{
+}
+
+bool KubeletDirs::may_rescan(Scan& scan)
+{
+    uint64_t now = now_ns_();
+    if (scan.done && now - scan.at < limits_.rescan_ns)
+        return false;
+    scan.done = true;
+    scan.at = now;
+    return true;
+}
+
+// Every <namespace>_<name>_<uid> directory, up to the cap (and the one
+// wanted, past it): a fresh map, so removed pods go too.
+void KubeletDirs::scan_pod_logs(std::string_view wanted)
+{
+    std::unordered_map<std::string, PodNames> pods;
+    for_each_entry(pod_logs_, [&](std::string_view name) {
+        size_t first = name.find('_'), last = name.rfind('_');
+        if (first == std::string_view::npos || first == last || first == 0 || last == first + 1)
+            return true;
+        std::string_view ns = name.substr(0, first), pod = name.substr(first + 1, last - first - 1),
+                         uid = name.substr(last + 1);
+        if (pod.find('_') != std::string_view::npos || !is_canonical_uid(uid))
+            return true;
+        if (pods.size() < limits_.max_pods || uid == wanted)
+            pods[std::string(uid)] = PodNames{std::string(ns), std::string(pod)};
+        return true;
+    });
+    pods_ = std::move(pods);
+}
+
+// Every <pod>_<namespace>_<container>-<id>.log link, the same way.
+void KubeletDirs::scan_container_logs(std::string_view wanted)
+{
+    std::unordered_map<std::string, std::string> containers;
+    for_each_entry(container_logs_, [&](std::string_view name) {
+        if (!name.ends_with(".log") || name.size() < 4 + 64 + 1)
+            return true;
+        std::string_view id = name.substr(name.size() - 4 - 64, 64);
+        std::string_view rest = name.substr(0, name.size() - 4 - 64);  // <pod>_<namespace>_<container>-
+        if (!is_id64(id) || !rest.ends_with('-'))
+            return true;
+        rest.remove_suffix(1);
+        size_t first = rest.find('_');
+        size_t second = first == std::string_view::npos ? first : rest.find('_', first + 1);
+        if (first == 0 || second == std::string_view::npos || second == first + 1 || second + 1 >= rest.size())
+            return true;
+        std::string_view container = rest.substr(second + 1);
+        if (container.find('_') != std::string_view::npos)
+            return true;
+        if (containers.size() < limits_.max_containers || id == wanted)
+            containers[std::string(id)] = std::string(container);
+        return true;
+    });
+    containers_ = std::move(containers);
+}
+
+void KubeletDirs::scan_kubelet_pods(std::string_view wanted)
+{
+    std::unordered_set<std::string> uids;
+    for_each_entry(kubelet_root_ + "/pods", [&](std::string_view name) {
+        if (is_canonical_uid(name) && (uids.size() < limits_.max_pods || name == wanted))
+            uids.emplace(name);
+        return true;
+    });
+    kubelet_pods_ = std::move(uids);
+}
+
+// The namespace file of the pod's service account volume (a projected
+// volume, kube-api-access-<random>, since Kubernetes 1.21).
+std::optional<std::string> KubeletDirs::read_projected_namespace(const std::string& uid) const
+{
+    std::string dir = kubelet_root_ + "/pods/" + uid + "/volumes/kubernetes.io~projected";
+    std::optional<std::string> found;
+    for_each_entry(dir, [&](std::string_view volume) {
+        std::ifstream in(dir + "/" + std::string(volume) + "/namespace");
+        std::string ns;
+        if (in && std::getline(in, ns)) {
+            while (!ns.empty() && (ns.back() == '\n' || ns.back() == '\r' || ns.back() == ' '))
+                ns.pop_back();
+            if (is_dns_label(ns)) {
+                found = ns;
+                return false;
+            }
+        }
+        return true;
+    });
+    return found;
+}
+
+std::optional<PodNames> KubeletDirs::pod(std::string_view uid)
+{
+    if (!is_canonical_uid(uid))
+        return std::nullopt;
+    std::string key(uid);
+    if (auto it = pods_.find(key); it != pods_.end())
+        return it->second;
+    if (may_rescan(pod_logs_scan_)) {
+        scan_pod_logs(uid);
+        if (auto it = pods_.find(key); it != pods_.end())
+            return it->second;
+    }
+    // No log directory (not mounted, or not there yet): the namespace alone.
+    if (auto it = namespaces_.find(key); it != namespaces_.end())
+        return PodNames{it->second, ""};
+    if (!kubelet_pods_.contains(key) && may_rescan(kubelet_pods_scan_))
+        scan_kubelet_pods(uid);
+    // Each pod's volume is read once per listing of <kubelet_root>/pods.
+    if (kubelet_pods_.erase(key)) {
+        if (auto ns = read_projected_namespace(key)) {
+            if (namespaces_.size() >= limits_.max_pods)
+                namespaces_.clear();
+            namespaces_[key] = *ns;
+            return PodNames{*ns, ""};
+        }
+    }
+    return std::nullopt;
+}
+
+std::string KubeletDirs::container_name(std::string_view container_id)
+{
+    if (!is_id64(container_id))
+        return "";
+    std::string key(container_id);
+    if (auto it = containers_.find(key); it != containers_.end())
+        return it->second;
+    if (may_rescan(container_logs_scan_)) {
+        scan_container_logs(container_id);
+        if (auto it = containers_.find(key); it != containers_.end())
+            return it->second;
+    }
+    return "";
 }
 
 }  // namespace tapio

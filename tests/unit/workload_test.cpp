@@ -1,9 +1,17 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-// Container and pod identity from cgroup paths.
+// Container and pod identity from cgroup paths, and pod and container names
+// from kubelet's directories.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -257,4 +265,212 @@ TEST_CASE("pod uids and escaped machine names made canonical")
     CHECK(container_id_canonical(parse_cgroup_path("/docker/" + ID)) == ID);
     CHECK(container_id_canonical(parse_cgroup_path("/lxc.payload.a\\x2db")) == "a\\x2db");
     CHECK(container_id_canonical(parse_cgroup_path("/")) == "");
+}
+
+// ---- KubeletDirs ------------------------------------------------------------
+
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempTree {
+public:
+    TempTree()
+    {
+        std::string tmpl = (fs::temp_directory_path() / "tapio-workload-XXXXXX").string();
+        REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+        root_ = tmpl;
+    }
+    ~TempTree()
+    {
+        std::error_code ec;
+        fs::remove_all(root_, ec);
+    }
+    std::string path(const std::string& rel) const { return (root_ / rel).string(); }
+    void mkdir(const std::string& rel) const { fs::create_directories(root_ / rel); }
+    void write(const std::string& rel, const std::string& text) const
+    {
+        fs::create_directories((root_ / rel).parent_path());
+        std::ofstream(root_ / rel) << text;
+    }
+    // kubelet's links point into the pod's log directory; the target need not exist.
+    void link(const std::string& rel, const std::string& target) const
+    {
+        fs::create_directories((root_ / rel).parent_path());
+        fs::create_symlink(target, root_ / rel);
+    }
+
+private:
+    fs::path root_;
+};
+
+struct FakeClock {
+    uint64_t now = 1'000'000'000'000;
+    std::function<uint64_t()> fn()
+    {
+        return [this] { return now; };
+    }
+};
+
+std::string uid_n(int n)
+{
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%08x-0000-4000-8000-%012x", n, n);
+    return buf;
+}
+
+std::string id_n(int n)
+{
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%08x", n);
+    return std::string(buf) + std::string(56, 'a');
+}
+
+}  // namespace
+
+TEST_CASE("KubeletDirs: pod names from the pod log directories")
+{
+    TempTree t;
+    t.mkdir("pods/kube-system_coredns-7db6d8ff4d-x2x9k_" + UID);
+    t.mkdir("pods/kube-system_etcd-kind-control-plane_" + MIRROR_UID);
+    t.mkdir("pods/not-a-pod-dir");
+    t.mkdir("pods/a_b_c_" + uid_n(9));  // '_' is no part of a name: not ours
+    FakeClock clock;
+    KubeletDirs k(t.path("pods"), t.path("containers"), t.path("kubelet"), {}, clock.fn());
+
+    auto p = k.pod(UID);
+    REQUIRE(p);
+    CHECK(p->pod_namespace == "kube-system");
+    CHECK(p->pod_name == "coredns-7db6d8ff4d-x2x9k");
+    auto m = k.pod(MIRROR_UID);
+    REQUIRE(m);
+    CHECK(*m == PodNames{"kube-system", "etcd-kind-control-plane"});
+    CHECK_FALSE(k.pod(uid_n(9)));
+    CHECK_FALSE(k.pod(uid_n(1)));
+    // Raw (systemd-driver) uids and anything else that is not a uid are refused, not looked up.
+    CHECK_FALSE(k.pod(UID_));
+    CHECK_FALSE(k.pod("../pods"));
+    CHECK_FALSE(k.pod(""));
+}
+
+TEST_CASE("KubeletDirs: container names from kubelet's links")
+{
+    TempTree t;
+    t.link("containers/coredns-7db6d8ff4d-x2x9k_kube-system_coredns-" + ID + ".log",
+           "/var/log/pods/kube-system_coredns-7db6d8ff4d-x2x9k_" + UID + "/coredns/0.log");
+    t.link("containers/web-0_shop_istio-proxy-" + ID2 + ".log", "/nowhere");
+    t.write("containers/stray.log", "");
+    t.write("containers/x_y_z-" + ID.substr(1) + "0.lg", "");
+    FakeClock clock;
+    KubeletDirs k(t.path("pods"), t.path("containers"), t.path("kubelet"), {}, clock.fn());
+    CHECK(k.container_name(ID) == "coredns");
+    CHECK(k.container_name(ID2) == "istio-proxy");
+    CHECK(k.container_name(id_n(1)) == "");
+    CHECK(k.container_name("short") == "");
+    CHECK(k.container_name("") == "");
+    CHECK(k.cached_containers() == 2);
+}
+
+TEST_CASE("KubeletDirs: the namespace from the service account volume when there is no log directory")
+{
+    TempTree t;
+    std::string vol = "kubelet/pods/" + UID + "/volumes/kubernetes.io~projected/kube-api-access-7q2rz/";
+    t.write(vol + "namespace", "payments");
+    t.write(vol + "token", "secret");
+    // A pod without the service account volume: nothing.
+    t.mkdir("kubelet/pods/" + uid_n(2) + "/volumes/kubernetes.io~empty-dir/cache");
+    // Garbage in the file is not a namespace.
+    t.write("kubelet/pods/" + uid_n(3) + "/volumes/kubernetes.io~projected/v/namespace", "Not A/Namespace\n");
+    FakeClock clock;
+    KubeletDirs k(t.path("pods"), t.path("containers"), t.path("kubelet"), {}, clock.fn());
+
+    auto p = k.pod(UID);
+    REQUIRE(p);
+    CHECK(p->pod_namespace == "payments");
+    CHECK(p->pod_name == "");
+    CHECK(k.pod(UID) == PodNames{"payments", ""});  // cached
+    CHECK_FALSE(k.pod(uid_n(2)));
+    CHECK_FALSE(k.pod(uid_n(3)));
+    CHECK_FALSE(k.pod(uid_n(4)));
+
+    // Once the log directory appears, the pod's name comes too.
+    t.mkdir("pods/payments_api-5d9c8b7f6-abcde_" + UID);
+    clock.now += 1'000'000'000;
+    CHECK(k.pod(UID) == PodNames{"payments", "api-5d9c8b7f6-abcde"});
+}
+
+TEST_CASE("KubeletDirs: missing directories are no error")
+{
+    KubeletDirs k("/nonexistent/tapio/pods", "/nonexistent/tapio/containers", "/nonexistent/tapio/kubelet");
+    CHECK_FALSE(k.pod(UID));
+    CHECK(k.container_name(ID) == "");
+    CHECK(k.cached_pods() == 0);
+    CHECK(k.cached_containers() == 0);
+}
+
+TEST_CASE("KubeletDirs: a miss rescans a directory at most once a second")
+{
+    TempTree t;
+    t.mkdir("pods");
+    t.mkdir("containers");
+    FakeClock clock;
+    KubeletDirs k(t.path("pods"), t.path("containers"), t.path("kubelet"), {}, clock.fn());
+
+    CHECK_FALSE(k.pod(UID));
+    CHECK(k.container_name(ID) == "");
+    t.mkdir("pods/default_web_" + UID);
+    t.link("containers/web_default_nginx-" + ID + ".log", "/nowhere");
+    t.write("kubelet/pods/" + uid_n(5) + "/volumes/kubernetes.io~projected/v/namespace", "late");
+    // Created after the miss: not seen until a second has passed.
+    clock.now += 999'999'999;
+    CHECK_FALSE(k.pod(UID));
+    CHECK(k.container_name(ID) == "");
+    clock.now += 1;
+    CHECK(k.pod(UID) == PodNames{"default", "web"});
+    CHECK(k.container_name(ID) == "nginx");
+
+    // The fallback's directory too: <kubelet_root>/pods was last listed a
+    // second ago, at the first miss, so uid_n(5) is found; then uid_n(6),
+    // created after its miss, only a second after that.
+    CHECK(k.pod(uid_n(5)) == PodNames{"late", ""});
+    std::string late = uid_n(6);
+    CHECK_FALSE(k.pod(late));
+    t.write("kubelet/pods/" + late + "/volumes/kubernetes.io~projected/v/namespace", "later");
+    clock.now += 500'000'000;
+    CHECK_FALSE(k.pod(late));
+    clock.now += 500'000'000;
+    CHECK(k.pod(late) == PodNames{"later", ""});
+
+    // Hits do no rescanning: a removed directory is still known until a miss rescans.
+    fs::remove_all(t.path("pods/default_web_" + UID));
+    CHECK(k.pod(UID) == PodNames{"default", "web"});
+}
+
+TEST_CASE("KubeletDirs: the caches are capped")
+{
+    TempTree t;
+    for (int i = 0; i < 10; i++) {
+        t.mkdir("pods/ns_pod" + std::to_string(i) + "_" + uid_n(i));
+        t.link("containers/pod" + std::to_string(i) + "_ns_c" + std::to_string(i) + "-" + id_n(i) + ".log", "/nowhere");
+        t.write("kubelet/pods/" + uid_n(100 + i) + "/volumes/kubernetes.io~projected/v/namespace",
+                "ns" + std::to_string(i));
+    }
+    FakeClock clock;
+    KubeletDirs::Limits limits;
+    limits.max_pods = 4;
+    limits.max_containers = 3;
+    KubeletDirs k(t.path("pods"), t.path("containers"), t.path("kubelet"), limits, clock.fn());
+    // Every one is found (the one wanted is kept past the cap), with at most
+    // one rescan a second, and what is held stays near the cap.
+    for (int i = 0; i < 10; i++) {
+        clock.now += 1'000'000'000;
+        CHECK(k.pod(uid_n(i)) == PodNames{"ns", "pod" + std::to_string(i)});
+        CHECK(k.container_name(id_n(i)) == "c" + std::to_string(i));
+        CHECK(k.cached_containers() <= limits.max_containers + 1);
+    }
+    for (int i = 0; i < 10; i++) {
+        clock.now += 1'000'000'000;
+        CHECK(k.pod(uid_n(100 + i)) == PodNames{"ns" + std::to_string(i), ""});
+        CHECK(k.cached_pods() <= 2 * (limits.max_pods + 1));
+    }
 }
