@@ -66,18 +66,18 @@ struct PodNames {
     bool operator==(const PodNames&) const = default;
 };
 
-// Pod and container names from kubelet's directories. Directory listings
-// are cached; a miss re-reads the directory, but at most once a second per
-// directory, so a flood of unknown ids costs no more than that. Missing
-// directories are not errors (most hosts have no kubelet). Not thread-safe.
-// (Outside the class: GCC does not take a nested class's member
-// initializers in a default argument of its enclosing class.)
+// KubeletDirs' limits (outside the class: GCC does not take a nested
+// class's member initializers in a default argument of the enclosing one).
 struct KubeletDirsLimits {
     size_t max_pods = 4096;
     size_t max_containers = 16384;
     uint64_t rescan_ns = 1'000'000'000;  // a miss rereads a directory at most this often
 };
 
+// Pod and container names from kubelet's directories. Directory listings
+// are cached; a miss re-reads the directory, but at most once a second per
+// directory, so a flood of unknown ids costs no more than that. Missing
+// directories are not errors (most hosts have no kubelet). Not thread-safe.
 class KubeletDirs {
 public:
     using Limits = KubeletDirsLimits;
