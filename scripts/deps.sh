@@ -14,6 +14,8 @@ packages=(
   strace git
   # the completions test: bash with and without bash-completion, zsh, fish
   bash-completion zsh fish
+  # the deploy test: parses deploy/daemonset.yaml
+  python3-yaml
 )
 if [ "$(dpkg --print-architecture)" = amd64 ]; then
   # live tests: a real 32-bit (-m32) program for the compat tests

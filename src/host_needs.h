@@ -27,4 +27,16 @@ inline constexpr std::string_view container_logs = "/var/log/containers";
 // kubelet's state directory (--kubelet-root): per-pod state under pods/<uid>/.
 inline constexpr std::string_view kubelet_root = "/var/lib/kubelet";
 
+// The capabilities tapio-trace needs when it is not all-powerful root (a
+// container with `drop: [ALL]`): CAP_BPF to load programs and create maps,
+// CAP_PERFMON to attach them to tracepoints, and CAP_SYS_ADMIN because
+// when the kernel's own BTF lacks a type a CO-RE relocation asks for, libbpf
+// looks through the modules' BTF objects (bpf(BPF_BTF_GET_NEXT_ID), allowed
+// only with CAP_SYS_ADMIN) and fails the load when it may not; which kernels
+// send it there depends on their configuration (on a 6.18 kernel whose types
+// are all in vmlinux, CAP_BPF and CAP_PERFMON were enough). Kernels before 5.11 charge BPF
+// memory to RLIMIT_MEMLOCK and also need CAP_SYS_RESOURCE to raise it.
+inline constexpr std::string_view capabilities[] = {"CAP_BPF", "CAP_PERFMON", "CAP_SYS_ADMIN"};
+inline constexpr std::string_view capabilities_before_5_11[] = {"CAP_SYS_RESOURCE"};
+
 }  // namespace tapio::host_needs
