@@ -119,12 +119,11 @@ std::optional<std::pair<CgroupHierarchy, std::string>> CgroupMounts::locate(cons
             best = &h;
     if (!best)
         return std::nullopt;
-    std::string rel = dir.substr(best->root.size());
+    std::string_view rel(dir);
+    rel.remove_prefix(best->root.size());
     while (rel.size() > 1 && rel.back() == '/')
-        rel.pop_back();
-    if (rel.empty())
-        rel = "/";
-    return std::make_pair(*best, rel);
+        rel.remove_suffix(1);
+    return std::make_pair(*best, rel.empty() ? std::string("/") : std::string(rel));
 }
 
 bool walk_cgroups(const std::string& root, const std::function<void(uint64_t, std::string_view)>& fn, int inotify_fd,
