@@ -186,6 +186,21 @@ Workloads::Workloads(const ContainerOptions& options, std::string v2_root, std::
     v1_.root = std::move(v1_root);
 }
 
+Workloads::Tree::~Tree()
+{
+    if (inotify_fd >= 0)
+        close(inotify_fd);
+}
+
+bool Workloads::Tree::changed()
+{
+    bool made = false;
+    alignas(inotify_event) char buf[4096];
+    while (inotify_fd >= 0 && read(inotify_fd, buf, sizeof(buf)) > 0)
+        made = true;
+    return made;
+}
+
 const std::string* Workloads::Tree::path(uint64_t id, uint64_t now_ns)
 {
     auto it = paths.find(id);
@@ -193,14 +208,18 @@ const std::string* Workloads::Tree::path(uint64_t id, uint64_t now_ns)
         return &it->second;
     if (root.empty())
         return nullptr;
-    // A new cgroup: walk again, at most every 100 ms (a flood of ids that
-    // are gone already must not walk per record).
-    if (walked && now_ns - walked_ns < 100000000ULL)
+    // Not there: a cgroup made since the last walk, or one gone already. A
+    // flood of ids that are gone must not walk per record, so walk only
+    // when something was made (or a second on, in case a watch is missing).
+    if (walked && !changed() && now_ns - walked_ns < 1000000000ULL)
         return nullptr;
+    if (inotify_fd < 0)
+        inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
     walked = true;
     walked_ns = now_ns;
     paths.clear();
-    walk_cgroups(root, [this](uint64_t ino, std::string_view p) { paths.emplace(ino, std::string(p)); });
+    walk_cgroups(
+        root, [this](uint64_t ino, std::string_view p) { paths.emplace(ino, std::string(p)); }, inotify_fd);
     it = paths.find(id);
     return it == paths.end() ? nullptr : &it->second;
 }

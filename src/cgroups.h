@@ -98,11 +98,17 @@ private:
         Workload view;
         uint64_t retry_at_ns = 0;  // 0: final
     };
+    // The paths of a hierarchy's cgroups by id. A miss walks the tree
+    // again only when a directory was made since the last walk (inotify on
+    // every directory), or a second after it (when the watches ran out).
     struct Tree {
         std::string root;
         std::unordered_map<uint64_t, std::string> paths;
         uint64_t walked_ns = 0;
         bool walked = false;
+        int inotify_fd = -1;
+        ~Tree();
+        bool changed();
         const std::string* path(uint64_t id, uint64_t now_ns);
     };
     using Cache = std::unordered_map<uint64_t, Entry>;

@@ -134,23 +134,28 @@ std::vector<std::string> problems(const ojson& record)
     if (!spec)
         return {"type " + type + " is not in the registry"};
 
-    // The common fields, first and in order.
+    // The common fields, first and in order; the optional ones (a
+    // container's) may be missing.
     auto common = tapio::common_fields();
-    size_t i = 0;
-    for (auto it = record.begin(); it != record.end() && i < common.size(); ++it, ++i) {
-        if (it.key() != common[i].name) {
-            out.push_back(type + ": member " + std::to_string(i) + " is " + it.key() + ", expected common field " +
+    size_t i = 0, consumed = 0;
+    auto it = record.begin();
+    for (; i < common.size(); ++i) {
+        bool optional =
+            common[i].presence == tapio::Presence::optional || common[i].presence == tapio::Presence::optional_nullable;
+        if (it == record.end() || it.key() != common[i].name) {
+            if (optional)
+                continue;
+            out.push_back(type + ": member " + std::to_string(consumed) + " is " +
+                          (it == record.end() ? std::string("missing") : it.key()) + ", expected common field " +
                           std::string(common[i].name));
             return out;
         }
         check_value(it.value(), common[i], type + "." + it.key(), out, nullptr);
-    }
-    if (i < common.size()) {
-        out.push_back(type + ": common fields missing");
-        return out;
+        ++it;
+        ++consumed;
     }
     std::set<std::string> fields;
-    check_fields(record, spec->fields, common.size(), type, out, &fields);
+    check_fields(record, spec->fields, consumed, type, out, &fields);
     std::lock_guard<std::mutex> lock(seen_mu);
     ++records_checked;
     seen.insert(type);
