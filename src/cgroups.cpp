@@ -8,6 +8,10 @@
 #include <unistd.h>
 
 #include <cstring>
+
+#include <fmt/format.h>
+
+#include "escape.h"
 #include <fstream>
 #include <sstream>
 
@@ -166,6 +170,29 @@ bool walk_cgroups(const std::string& root, const std::function<void(uint64_t, st
 
 namespace {
 
+// What the JSON writer would write for w: its known fields, escaped.
+std::string json_members(const Workload& w)
+{
+    fmt::memory_buffer b;
+    auto field = [&b](std::string_view key, std::string_view value) {
+        if (value.empty())
+            return;
+        b.append(std::string_view(",\""));
+        b.append(key);
+        b.append(std::string_view("\":\""));
+        append_json_escaped(b, value);
+        b.push_back('"');
+    };
+    field("container_id", w.container_id);
+    field("container_runtime", w.container_runtime);
+    field("container_name", w.container_name);
+    field("pod_namespace", w.pod_namespace);
+    field("pod_name", w.pod_name);
+    field("pod_uid", w.pod_uid);
+    field("pod_qos_class", w.pod_qos_class);
+    return fmt::to_string(b);
+}
+
 std::string container_logs_of(const std::string& pod_logs)
 {
     // kubelet's links sit beside its pod directories: /var/log/containers.
@@ -266,19 +293,24 @@ bool Workloads::cached(uint64_t v2_id, uint64_t v1_id, uint64_t now_ns) const
 
 const Workload* Workloads::find(uint64_t v2_id, uint64_t v1_id) const
 {
+    if (last_valid_ && v2_id == last_v2_ && v1_id == last_v1_)
+        return last_;
+    const Workload* found = nullptr;
     auto it = by_v2_.find(v2_id);
     if (it != by_v2_.end() && it->second.id.any())
-        return &it->second.view;
-    if (!v1_id)
-        return nullptr;
-    it = by_v1_.find(v1_id);
-    if (it != by_v1_.end() && it->second.id.any())
-        return &it->second.view;
-    return nullptr;
+        found = &it->second.view;
+    else if (v1_id && (it = by_v1_.find(v1_id)) != by_v1_.end() && it->second.id.any())
+        found = &it->second.view;
+    last_v2_ = v2_id;
+    last_v1_ = v1_id;
+    last_ = found;
+    last_valid_ = true;
+    return found;
 }
 
 void Workloads::fill(Tree& tree, Cache& cache, uint64_t id, uint64_t now_ns)
 {
+    last_valid_ = false;  // entries change or go
     const Entry* old = nullptr;
     if (good(cache, id, now_ns, &old))
         return;
@@ -291,7 +323,9 @@ void Workloads::fill(Tree& tree, Cache& cache, uint64_t id, uint64_t now_ns)
     // named on disk: try again in a second.
     e.retry_at_ns = !path || e.id.names_missing() ? now_ns + retry_ns : 0;
     e.view = Workload{e.id.container_id, e.id.runtime, e.id.container_name, e.id.pod_namespace, e.id.pod_name,
-                      e.id.pod_uid,      e.id.qos};
+                      e.id.pod_uid,      e.id.qos,     {}};
+    e.json = json_members(e.view);
+    e.view.json_members = e.json;
 }
 
 const Workload* Workloads::resolve(uint64_t v2_id, uint64_t v1_id, uint64_t now_ns)

@@ -95,6 +95,7 @@ public:
 private:
     struct Entry {
         Identity id;
+        std::string json;  // Workload::json_members
         Workload view;
         uint64_t retry_at_ns = 0;  // 0: final
     };
@@ -119,6 +120,10 @@ private:
     KubeletDirs kubelet_;
     Tree v2_, v1_;
     Cache by_v2_, by_v1_;
+    // The last pair find() answered: records come in runs from one task.
+    mutable uint64_t last_v2_ = 0, last_v1_ = 0;
+    mutable const Workload* last_ = nullptr;
+    mutable bool last_valid_ = false;
 };
 
 // The cgroup ids that --container, --pod, --namespace and a v1 --cgroup

@@ -188,6 +188,10 @@ struct JsonFormat {
     // Only the fields known; names from the file system are escaped too.
     static void workload(fmt::memory_buffer& b, const Workload& w)
     {
+        if (!w.json_members.empty()) {
+            put(b, w.json_members);
+            return;
+        }
         auto field = [&b](std::string_view key, std::string_view value) {
             if (value.empty())
                 return;

@@ -22,6 +22,10 @@ struct Workload {
     std::string_view pod_name;
     std::string_view pod_uid;
     std::string_view pod_qos_class;  // Guaranteed, Burstable, BestEffort
+    // The fields above as JSON members, escaped, each with its leading
+    // comma (",\"container_id\":\"...\""), rendered once per cgroup for
+    // writers of JSON; may be empty, then writers render the fields.
+    std::string_view json_members;
 };
 
 // Fields every record carries.
