@@ -171,4 +171,9 @@ int run_trace(const Invocation& invocation);
 int run_doctor(const Invocation& invocation);
 int run_schema(const Invocation& invocation);
 
+// After attach: drops every capability (all sets, the bounding set too;
+// CAP_BPF stays on kernels before 6.5, whose map reads need it) and sets
+// no_new_privs. "" on success, else what failed (a warning: the run goes on).
+std::string drop_privileges(bool* kept_bpf);
+
 }  // namespace tapio::cli

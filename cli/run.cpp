@@ -412,7 +412,8 @@ void report_tracefs(const TracefsStatus& t)
     if (!t.problem.empty())
         fmt::print(stderr, "tapio-trace: {}\n", t.problem);
     else if (t.mounted)
-        fmt::print(stderr, "tapio-trace: tracefs was not mounted; mounted it on {}\n", t.dir);
+        fmt::print(stderr, "tapio-trace: tracefs was not mounted; mounted it on {}{}\n", t.dir,
+                   t.unmounted ? ", and unmounted it once the hooks were attached" : "");
     else
         fmt::print(stderr, "tapio-trace: tracefs at {}\n", t.dir);
 }
@@ -501,6 +502,13 @@ int run_trace(const Invocation& inv)
     ActiveCollector active(collector);
     install_signal_handlers();
     collector.start();
+
+    bool kept_bpf = false;
+    if (std::string failed = drop_privileges(&kept_bpf); !failed.empty())
+        fmt::print(stderr, "tapio-trace: warning: could not drop privileges after attaching: {}\n", failed);
+    else if (o.verbose)
+        fmt::print(stderr, "tapio-trace: attached; privileges dropped: {}, no_new_privs\n",
+                   kept_bpf ? "every capability but CAP_BPF (this kernel's map reads need it)" : "every capability");
 
     Health h = collector.health();
     if (o.verbose) {

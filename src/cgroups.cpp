@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -131,14 +132,17 @@ std::optional<std::pair<CgroupHierarchy, std::string>> CgroupMounts::locate(cons
 }
 
 bool walk_cgroups(const std::string& root, const std::function<void(uint64_t, std::string_view)>& fn, int inotify_fd,
-                  size_t max_dirs)
+                  size_t max_dirs, bool* watch_failed)
 {
+    auto watch = [&](const std::string& dir) {
+        if (inotify_fd >= 0 && inotify_add_watch(inotify_fd, dir.c_str(), IN_CREATE | IN_ONLYDIR) < 0 && watch_failed)
+            *watch_failed = true;
+    };
     struct stat st {};
     if (root.empty() || stat(root.c_str(), &st) != 0)
         return false;
     fn(st.st_ino, "/");
-    if (inotify_fd >= 0)
-        inotify_add_watch(inotify_fd, root.c_str(), IN_CREATE | IN_ONLYDIR);
+    watch(root);
     // Iterative depth-first walk: (relative path, depth).
     std::vector<std::pair<std::string, int>> todo{{"", 0}};
     size_t seen = 1;
@@ -156,8 +160,7 @@ bool walk_cgroups(const std::string& root, const std::function<void(uint64_t, st
                 break;
             std::string sub = rel + "/" + e->d_name;
             fn(e->d_ino, sub);
-            if (inotify_fd >= 0)
-                inotify_add_watch(inotify_fd, (root + sub).c_str(), IN_CREATE | IN_ONLYDIR);
+            watch(root + sub);
             if (depth < 32)
                 todo.emplace_back(std::move(sub), depth + 1);
         }
@@ -238,7 +241,7 @@ const std::string* Workloads::Tree::path(uint64_t id, uint64_t now_ns)
     // Not there: a cgroup made since the last walk, or one gone already. A
     // flood of ids that are gone must not walk per record, so walk only
     // when something was made (or a second on, in case a watch is missing).
-    if (walked && !changed() && now_ns - walked_ns < 1000000000ULL)
+    if (walked && !changed() && now_ns < walked_ns + 1000000000ULL)
         return nullptr;
     if (inotify_fd < 0)
         inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -318,12 +321,25 @@ void Workloads::fill(Tree& tree, Cache& cache, uint64_t id, uint64_t now_ns)
         cache.clear();  // bounded: start again (find() views die only between records)
     Entry& e = cache[id];
     const std::string* path = tree.path(id, now_ns);
-    e.id = path ? identify(*path) : Identity{};
+    // A cgroup gone since it was identified keeps what was known of it: the
+    // last records of a short-lived container still name it.
+    if (path)
+        e.id = identify(*path);
+    else if (!e.id.any())
+        e.id = Identity{};
     // Not found (gone, or made since the last walk), or a pod not yet
-    // named on disk: try again in a second.
-    e.retry_at_ns = !path || e.id.names_missing() ? now_ns + retry_ns : 0;
-    e.view = Workload{e.id.container_id, e.id.runtime, e.id.container_name, e.id.pod_namespace, e.id.pod_name,
-                      e.id.pod_uid,      e.id.qos,     {}};
+    // named on disk: try again in a second, a bounded number of times for
+    // names (a pod's sandbox container never gets a log link).
+    bool retry = !path ? !e.id.any() : e.id.names_missing() && ++e.tries < max_tries;
+    e.retry_at_ns = retry ? now_ns + retry_ns : 0;
+    e.view = Workload{e.id.container_id,
+                      e.id.runtime,
+                      e.id.container_name,
+                      e.id.pod_namespace,
+                      e.id.pod_name,
+                      e.id.pod_uid,
+                      e.id.qos,
+                      {}};
     e.json = json_members(e.view);
     e.view.json_members = e.json;
 }
@@ -379,15 +395,16 @@ bool CgroupSelection::wanted(const Workloads::Identity& id) const
     return true;
 }
 
-void CgroupSelection::scan(uint64_t now_ns, std::vector<uint64_t>& new_v2, std::vector<uint64_t>& new_v1)
+void CgroupSelection::scan(uint64_t now_ns, Changes& changes)
 {
     scanned_ns_ = now_ns;
     unnamed_ = false;
     bool by_workload = options_.filtering();
-    auto visit = [&](std::unordered_set<uint64_t>& chosen, std::vector<uint64_t>& out, bool v1) {
+    bool by_name = !options_.pod.empty() || !options_.pod_namespace.empty();
+    std::unordered_set<uint64_t> seen_v2, seen_v1;
+    auto visit = [&](std::unordered_set<uint64_t>& chosen, std::unordered_set<uint64_t>& seen,
+                     std::vector<uint64_t>& out, bool v1) {
         return [&, v1](uint64_t id, std::string_view path) {
-            if (chosen.count(id))
-                return;
             bool take;
             if (v1 && !v1_dir_.empty()) {
                 take = v1_dir_ == "/" || (path.compare(0, v1_dir_.size(), v1_dir_) == 0 &&
@@ -396,19 +413,43 @@ void CgroupSelection::scan(uint64_t now_ns, std::vector<uint64_t>& new_v2, std::
                 if (!by_workload)
                     return;
                 Workloads::Identity who = workloads_.identify(path);
-                // Names may reach kubelet's directories after the cgroup.
-                if (who.names_missing() && (!options_.pod.empty() || !options_.pod_namespace.empty()))
+                // The pod's names may reach kubelet's directory after its
+                // cgroup: look again in a second (only names the filter uses).
+                if (by_name && !who.pod_uid.empty() && (who.pod_name.empty() || who.pod_namespace.empty()))
                     unnamed_ = true;
                 take = who.any() && wanted(who);
             }
-            if (take) {
-                chosen.insert(id);
+            if (!take)
+                return;
+            seen.insert(id);
+            if (chosen.insert(id).second)
                 out.push_back(id);
-            }
         };
     };
-    walk_cgroups(workloads_.v2_root(), visit(chosen_v2_, new_v2, false), inotify_fd_);
-    walk_cgroups(workloads_.v1_root(), visit(chosen_v1_, new_v1, true), inotify_fd_);
+    bool failed = false;
+    walk_cgroups(workloads_.v2_root(), visit(chosen_v2_, seen_v2, changes.new_v2, false), inotify_fd_, 1u << 20,
+                 &failed);
+    walk_cgroups(workloads_.v1_root(), visit(chosen_v1_, seen_v1, changes.new_v1, true), inotify_fd_, 1u << 20,
+                 &failed);
+    watch_failed_ = failed;
+    // Chosen before, gone now.
+    for (auto [chosen, seen, gone] :
+         {std::tuple{&chosen_v2_, &seen_v2, &changes.gone_v2}, std::tuple{&chosen_v1_, &seen_v1, &changes.gone_v1}}) {
+        for (auto it = chosen->begin(); it != chosen->end();) {
+            if (seen->count(*it)) {
+                ++it;
+                continue;
+            }
+            gone->push_back(*it);
+            it = chosen->erase(it);
+        }
+    }
+}
+
+void CgroupSelection::forget(const std::vector<uint64_t>& ids, bool v1)
+{
+    for (uint64_t id : ids)
+        (v1 ? chosen_v1_ : chosen_v2_).erase(id);
 }
 
 bool CgroupSelection::due(uint64_t now_ns)
@@ -419,7 +460,8 @@ bool CgroupSelection::due(uint64_t now_ns)
         while (read(inotify_fd_, buf, sizeof(buf)) > 0)
             made = true;
     }
-    return made || (unnamed_ && now_ns - scanned_ns_ >= Workloads::retry_ns);
+    bool second = now_ns >= scanned_ns_ + Workloads::retry_ns;
+    return made || (second && (unnamed_ || !watching()));
 }
 
 }  // namespace tapio

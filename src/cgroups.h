@@ -49,8 +49,9 @@ int controller_ssid(std::string_view controller);
 // Calls fn(id, path) for root and every directory below (path "/" for root,
 // "/a/b" below), depth at most 32, at most max_dirs; adds each directory to
 // inotify_fd (IN_CREATE) when >= 0. False when root could not be read.
+// *watch_failed is set when a watch could not be added (inotify's limits).
 bool walk_cgroups(const std::string& root, const std::function<void(uint64_t, std::string_view)>& fn,
-                  int inotify_fd = -1, size_t max_dirs = 1u << 20);
+                  int inotify_fd = -1, size_t max_dirs = 1u << 20, bool* watch_failed = nullptr);
 
 // Container and pod of cgroup ids, cached by id. cached() and find() do no
 // I/O (the ring-buffer callback calls them); resolve() reads the cgroup tree
@@ -98,7 +99,9 @@ private:
         std::string json;  // Workload::json_members
         Workload view;
         uint64_t retry_at_ns = 0;  // 0: final
+        unsigned tries = 0;        // retries for names not on disk, at most max_tries
     };
+    static constexpr unsigned max_tries = 30;
     // The paths of a hierarchy's cgroups by id. A miss walks the tree
     // again only when a directory was made since the last walk (inotify on
     // every directory), or a second after it (when the watches ran out).
@@ -139,10 +142,23 @@ public:
     CgroupSelection(const CgroupSelection&) = delete;
     CgroupSelection& operator=(const CgroupSelection&) = delete;
 
-    // Walks the trees; appends the ids chosen that were not before.
-    void scan(uint64_t now_ns, std::vector<uint64_t>& new_v2, std::vector<uint64_t>& new_v1);
-    // Whether a scan is due: a directory was made, or a pod is unnamed.
+    // Walks the trees; appends the ids chosen that were not before, and
+    // those chosen before whose cgroup is gone (the kernel's set must not
+    // fill with the dead).
+    struct Changes {
+        std::vector<uint64_t> new_v2, new_v1, gone_v2, gone_v1;
+    };
+    void scan(uint64_t now_ns, Changes& changes);
+    // Ids the kernel's set did not take: chosen again at the next scan.
+    void forget(const std::vector<uint64_t>& ids, bool v1);
+    // Whether a scan is due: a directory was made, a pod is unnamed, or
+    // (inotify's limits reached) a second has passed.
     bool due(uint64_t now_ns);
+    // inotify's descriptor (readable when a directory was made), -1 if none.
+    int watch_fd() const { return inotify_fd_; }
+    // Whether every directory is watched; false: new ones are found by a
+    // rescan each second.
+    bool watching() const { return inotify_fd_ >= 0 && !watch_failed_; }
 
     size_t chosen() const { return chosen_v2_.size() + chosen_v1_.size(); }
 
@@ -154,6 +170,7 @@ private:
     std::string v1_dir_;
     int inotify_fd_ = -1;
     bool unnamed_ = false;
+    bool watch_failed_ = false;
     uint64_t scanned_ns_ = 0;
     std::unordered_set<uint64_t> chosen_v2_, chosen_v1_;
 };

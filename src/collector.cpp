@@ -5,6 +5,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <sys/epoll.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
 #include <climits>
@@ -22,6 +23,7 @@
 #include "host_features.h"
 #include "log.h"
 #include "decode.h"
+#include "escape.h"
 
 namespace tapio {
 
@@ -168,10 +170,27 @@ void CollectorCore::start()
         state_ = State::failed;
         throw;
     }
+    if (selection_) {
+        selection_->forget(probes_->cgroup_ids_refused(false), false);
+        selection_->forget(probes_->cgroup_ids_refused(true), true);
+    }
+    // Tracepoint ids are read; nothing needs tracefs any more. A mount made
+    // for this run goes now, not at an exit that may never come (SIGKILL).
+    unmount_tracefs(tracefs_);
     ring_ = ring_buffer__new(probes_->events_fd(), &CollectorCore::on_record, this, nullptr);
     if (!ring_) {
         state_ = State::failed;
         throw Error(ExitCode::runtime, fmt::format("cannot open the ring buffer: {}", strerror(errno)));
+    }
+    // A new cgroup wakes the drain loop at once, so a container's first exec
+    // is let through by its cgroup id as soon as can be: the watch's fd
+    // joins libbpf's epoll set (its event names ring 0: a drain of it, which
+    // does no harm).
+    if (selection_ && selection_->watch_fd() >= 0) {
+        epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.fd = 0;
+        epoll_ctl(ring_buffer__epoll_fd(ring_), EPOLL_CTL_ADD, selection_->watch_fd(), &ev);
     }
     state_ = State::running;
 }
@@ -251,9 +270,10 @@ CgroupPlan CollectorCore::plan_cgroups()
     std::string v1_dir;
     if (!config_.cgroup_path.empty()) {
         const std::string& path = config_.cgroup_path;
+        const std::string shown = terminal_escaped(path);
         struct statfs fs {};
         if (statfs(path.c_str(), &fs) != 0)
-            throw Error(ExitCode::usage, fmt::format("--cgroup {}: cannot open: {}", path, strerror(errno)));
+            throw Error(ExitCode::usage, fmt::format("--cgroup {}: cannot open: {}", shown, strerror(errno)));
         if (fs.f_type == CGROUP2_SUPER_MAGIC) {
             plan.under = path;
         } else if (fs.f_type == CGROUP_SUPER_MAGIC) {
@@ -264,12 +284,12 @@ CgroupPlan CollectorCore::plan_cgroups()
             if (!where)
                 throw Error(
                     ExitCode::usage,
-                    fmt::format("--cgroup {}: a cgroup v1 directory outside every hierarchy's root mount", path));
+                    fmt::format("--cgroup {}: a cgroup v1 directory outside every hierarchy's root mount", shown));
             if (where->first.ssid < 0)
                 throw Error(ExitCode::usage,
                             fmt::format("--cgroup {}: the v1 hierarchy {} has no controller, and the kernel can match "
                                         "a task only in a controller's hierarchy; give the same cgroup under {}",
-                                        path, where->first.controllers,
+                                        shown, where->first.controllers,
                                         !mounts.v2.root.empty() ? mounts.v2.root
                                         : !v1.root.empty()      ? v1.root
                                                                 : std::string("a controller's hierarchy")));
@@ -277,13 +297,13 @@ CgroupPlan CollectorCore::plan_cgroups()
                 throw Error(ExitCode::usage,
                             fmt::format("--cgroup {}: a v1 directory cannot be combined with --container, --pod or "
                                         "--namespace; give a cgroup2 directory",
-                                        path));
+                                        shown));
             v1 = where->first;
             v1_dir = where->second;
             plan.v1_set = true;
         } else {
             throw Error(ExitCode::usage, fmt::format("--cgroup {}: not a cgroup directory (cgroup2 is mounted at {})",
-                                                     path, mounts.v2.root.empty() ? "no place" : mounts.v2.root));
+                                                     shown, mounts.v2.root.empty() ? "no place" : mounts.v2.root));
         }
     }
     bool filtering = opts.filtering();
@@ -297,7 +317,10 @@ CgroupPlan CollectorCore::plan_cgroups()
         workloads_on_host_ = workloads_->any_on_host();
     if (filtering || plan.v1_set) {
         selection_ = std::make_unique<CgroupSelection>(opts, *workloads_, v1_dir);
-        selection_->scan(boot_time_ns(), plan.v2_ids, plan.v1_ids);
+        CgroupSelection::Changes first;
+        selection_->scan(boot_time_ns(), first);
+        plan.v2_ids = std::move(first.new_v2);
+        plan.v1_ids = std::move(first.new_v1);
         if (filtering) {
             plan.v2_set = !mounts.v2.root.empty();
             plan.v1_set = plan.v1_ssid != 0;
@@ -318,13 +341,26 @@ void CollectorCore::watch_cgroups(uint64_t now_ns)
 {
     if (!selection_ || !selection_->due(now_ns))
         return;
-    std::vector<uint64_t> v2, v1;
-    selection_->scan(now_ns, v2, v1);
-    size_t lost = probes_->add_cgroup_ids(v2, false) + probes_->add_cgroup_ids(v1, true);
+    CgroupSelection::Changes changes;
+    selection_->scan(now_ns, changes);
+    probes_->remove_cgroup_ids(changes.gone_v2, false);
+    probes_->remove_cgroup_ids(changes.gone_v1, true);
+    auto refused_v2 = probes_->add_cgroup_ids(changes.new_v2, false);
+    auto refused_v1 = probes_->add_cgroup_ids(changes.new_v1, true);
+    // Chosen again at the next scan, when the dead have made room.
+    selection_->forget(refused_v2, false);
+    selection_->forget(refused_v1, true);
+    size_t lost = refused_v2.size() + refused_v1.size();
     if (lost && !cgroups_lost_)
         log_message(config_, LogLevel::warning, "cgroups",
                     "new cgroups chosen by the container filters do not fit the kernel's set (16384)");
     cgroups_lost_ += lost;
+    if (!selection_->watching() && !watch_warned_) {
+        watch_warned_ = true;
+        log_message(config_, LogLevel::warning, "cgroups",
+                    "cannot watch every cgroup directory (inotify's limits: fs.inotify.max_user_watches, "
+                    "max_user_instances): new containers are found by a rescan each second");
+    }
 }
 
 DropCounts CollectorCore::read_drops() const

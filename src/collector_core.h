@@ -113,6 +113,7 @@ private:
     bool workloads_on_host_ = false;
     std::unique_ptr<CgroupSelection> selection_;
     size_t cgroups_lost_ = 0;
+    bool watch_warned_ = false;
     uint64_t last_drop_report_ns_ = 0;
     uint64_t last_tick_ns_ = 0;
 };

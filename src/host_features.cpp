@@ -2,6 +2,8 @@
 #include "host_features.h"
 
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -69,12 +71,40 @@ std::string find_tracefs()
 
 }  // namespace
 
+// Where tracefs is mounted, readable or not, from the mount table.
+std::string tracefs_mounted_at()
+{
+    std::ifstream mountinfo("/proc/self/mountinfo");
+    std::string line;
+    while (std::getline(mountinfo, line)) {
+        size_t dash = line.find(" - ");
+        if (dash == std::string::npos)
+            continue;
+        std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
+        std::string id, parent, devno, root, mount_point, fstype;
+        pre >> id >> parent >> devno >> root >> mount_point;
+        post >> fstype;
+        if (fstype == "tracefs")
+            return mount_point;
+    }
+    return {};
+}
+
 TracefsStatus mount_tracefs()
 {
     TracefsStatus status;
     status.dir = find_tracefs();
     if (!status.dir.empty())
         return status;
+    // Mounted, but not for us (mode 0700, owned by root): mounting again
+    // would not help (EBUSY), and must not cover the host's.
+    if (std::string at = tracefs_mounted_at(); !at.empty()) {
+        status.problem = fmt::format(
+            "tracefs is mounted on {} but this process cannot read it (it is root's, mode "
+            "0700): run as root, or with CAP_DAC_READ_SEARCH",
+            at);
+        return status;
+    }
     if (mount("nodev", tracefs_mount_point, "tracefs", 0, nullptr) == 0 &&
         is_dir(std::string(tracefs_mount_point) + "/events")) {
         status.dir = tracefs_mount_point;
@@ -84,6 +114,17 @@ TracefsStatus mount_tracefs()
                                      strerror(errno));
     }
     return status;
+}
+
+void unmount_tracefs(TracefsStatus& status)
+{
+    if (!status.mounted || status.unmounted)
+        return;
+    // Lazily: a reader still inside (a shell's cwd) does not keep it.
+    if (umount2(status.dir.c_str(), MNT_DETACH) == 0)
+        status.unmounted = true;
+    else
+        status.problem = fmt::format("could not unmount the tracefs it mounted on {}: {}", status.dir, strerror(errno));
 }
 
 const std::string& SystemFeatures::tracefs_dir()

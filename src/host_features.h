@@ -73,6 +73,9 @@ private:
 // boot; plain tracepoints need it to find their ids). The one step with a side
 // effect: the collector and doctor call it once, before any query.
 TracefsStatus mount_tracefs();
+// Removes the tracefs mount_tracefs() made (status.mounted), once nothing
+// needs it: every hook attached. A mount it did not make is never touched.
+void unmount_tracefs(TracefsStatus& status);
 
 // The kinds of attachment tapio-trace uses, from a program's section name.
 enum class HookKind { tracepoint, raw_tracepoint, btf_tracepoint, fentry, fexit, other };

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "memcg_paths.h"
+#include "cgroups.h"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -12,36 +13,23 @@ namespace tapio {
 namespace {
 
 // The root directory of the cgroup hierarchy that holds the memory
-// controller: a v1 "memory" mount if there is one, else a cgroup2 mount
-// whose root lists memory among its controllers.
+// controller: a v1 "memory" mount if there is one, else the cgroup2 mount if
+// its root lists memory among its controllers. Only a mount of the
+// hierarchy's root counts (CgroupMounts): in a container with its own cgroup
+// namespace, the host's tree mounted elsewhere, not the container's view.
 std::string find_memory_hierarchy()
 {
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line, v2_root;
-    while (std::getline(mountinfo, line)) {
-        // "... mount_point options - fstype source super_options"
-        size_t dash = line.find(" - ");
-        if (dash == std::string::npos)
-            continue;
-        std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-        std::string id, parent, devno, root, mount_point, fstype, source, super;
-        pre >> id >> parent >> devno >> root >> mount_point;
-        post >> fstype >> source >> super;
-        if (root != "/")
-            continue;  // a bind mount of a sub-cgroup
-        if (fstype == "cgroup") {
-            std::string opts = "," + super + ",";
-            if (opts.find(",memory,") != std::string::npos)
-                return mount_point;
-        } else if (fstype == "cgroup2" && v2_root.empty()) {
-            std::ifstream controllers(mount_point + "/cgroup.controllers");
-            std::string word;
-            while (controllers >> word)
-                if (word == "memory")
-                    v2_root = mount_point;
-        }
-    }
-    return v2_root;
+    CgroupMounts mounts = CgroupMounts::find();
+    if (!mounts.v1_memory.root.empty())
+        return mounts.v1_memory.root;
+    if (mounts.v2.root.empty())
+        return {};
+    std::ifstream controllers(mounts.v2.root + "/cgroup.controllers");
+    std::string word;
+    while (controllers >> word)
+        if (word == "memory")
+            return mounts.v2.root;
+    return {};
 }
 
 // Depth-first search for the directory whose inode number is id.

@@ -534,23 +534,34 @@ void ProbeManager::fill_filter_maps()
                                     "mounted at /sys/fs/cgroup or /sys/fs/cgroup/unified)",
                                     cgroup_plan_.under));
     }
-    if (size_t lost = add_cgroup_ids(cgroup_plan_.v2_ids, false) + add_cgroup_ids(cgroup_plan_.v1_ids, true))
+    refused_v2_ = add_cgroup_ids(cgroup_plan_.v2_ids, false);
+    refused_v1_ = add_cgroup_ids(cgroup_plan_.v1_ids, true);
+    if (size_t lost = refused_v2_.size() + refused_v1_.size())
         log_message(config_, LogLevel::warning, "cgroups",
                     fmt::format("{} cgroups chosen by the container filters do not fit the kernel's set", lost));
 }
 
-size_t ProbeManager::add_cgroup_ids(const std::vector<uint64_t>& ids, bool v1)
+std::vector<uint64_t> ProbeManager::add_cgroup_ids(const std::vector<uint64_t>& ids, bool v1)
 {
-    size_t lost = 0;
     if (!skel_)
-        return ids.size();
+        return ids;
+    std::vector<uint64_t> refused;
     bpf_map* map = v1 ? skel_->maps.tt_cgroups_v1 : skel_->maps.tt_cgroups_v2;
     for (uint64_t id : ids) {
         __u8 one = 1;
         if (bpf_map__update_elem(map, &id, sizeof(id), &one, sizeof(one), BPF_ANY) != 0)
-            ++lost;
+            refused.push_back(id);
     }
-    return lost;
+    return refused;
+}
+
+void ProbeManager::remove_cgroup_ids(const std::vector<uint64_t>& ids, bool v1)
+{
+    if (!skel_)
+        return;
+    bpf_map* map = v1 ? skel_->maps.tt_cgroups_v1 : skel_->maps.tt_cgroups_v2;
+    for (uint64_t id : ids)
+        bpf_map__delete_elem(map, &id, sizeof(id), 0);
 }
 
 void ProbeManager::attach()

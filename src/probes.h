@@ -111,9 +111,13 @@ public:
     void start();
     // Before start(): the cgroup filters and ids.
     void set_cgroup_plan(CgroupPlan plan) { cgroup_plan_ = std::move(plan); }
-    // Adds ids to a filter set (new cgroups that match); returns how many
+    // Adds ids to a filter set (new cgroups that match); returns those that
     // did not fit.
-    size_t add_cgroup_ids(const std::vector<uint64_t>& ids, bool v1);
+    std::vector<uint64_t> add_cgroup_ids(const std::vector<uint64_t>& ids, bool v1);
+    // Takes ids out of a filter set (cgroups gone).
+    void remove_cgroup_ids(const std::vector<uint64_t>& ids, bool v1);
+    // The plan's ids start() could not add.
+    const std::vector<uint64_t>& cgroup_ids_refused(bool v1) const { return v1 ? refused_v1_ : refused_v2_; }
 
     int events_fd() const { return events_fd_; }
     int stats_fd() const { return stats_fd_; }
@@ -151,6 +155,7 @@ private:
     int stats_fd_ = -1;
     int cgroup_fd_ = -1;
     CgroupPlan cgroup_plan_;
+    std::vector<uint64_t> refused_v2_, refused_v1_;
 };
 
 }  // namespace tapio

@@ -39,7 +39,10 @@ struct AreaTiming {
 struct TracefsStatus {
     std::string dir;       // "/sys/kernel/tracing"; empty when tracefs is unavailable
     bool mounted = false;  // tapio mounted it: nothing was mounted before
-    std::string problem;   // why it is unavailable
+    // ... and unmounted it once every hook was attached (nothing reads
+    // tracefs after that); false with the reason in problem when it could not.
+    bool unmounted = false;
+    std::string problem;  // why it is unavailable
 };
 
 // Records of one type that did not reach the stream, by reason.
@@ -61,11 +64,11 @@ struct Health {
     std::vector<Area> areas;  // areas running
     AreaTiming timing;
     TracefsStatus tracefs;  // where tracefs is, or why not; whether start() mounted it
-    // The library's own warnings, also passed to Config::log as they came
-    // ("mem: no memory pressure records for cgroup: ...").
     // A container's or a pod's cgroup was on the host at start (with the
     // enrichment on): the table shows a CONTAINER column.
     bool containers_on_host = false;
+    // The library's own warnings, also passed to Config::log as they came
+    // ("mem: no memory pressure records for cgroup: ...").
     std::vector<std::string> warnings;
 
     // Every type's drops added up.
