@@ -835,6 +835,7 @@ void TableWriter::end()
         b.resize(b.size() - 1);
     m.fit(b, from, row.elastic_at(), row.elastic_end(), row.head_percent());
     b.push_back('\n');
+    out_.record_done();
 }
 
 void TableWriter::flush()

@@ -337,6 +337,7 @@ template <typename Format>
 void TextWriter<Format>::end()
 {
     Format::end(out_.buffer());
+    out_.record_done();
 }
 
 template class TextWriter<JsonFormat>;

@@ -36,6 +36,15 @@ public:
         stop_ctx_ = ctx;
     }
     bool abandoned() const { return abandoned_; }
+    // Writers call it after each record: past chunk_bytes buffered, writes
+    // them (a drain of a full ring after a stalled reader resumes holds at
+    // most this much, not the whole ring). Not for fd -1 (tests' buffers).
+    static constexpr size_t chunk_bytes = 256 * 1024;
+    void record_done()
+    {
+        if (buf_.size() >= chunk_bytes && fd_ >= 0)
+            flush();
+    }
     uint64_t unwritten() const { return unwritten_; }
 
 private:

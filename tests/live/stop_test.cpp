@@ -130,3 +130,59 @@ TEST_CASE("stop: -d ends the run on time while stdout's reader has stopped readi
     CHECK(took < 3500ms);
     CHECK(t.err().find("were not written") != std::string::npos);
 }
+
+namespace {
+
+// A field of /proc/PID/status in kB (VmRSS, VmHWM); -1 when unreadable.
+long status_kb(pid_t pid, const std::string& field)
+{
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind(field + ":", 0) == 0)
+            return std::stol(line.substr(field.size() + 1));
+    return -1;
+}
+
+}  // namespace
+
+TEST_CASE("memory: after a stalled reader resumes, the backlog goes out in chunks, not all at once")
+{
+    TempDir dir("tt-stop");
+    std::string target = dir / "target";
+    std::ofstream(target) << "x";
+    // A 64M ring full of file.open records is tens of MB of JSON.
+    Stalled s({"file", "--json", "-v", "--ring-buffer-size", "64M", "-d", "30s"}, dir.path());
+    REQUIRE_MESSAGE(s.ready(), s.err());
+    long base = status_kb(s.pid, "VmRSS");  // the ring's pages are in it from the start
+    REQUIRE(base > 0);
+    // Fill the ring while nobody reads.
+    for (int i = 0; i < 400000; ++i) {
+        int fd = open(target.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd >= 0)
+            close(fd);
+    }
+    std::this_thread::sleep_for(300ms);
+    // The reader comes back and reads until the backlog is out.
+    fcntl(s.read_end, F_SETFL, O_NONBLOCK);
+    size_t got = 0;
+    auto quiet_since = Clock::now();
+    char buf[1 << 16];
+    while (Clock::now() - quiet_since < 700ms) {
+        ssize_t n = read(s.read_end, buf, sizeof(buf));
+        if (n > 0) {
+            got += static_cast<size_t>(n);
+            quiet_since = Clock::now();
+        } else {
+            std::this_thread::sleep_for(2ms);
+        }
+    }
+    long peak = status_kb(s.pid, "VmHWM");
+    INFO("read " << got / 1024 << " KiB; VmRSS at start " << base << " kB, peak " << peak << " kB");
+    CHECK(got > 16u << 20);  // the backlog was big
+    // Bounded by the chunk (256 KiB) and the writer's own buffers: a few MB,
+    // not the backlog.
+    CHECK(peak - base < 8 * 1024);
+    kill(s.pid, SIGINT);
+    CHECK(s.wait_exit(5s) == 0);
+}
