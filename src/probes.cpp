@@ -359,7 +359,11 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
     cfg.rate_per_sec = config_.rate_limit;
     cfg.rate_burst = config_.rate_limit;  // one second's worth
     // Wake the reader early once a quarter of the buffer is waiting.
-    cfg.wakeup_bytes = config_.ring_buffer_size / 4;
+    // Below 256 KiB no forced wakeup at all: a reader woken for a ring that
+    // small finds it full anyway (it fills in microseconds under a burst),
+    // and a wakeup every few records cost a 4K ring's traced open 4.3 us
+    // against 0.8 us; such rings lose more in bursts instead, counted.
+    cfg.wakeup_bytes = config_.ring_buffer_size >= (256u << 10) ? config_.ring_buffer_size / 4 : UINT64_MAX;
     cfg.kinds = config_.all_hooks ? ~0ULL : chosen_kinds(config_);
 
     // Nothing loads unless a hook picks it.
