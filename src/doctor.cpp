@@ -145,7 +145,8 @@ HostCheck check_tracefs(bool privileged)
                 c.detail = fmt::format("was not mounted; tapio-trace mounted it on {}", t.dir);
         } else {
             c.status = CheckStatus::missing;
-            c.value = "not mounted";
+            // Mounted but root's (mode 0700), or not mounted at all.
+            c.value = t.problem.rfind("tracefs is mounted on", 0) == 0 ? "unreadable" : "not mounted";
             c.detail = t.problem;
         }
         return c;
@@ -269,9 +270,15 @@ HostCheck check_cgroup()
     if (mode == "v2") {
         c.status = CheckStatus::ok;
         c.detail = where;
+    } else if (!memory.empty()) {
+        // Containers sit in the v1 controllers' hierarchies here: records
+        // carry the memory hierarchy's cgroup id too, and --cgroup takes a
+        // v1 controller's directory.
+        c.status = CheckStatus::ok;
+        c.detail = fmt::format("{}; containers are found through it, and --cgroup takes its directories", where);
     } else {
         c.status = CheckStatus::limited;
-        c.detail = fmt::format("{}; --cgroup matches cgroup v2 directories only{}", where,
+        c.detail = fmt::format("{}; --cgroup matches cgroup v2 directories and v1 controllers' only{}", where,
                                mode == "hybrid" ? " (most tasks sit in the v2 root)" : " (none here)");
     }
     return c;
