@@ -192,20 +192,21 @@ std::vector<uint32_t> parse_pid_list(const std::string& flag, const std::string&
         size_t end = text.find_first_of(separators, start);
         std::string_view item = std::string_view(text).substr(start, end == std::string::npos ? end : end - start);
         auto n = parse_uint(item);
+        // Process ids are below kernel.pid_max: a larger one (or digits too
+        // many for a number) could only trace nothing.
+        bool digits = item.find_first_not_of("0123456789") == std::string_view::npos;
+        if (limit != 0 && digits && (!n || *n >= limit)) {
+            bool whole = item.size() == text.size();
+            std::string wrong = fmt::format("{} above the largest process id, {} (/proc/sys/kernel/pid_max is {})",
+                                            whole ? "is" : fmt::format("has '{}',", shown(item)), limit - 1, limit);
+            bad_value(flag, text, wrong, accepted);
+        }
         if (!n || *n == 0 || *n > INT32_MAX) {
             bool whole = item.size() == text.size();
             std::string wrong = whole ? "is not a process id" : fmt::format("has '{}', not a process id", shown(item));
             bool name = std::any_of(item.begin(), item.end(), [](char ch) { return std::isalpha(uint8_t(ch)); });
             if (name && whole)
                 bad_value(flag, text, wrong, fmt::format("{} (by name: --comm {})", accepted, shown(text)));
-            bad_value(flag, text, wrong, accepted);
-        }
-        // Process ids are below kernel.pid_max: a larger one could only
-        // trace nothing.
-        if (limit != 0 && *n >= limit) {
-            bool whole = item.size() == text.size();
-            std::string wrong = fmt::format("{} above the largest process id, {} (/proc/sys/kernel/pid_max is {})",
-                                            whole ? "is" : fmt::format("has '{}',", shown(item)), limit - 1, limit);
             bad_value(flag, text, wrong, accepted);
         }
         pids.push_back(static_cast<uint32_t>(*n));

@@ -388,6 +388,10 @@ TEST_CASE("Errors: every bad command line is one line naming the flag, the value
         {{"proc", "-p", std::to_string(pid_max())},
          fmt::format("--pid: '{}' is above the largest process id, {} (/proc/sys/kernel/pid_max is {}); {}", pid_max(),
                      pid_max() - 1, pid_max(), pids)},
+        {{"proc", "-p", "99999999999999999999999"},
+         fmt::format("--pid: '99999999999999999999999' is above the largest process id, {} (/proc/sys/kernel/pid_max "
+                     "is {}); {}",
+                     pid_max() - 1, pid_max(), pids)},
         {{"proc", "-p", "1,99999999"},
          fmt::format("--pid: '1,99999999' has '99999999', above the largest process id, {} "
                      "(/proc/sys/kernel/pid_max is {}); {}",
