@@ -116,6 +116,18 @@ CLI::Option* add_number(CLI::App& app, const std::string& names, uint16_t& targe
 CLI::Option* add_choice(CLI::App& app, const std::string& names, std::string& target, std::vector<std::string> choices,
                         const std::string& help);
 
+// Whether text failed parse only for its size: its leading digits, put as
+// 1, parse ("99999999999999999999999", "9999999999h"). Such a value is "is
+// too large", with the largest accepted, in every numeric flag.
+template <typename Parse>
+bool too_large(std::string_view text, Parse parse)
+{
+    size_t digits = 0;
+    while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9')
+        ++digits;
+    return digits > 0 && parse(std::string("1").append(text.substr(digits)));
+}
+
 // Value parsers, each throwing bad_value() for flag.
 // "1234", "12,34": process ids above 0.
 std::vector<uint32_t> parse_pid_list(const std::string& flag, const std::string& text);

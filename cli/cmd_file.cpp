@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 // tapio-trace file: opens, unlink/rename/mkdir/rmdir/truncate/chmod, slow I/O, per-file I/O.
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "cli.h"
@@ -18,6 +20,25 @@ void add_file_flags(CLI::App& sub, FileOptions& file, bool with_min_latency)
                 bad_value(
                     flag, text, text.empty() ? "is empty" : "is too long",
                     fmt::format("give a path prefix of 1 to {} characters, such as /etc/", limits::path_prefix_length));
+            // The kernel compares the absolute path of what a call touched
+            // (a relative one resolved against its cwd): a relative prefix
+            // would never match.
+            if (text[0] != '/') {
+                // The example: the same prefix under the cwd, when it is plain.
+                std::string_view rest = text;
+                while (rest.rfind("./", 0) == 0)
+                    rest.remove_prefix(2);
+                char cwd[4096];
+                std::string example = "/etc/";
+                if (rest != "." && rest.rfind("..", 0) != 0 && getcwd(cwd, sizeof(cwd))) {
+                    std::string dir = cwd;
+                    std::string full = (dir == "/" ? dir : dir + "/").append(rest);
+                    if (full.size() <= limits::path_prefix_length)
+                        example = full;
+                }
+                bad_value(flag, text, "is a relative path, and the kernel compares absolute paths",
+                          fmt::format("give one that starts with /, such as {}", shown(example)));
+            }
             file.paths.push_back(text);
         },
         true);

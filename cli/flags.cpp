@@ -47,6 +47,10 @@ void add_global_flags(CLI::App& app, Options& o)
     add_value(app, "--comm", "NAME", "Only tasks whose command name is NAME",
               fmt::format("give a command name of at most {} characters", limits::comm_length),
               [&o](const std::string& flag, const std::string& text) {
+                  // "" would be no filter at all, not the tasks without a name.
+                  if (text.empty())
+                      bad_value(flag, text, "is empty",
+                                fmt::format("give a command name of at most {} characters", limits::comm_length));
                   if (text.size() > limits::comm_length)
                       bad_value(flag, text,
                                 fmt::format("is longer than the {} characters the kernel keeps", limits::comm_length),
@@ -156,12 +160,14 @@ void add_global_flags(CLI::App& app, Options& o)
                   const auto page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
                   std::string accepted =
                       fmt::format("give a power of two from {}K (the page size) to 1G, such as 4M, 16M", page / 1024);
+                  if (!size && too_large(text, parse_size))
+                      bad_value(flag, text, "is too large", accepted);
                   if (!size)
                       bad_value(flag, text, "is not a size", accepted);
                   if ((*size & (*size - 1)) != 0)
                       bad_value(flag, text, "is not a power of two", accepted);
                   if (*size < page || *size > (1ULL << 30))
-                      bad_value(flag, text, "is out of range", accepted);
+                      bad_value(flag, text, *size < page ? "is too small" : "is too large", accepted);
                   c.ring_buffer_size = *size;
               })
         ->group(group);

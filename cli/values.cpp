@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cctype>
 #include <limits>
 #include <map>
@@ -57,7 +58,8 @@ std::string long_name(const std::string& names)
 }
 
 // Why text is no whole number: "is negative", "is not a whole number"
-// (1.5, 1k), "is not a number".
+// (1.5, 1k, +5, 0x10), "is not a number". Digits alone that do not fit
+// are "is too large" (too_large()).
 std::string not_a_number(std::string_view text)
 {
     if (!text.empty() && text[0] == '-')
@@ -74,13 +76,21 @@ CLI::Option* add_number_impl(CLI::App& app, const std::string& names, T& target,
     if (accepted.empty())
         accepted = max == std::numeric_limits<T>::max() ? fmt::format("give a whole number, {} or more", min)
                                                         : fmt::format("give a whole number from {} to {}", min, max);
+    // Above max, the message names max even when accepted says "or more".
+    std::string above = accepted.find(std::to_string(max)) != std::string::npos
+                            ? accepted
+                            : fmt::format("{}, at most {}", accepted, max);
     return add_value(app, names, "N", help, accepted,
-                     [&target, min, max, accepted](const std::string& flag, const std::string& text) {
+                     [&target, min, max, accepted, above](const std::string& flag, const std::string& text) {
                          auto n = parse_uint(text);
+                         if (!n && too_large(text, parse_uint))
+                             bad_value(flag, text, "is too large", above);
                          if (!n)
                              bad_value(flag, text, not_a_number(text), accepted);
-                         if (*n < min || *n > max)
-                             bad_value(flag, text, "is out of range", accepted);
+                         if (*n > max)
+                             bad_value(flag, text, "is too large", above);
+                         if (*n < min)
+                             bad_value(flag, text, "is too small", accepted);
                          target = static_cast<T>(*n);
                      });
 }
@@ -151,6 +161,23 @@ CLI::Option* add_choice(CLI::App& app, const std::string& names, std::string& ta
                      });
 }
 
+namespace {
+
+// /proc/sys/kernel/pid_max; 0 when it cannot be read.
+uint64_t pid_max()
+{
+    FILE* f = fopen("/proc/sys/kernel/pid_max", "re");
+    if (!f)
+        return 0;
+    unsigned long long n = 0;
+    if (fscanf(f, "%llu", &n) != 1)
+        n = 0;
+    fclose(f);
+    return n;
+}
+
+}  // namespace
+
 std::vector<uint32_t> parse_pid_list(const std::string& flag, const std::string& text)
 {
     static const std::string accepted = "give process ids such as 1234 or 12,34";
@@ -159,11 +186,21 @@ std::vector<uint32_t> parse_pid_list(const std::string& flag, const std::string&
     if (text.find_first_not_of(separators) == std::string::npos)
         bad_value(flag, text, "is empty (pgrep found nothing?)", accepted);
     std::vector<uint32_t> pids;
+    const uint64_t limit = pid_max();
     size_t start = text.find_first_not_of(separators);
     while (start != std::string::npos) {
         size_t end = text.find_first_of(separators, start);
         std::string_view item = std::string_view(text).substr(start, end == std::string::npos ? end : end - start);
         auto n = parse_uint(item);
+        // Process ids are below kernel.pid_max: a larger one (or digits too
+        // many for a number) could only trace nothing.
+        bool digits = item.find_first_not_of("0123456789") == std::string_view::npos;
+        if (limit != 0 && digits && (!n || *n >= limit)) {
+            bool whole = item.size() == text.size();
+            std::string wrong = fmt::format("{} above the largest process id, {} (/proc/sys/kernel/pid_max is {})",
+                                            whole ? "is" : fmt::format("has '{}',", shown(item)), limit - 1, limit);
+            bad_value(flag, text, wrong, accepted);
+        }
         if (!n || *n == 0 || *n > INT32_MAX) {
             bool whole = item.size() == text.size();
             std::string wrong = whole ? "is not a process id" : fmt::format("has '{}', not a process id", shown(item));
@@ -204,6 +241,9 @@ uint32_t parse_user(const std::string& flag, const std::string& text)
 std::chrono::nanoseconds parse_duration_value(const std::string& flag, const std::string& text)
 {
     auto d = parse_duration(text);
+    if (!d && too_large(text, parse_duration))
+        bad_value(flag, text, "is too large",
+                  fmt::format("give at most {}h (292 years), such as 500ms, 10s, 2m", INT64_MAX / 3600000000000LL));
     if (!d)
         bad_value(flag, text, "is not a duration", duration_accepted);
     return *d;

@@ -129,7 +129,7 @@ void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool q
             const char esc[4] = {'\\', 'x', hex_digits[c >> 4], hex_digits[c & 0xf]};
             out.append(esc, esc + 4);
             ++i;
-        } else if (cp < 0xa0 || terminal_invisible(cp)) {
+        } else if (cp < 0xa0 || terminal_invisible(cp) || terminal_blank(cp)) {
             fmt::format_to(fmt::appender(out), "\\u{{{:02x}}}", cp);
             i += len;
         } else {

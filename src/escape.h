@@ -16,7 +16,8 @@ namespace tapio {
 void append_json_escaped(fmt::memory_buffer& out, std::string_view s);
 
 // Appends s for a terminal: printable UTF-8 as is; control characters, DEL,
-// C1 controls and invalid bytes as \n, \t, \xNN or \u{NN}; backslash doubled.
+// C1 controls and invalid bytes as \n, \t, \xNN or \u{NN}, invisible and blank
+// code points (terminal_invisible, terminal_blank) as \u{...}; backslash doubled.
 // With quote_spaces, a value containing a space or nothing at all is quoted.
 void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool quote_spaces = false);
 
@@ -42,6 +43,16 @@ inline bool terminal_invisible(uint32_t cp)
 {
     return cp == 0x061c || cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
            (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+// Code points a terminal draws as blank space, though they are not a space
+// (no-break, en, em, ideographic spaces, Hangul fillers, the braille
+// blank): `x\u{a0}file.open\u{a0}1` must not pass for columns of the table.
+// The terminal escaper writes them as \u{...}.
+inline bool terminal_blank(uint32_t cp)
+{
+    return cp == 0xa0 || cp == 0x115f || cp == 0x1160 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) ||
+           cp == 0x202f || cp == 0x205f || cp == 0x2800 || cp == 0x3000 || cp == 0x3164 || cp == 0xffa0;
 }
 
 // Length of the string in a fixed-size kernel char array (up to the first NUL).

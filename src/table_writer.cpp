@@ -817,7 +817,10 @@ void TableWriter::end()
     b.append(pid.data(), pid.data() + pid.size());
     b.push_back(' ');
     size_t comm_from = b.size();
-    append_terminal_escaped(b, m.record.common.comm);
+    // Any process can name itself "x file.open 1" (prctl PR_SET_NAME): a
+    // name with a space is quoted, so it cannot pass for the next columns.
+    std::string_view comm = m.record.common.comm;
+    append_terminal_escaped(b, comm, comm.find(' ') != std::string_view::npos);
     size_t comm_cols = display_width(std::string_view(b.data() + comm_from, b.size() - comm_from));
     pad(b, comm_cols < 15 ? 15 - comm_cols : 0);
     b.push_back(' ');

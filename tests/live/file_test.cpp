@@ -30,7 +30,6 @@ using namespace live;
 
 namespace {
 
-
 std::string self_pid()
 {
     return std::to_string(getpid());
@@ -249,6 +248,30 @@ TEST_CASE("file --path: only paths under the prefix, relative ones by their reso
         std::string new_full = r.value("new_full_path", r.value("new_path", ""));
         CHECK_MESSAGE((full.rfind(prefix, 0) == 0 || new_full.rfind(prefix, 0) == 0), r.dump());
     }
+}
+
+TEST_CASE("file: the table quotes a COMM that would pass for columns (prctl \"x file.open 1\")")
+{
+    TempDir dir("tt-file");
+    std::string target = dir / "spoofed";
+    close(open(target.c_str(), O_WRONLY | O_CREAT, 0600));
+    Tracer t({"file", "--path", dir.path()}, /*json=*/false);
+    REQUIRE(t.ready());
+    pid_t child = spawn({TAPIO_WORKLOAD, "named", "x file.open 1", target});
+    CHECK(wait_pid(child).code == 0);
+    std::string pid = std::to_string(child);
+    std::vector<std::string> rows;
+    for (int i = 0; i < 50 && rows.empty(); ++i) {
+        std::this_thread::sleep_for(100ms);
+        for (const auto& line : t.stdout_lines())
+            if (line.find(target) != std::string::npos)
+                rows.push_back(line);
+    }
+    t.stop();
+    REQUIRE(rows.size() == 1);
+    // TIME EVENT PID COMM DETAILS: the name in quotes, right after the pid.
+    CHECK_MESSAGE(rows[0].find(" open ") != std::string::npos, rows[0]);
+    CHECK_MESSAGE(rows[0].find(" " + pid + " \"x file.open 1\" ") != std::string::npos, rows[0]);
 }
 
 TEST_CASE("file.slow: a write blocked on a FIFO whose reader waits, only with --slow-any-file")

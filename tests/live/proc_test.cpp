@@ -403,6 +403,35 @@ TEST_CASE("bad usage: exit 2, one line on stderr, nothing on stdout")
     }
 }
 
+TEST_CASE("input that must be refused: an empty --comm, a relative --path, numbers too large, a pid above pid_max")
+{
+    struct Case {
+        std::vector<std::string> args;
+        std::string says;  // in the one line
+    };
+    // -d 1s: a binary that accepts the value ends, and fails the check.
+    const Case cases[] = {
+        {{"proc", "--comm", "", "-d", "1s"}, "--comm: '' is empty; "},
+        {{"file", "--path", "x", "-d", "1s"}, "--path: 'x' is a relative path, and the kernel compares absolute paths"},
+        {{"proc", "-n", "99999999999999999999999", "-d", "1s"},
+         "--count: '99999999999999999999999' is too large; give a whole number of events, 0 (no limit) or more, at "
+         "most "
+         "18446744073709551615"},
+        {{"proc", "-p", "99999999", "-d", "1s"}, "--pid: '99999999' is above the largest process id, "},
+        {{"proc", "-d", "99999999999999999999"}, "--duration: '99999999999999999999' is too large; give at most "},
+    };
+    for (const Case& k : cases) {
+        std::vector<std::string> argv = {binary()};
+        argv.insert(argv.end(), k.args.begin(), k.args.end());
+        Captured c = capture(argv);
+        CAPTURE(c.err);
+        CHECK(c.exit.code == 2);
+        CHECK(c.out.empty());
+        CHECK(std::count(c.err.begin(), c.err.end(), '\n') == 1);
+        CHECK(c.err.rfind("tapio-trace: " + k.says, 0) == 0);
+    }
+}
+
 TEST_CASE("an unprivileged run exits 3 and names the missing capabilities")
 {
     pid_t child;

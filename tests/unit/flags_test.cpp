@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -72,10 +73,35 @@ std::pair<int, std::string> run_stderr(std::vector<std::string> args)
     return {code, text};
 }
 
-// A pid no process has: above the largest pid the kernel hands out.
+// /proc/sys/kernel/pid_max.
+unsigned long pid_max()
+{
+    unsigned long n = 0;
+    FILE* f = fopen("/proc/sys/kernel/pid_max", "r");
+    REQUIRE(f);
+    CHECK(fscanf(f, "%lu", &n) == 1);
+    fclose(f);
+    return n;
+}
+
+// A pid no process has, below pid_max (above it is another message).
 std::string unused_pid()
 {
-    return "4194304";
+    for (unsigned long pid = pid_max() - 1; pid > 300; --pid)
+        if (kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+            return std::to_string(pid);
+    FAIL("every pid is taken");
+    return "";
+}
+
+// What --path's message suggests for a relative prefix: the same under the cwd.
+std::string cwd_prefix(const std::string& rest)
+{
+    char cwd[4096];
+    REQUIRE(getcwd(cwd, sizeof(cwd)));
+    std::string dir = cwd;
+    std::string full = (dir == "/" ? dir : dir + "/") + rest;
+    return full.size() <= 64 ? full : "/etc/";
 }
 
 }  // namespace
@@ -275,11 +301,11 @@ TEST_CASE("Errors: every bad command line is one line naming the flag, the value
         {{"proc", "--rate-limit", "1k"},
          "--rate-limit: '1k' is not a whole number; give events per second from 0 (off) to 1000000000"},
         {{"proc", "--rate-limit", "2000000000"},
-         "--rate-limit: '2000000000' is out of range; give events per second from 0 (off) to 1000000000"},
+         "--rate-limit: '2000000000' is too large; give events per second from 0 (off) to 1000000000"},
         {{"proc", "--pid"}, "--pid: needs a value; " + pids},
-        {{"proc", "--max-args", "65"}, "--max-args: '65' is out of range; give a whole number from 1 to 64"},
-        {{"proc", "--syscalls-top", "0"}, "--syscalls-top: '0' is out of range; give a whole number, 1 or more"},
-        {{"net", "--port", "70000"}, "--port: '70000' is out of range; give a port from 1 to 65535"},
+        {{"proc", "--max-args", "65"}, "--max-args: '65' is too large; give a whole number from 1 to 64"},
+        {{"proc", "--syscalls-top", "0"}, "--syscalls-top: '0' is too small; give a whole number, 1 or more"},
+        {{"net", "--port", "70000"}, "--port: '70000' is too large; give a port from 1 to 65535"},
         {{"net", "--port", "http"}, "--port: 'http' is not a number; give a port from 1 to 65535"},
         {{"prco"}, "'prco' is not a subcommand; did you mean proc?"},
         {{"-j", "nte"}, "'nte' is not a subcommand; did you mean net?"},
@@ -316,7 +342,60 @@ TEST_CASE("Errors: every bad command line is one line naming the flag, the value
         {{"mem", "--min-size", "lots"},
          "--min-size: 'lots' is not a size; give bytes or a binary unit, such as 4K, 1M, 64MiB"},
         {{"mem", "--pressure-threshold", "0"},
-         "--pressure-threshold: '0' is out of range; give a percentage above 0 and at most 100, such as 10, 12.5, 20%"},
+         "--pressure-threshold: '0' is too small; give a percentage above 0 and at most 100, such as 10, 12.5, 20%"},
+        // Input that must be refused (issue 13): an empty value never turns a
+        // filter off, and numbers follow one rule.
+        {{"proc", "--comm", ""}, "--comm: '' is empty; give a command name of at most 15 characters"},
+        {{"proc", "-n", "99999999999999999999999"},
+         "--count: '99999999999999999999999' is too large; give a whole number of events, 0 (no limit) or more, "
+         "at most 18446744073709551615"},
+        {{"proc", "-n", "18446744073709551616"},
+         "--count: '18446744073709551616' is too large; give a whole number of events, 0 (no limit) or more, at "
+         "most 18446744073709551615"},
+        {{"proc", "--sample", "4294967296"},
+         "--sample: '4294967296' is too large; give a whole number, 0 or more (0 and 1 keep every event), at most "
+         "4294967295"},
+        {{"net", "--port", "99999999999999999999"},
+         "--port: '99999999999999999999' is too large; give a port from 1 to 65535"},
+        {{"file", "--top", "99999999999999999999"},
+         "--top: '99999999999999999999' is too large; give a whole number of rows, 0 (off) or more, at most "
+         "4294967295"},
+        {{"proc", "-n", "0x10"},
+         "--count: '0x10' is not a whole number; give a whole number of events, 0 (no limit) or more"},
+        {{"proc", "-n", "+5"},
+         "--count: '+5' is not a whole number; give a whole number of events, 0 (no limit) or more"},
+        {{"proc", "-n", " 5"},
+         "--count: ' 5' is not a whole number; give a whole number of events, 0 (no limit) or more"},
+        {{"proc", "-d", "99999999999999999999"},
+         "--duration: '99999999999999999999' is too large; give at most 2562047h (292 years), such as 500ms, 10s, 2m"},
+        {{"proc", "-d", "9999999h"},
+         "--duration: '9999999h' is too large; give at most 2562047h (292 years), such as 500ms, 10s, 2m"},
+        {{"proc", "--ring-buffer-size", "99999999999999999999G"},
+         "--ring-buffer-size: '99999999999999999999G' is too large; give a power of two from 4K (the page size) to "
+         "1G, such as 4M, 16M"},
+        {{"proc", "--ring-buffer-size", "2G"},
+         "--ring-buffer-size: '2G' is too large; give a power of two from 4K (the page size) to 1G, such as 4M, 16M"},
+        {{"mem", "--min-size", "99999999999999999999"},
+         "--min-size: '99999999999999999999' is too large; give at most 17179869183G (16 EiB), such as 4K, 1M, "
+         "64MiB"},
+        {{"mem", "--pressure-threshold", "99999999999999999999.5"},
+         "--pressure-threshold: '99999999999999999999.5' is too large; give a percentage above 0 and at most 100, "
+         "such as 10, 12.5, 20%"},
+        {{"file", "--path", "x"},
+         "--path: 'x' is a relative path, and the kernel compares absolute paths; give one that starts with /, such "
+         "as " +
+             cwd_prefix("x")},
+        {{"proc", "-p", std::to_string(pid_max())},
+         fmt::format("--pid: '{}' is above the largest process id, {} (/proc/sys/kernel/pid_max is {}); {}", pid_max(),
+                     pid_max() - 1, pid_max(), pids)},
+        {{"proc", "-p", "99999999999999999999999"},
+         fmt::format("--pid: '99999999999999999999999' is above the largest process id, {} (/proc/sys/kernel/pid_max "
+                     "is {}); {}",
+                     pid_max() - 1, pid_max(), pids)},
+        {{"proc", "-p", "1,99999999"},
+         fmt::format("--pid: '1,99999999' has '99999999', above the largest process id, {} "
+                     "(/proc/sys/kernel/pid_max is {}); {}",
+                     pid_max() - 1, pid_max(), pids)},
         {{"proc", "--comm", "sixteen-chars-xx"},
          "--comm: 'sixteen-chars-xx' is longer than the 15 characters the kernel keeps; give at most 15, such as "
          "'sixteen-chars-x'"},
@@ -330,6 +409,32 @@ TEST_CASE("Errors: every bad command line is one line naming the flag, the value
         CHECK(code == 2);
         CHECK(text == "tapio-trace: " + c.line + "\n");
     }
+}
+
+TEST_CASE("an empty value is a usage error for every flag that takes a value, never a filter turned off")
+{
+    REQUIRE(parse({"all"}));  // every flag registered
+    for (const auto& [flag, accepted] : tapio::cli::accepted_by_flag()) {
+        CAPTURE(flag);
+        // all takes every tracing flag; -o, -j, -v are global.
+        auto [code, text] = run_stderr({"all", flag, ""});
+        CHECK(code == 2);
+        CHECK(text.rfind("tapio-trace: " + flag + ": '' ", 0) == 0);
+    }
+}
+
+TEST_CASE("--path: absolute prefixes only; the example is the prefix under the cwd")
+{
+    CHECK(parse({"file", "--path", "/etc/"})->options.config.file.paths == std::vector<std::string>{"/etc/"});
+    for (const char* relative : {"x", "./x", "etc/", "../x", "."}) {
+        CAPTURE(relative);
+        std::string line = usage_message({"file", "--path", relative});
+        CHECK(line.find("is a relative path, and the kernel compares absolute paths; give one that starts with /") !=
+              std::string::npos);
+    }
+    CHECK(usage_message({"file", "--path", "./x"}).find("such as " + cwd_prefix("x")) != std::string::npos);
+    CHECK(usage_message({"file", "--path", "../x"}).find("such as /etc/") != std::string::npos);
+    CHECK(failure({"all", "--path", "x"}) == ExitCode::usage);
 }
 
 TEST_CASE("-u takes a user name or a uid; -p takes comma lists and repeats")

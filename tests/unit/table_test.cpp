@@ -244,6 +244,17 @@ void write_all(RecordSink& sink)
         r.ret = -2;
         r.flags = 0;
         feed(sink, r);
+        // Names that would pass for the next columns (prctl PR_SET_NAME):
+        // quoted, and a no-break space escaped.
+        auto spoof = rec<tt_file_open>(TT_FILE_OPEN, ms, 4261, "x file.open 1");
+        std::strcpy(spoof.path, "/etc/passwd");
+        feed(sink, spoof);
+        std::strncpy(spoof.h.comm,
+                     "x\xc2\xa0"
+                     "file.open\xc2\xa0"
+                     "1",
+                     sizeof(spoof.h.comm) - 1);
+        feed(sink, spoof);
         // A path that keeps its end, with an escape sequence in it.
         std::string tail = "/" + std::string(240, 'd') + "/\x1b]0;pwned\x07.conf";
         std::memset(r.path, 0, sizeof(r.path));
@@ -502,6 +513,44 @@ TEST_CASE("table: argv is shell-quoted so different argvs read differently")
     row.cell().shell_word("a,b").cell().shell_word("c d").cell().shell_word("it's").cell().shell_word("");
     row.cell().shell_word("\x1b[31m\n\xff").cell().shell_word("caf\xc3\xa9").cell().shell_word("/usr/bin/x-y_z");
     CHECK(std::string(b.data(), b.size()) == "a,b 'c d' 'it'\\''s' '' $'\\x1b[31m\\n\\xff' 'café' /usr/bin/x-y_z");
+}
+
+TEST_CASE("table: a COMM with a space is quoted, blank code points escaped, so no name passes for columns")
+{
+    Output out(-1);
+    TableOptions o;
+    o.time = TimeMode::utc;
+    TableWriter w(out, WallClock(epoch), o);
+    auto open_by = [&](const char* comm) {
+        auto r = rec<tt_file_open>(TT_FILE_OPEN, 1, 4261, comm);
+        std::strcpy(r.path, "/etc/passwd");
+        r.ret = 3;
+        feed(w, r);
+    };
+    open_by("x file.open 1");    // 13 characters, 15 with the quotes
+    open_by("nginx: worker");    // a real name with a space
+    open_by("ab cd ef gh ij1");  // 15 characters: quoted, the row grows by 2
+    open_by("say \"hi\" x");     // quotes inside quotes are escaped
+    open_by(
+        "x\xc2\xa0"
+        "file.open\xc2\xa0"
+        "1");  // U+00A0 NO-BREAK SPACE, twice
+    open_by(
+        "a\xe3\x80\x80"
+        "b");         // U+3000 IDEOGRAPHIC SPACE
+    open_by("bash");  // a plain name as before
+    open_by("");      // no name: blank, as before
+    auto lines = split_lines(std::string(out.buffer().data(), out.buffer().size()));
+    REQUIRE(lines.size() == 9);
+    const std::string prefix = "15:55:33.001Z open        4261 ";
+    const char* want[] = {
+        "\"x file.open 1\" fd 3 /etc/passwd",         "\"nginx: worker\" fd 3 /etc/passwd",
+        "\"ab cd ef gh ij1\" fd 3 /etc/passwd",       "\"say \\\"hi\\\" x\"  fd 3 /etc/passwd",
+        "x\\u{a0}file.open\\u{a0}1 fd 3 /etc/passwd", "a\\u{3000}b      fd 3 /etc/passwd",
+        "bash            fd 3 /etc/passwd",           "                fd 3 /etc/passwd",
+    };
+    for (size_t i = 0; i < 8; ++i)
+        CHECK(lines[i + 1] == prefix + want[i]);
 }
 
 TEST_CASE("table: wide characters count two columns, bidi and invisible format characters are escaped")

@@ -148,6 +148,16 @@ TEST_CASE("terminal escaping never passes control bytes")
     b.clear();
     append_terminal_escaped(b, "", true);
     CHECK(std::string(b.data(), b.size()) == "\"\"");
+    // Blank code points look like a space: written as escapes.
+    b.clear();
+    append_terminal_escaped(b,
+                            "a\xc2\xa0"
+                            "b\xe2\x80\x83"
+                            "c\xe3\x80\x80"
+                            "d\xe2\xa0\x80"
+                            "e\xe3\x85\xa4"
+                            "f");
+    CHECK(std::string(b.data(), b.size()) == "a\\u{a0}b\\u{2003}c\\u{3000}d\\u{2800}e\\u{3164}f");
 }
 
 TEST_CASE("table writer: header once, fixed columns, escaped values")

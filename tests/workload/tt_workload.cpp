@@ -26,6 +26,8 @@
 //   tt_workload execveat-empty PATH ARG.. execveat(fd, "", ..., AT_EMPTY_PATH)
 //   tt_workload execveat-dir DIR NAME ARG.. execveat(fd of DIR, NAME, ...)
 //   tt_workload syscalls-mix MS        for MS, loops over a set of distinct cheap syscalls
+//   tt_workload named NAME PATH        names itself NAME (prctl PR_SET_NAME, no exec), opens PATH
+//                                      O_RDONLY; exit 0 (1 when the open fails)
 //   tt_workload populate N MB          N threads, released together, each mmap()s MB MiB with
 //                                      MAP_POPULATE (a call that stays in the kernel a while)
 //   tt_workload fork-at PID            forks a child that gets pid PID (through ns_last_pid), prints
@@ -354,6 +356,12 @@ int main(int argc, char** argv)
             return 123;
         syscall(SYS_execveat, fd, argv[3], argv + 4, environ, 0);
         return 124;
+    }
+    if (what == "named" && argc == 4) {
+        if (prctl(PR_SET_NAME, argv[2]) != 0)
+            return 2;
+        int fd = open(argv[3], O_RDONLY | O_CLOEXEC);
+        return fd < 0 ? 1 : 0;
     }
     if (what == "populate" && argc == 4) {
         int n = atoi(argv[2]);
