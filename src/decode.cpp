@@ -104,7 +104,7 @@ void error_field(RecordSink& sink, int64_t ret)
         return;
     std::string_view name = errno_name(ret);
     if (name.empty())
-        sink.str("error", fmt::format("E{}", -ret));  // always a string, even unnamed
+        sink.str("error", fmt::format("E{}", 0 - static_cast<uint64_t>(ret)));  // always a string, even unnamed
     else
         sink.name("error", name);
 }

@@ -14,14 +14,24 @@ namespace tapio {
 
 namespace {
 
+// Text into out[0, cap), always NUL-terminated; cut at cap - 1 bytes, and
+// nothing at all written when cap is 0.
 struct Appender {
     char* out;
     size_t cap;
     size_t len = 0;
+    Appender(char* out_, size_t cap_) : out(out_), cap(cap_)
+    {
+        if (cap)
+            out[0] = '\0';
+    }
     void add(std::string_view s)
     {
+        if (cap == 0)
+            return;
         size_t n = std::min(s.size(), cap - 1 - len);
-        memcpy(out + len, s.data(), n);
+        if (n)
+            memcpy(out + len, s.data(), n);
         len += n;
         out[len] = '\0';
     }
@@ -37,7 +47,6 @@ struct Appender {
 std::string_view open_flags_text(uint32_t flags, std::span<char> buf)
 {
     Appender a{buf.data(), buf.size()};
-    buf[0] = '\0';
     switch (flags & 03) {
         case 0: a.add("O_RDONLY"); break;
         case 1: a.add("O_WRONLY"); break;
@@ -82,7 +91,6 @@ std::string_view open_flags_text(uint32_t flags, std::span<char> buf)
 std::string_view rename_flags_text(uint32_t flags, std::span<char> buf)
 {
     Appender a{buf.data(), buf.size()};
-    buf[0] = '\0';
     static constexpr std::pair<uint32_t, const char*> names[] = {
         {1, "RENAME_NOREPLACE"}, {2, "RENAME_EXCHANGE"}, {4, "RENAME_WHITEOUT"}};
     for (auto [bits, name] : names) {
@@ -103,6 +111,8 @@ std::string_view rename_flags_text(uint32_t flags, std::span<char> buf)
 
 std::string_view mode_text(uint32_t mode, std::span<char> buf)
 {
+    if (buf.empty())
+        return {};
     int n = snprintf(buf.data(), buf.size(), "%04o", mode & 07777);
     return {buf.data(), n < 0 ? 0 : std::min<size_t>(static_cast<size_t>(n), buf.size() - 1)};
 }

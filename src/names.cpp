@@ -9,10 +9,10 @@
 
 namespace tapio {
 
-std::string_view errno_name(int64_t err)
+std::string_view errno_name(int64_t value)
 {
-    if (err < 0)
-        err = -err;
+    // The magnitude in unsigned: -INT64_MIN overflows.
+    uint64_t err = value < 0 ? 0 - static_cast<uint64_t>(value) : static_cast<uint64_t>(value);
     if (err == 0 || err > 4095)
         return {};
     // Kernel-internal codes (include/linux/errno.h): a syscall interrupted by

@@ -439,11 +439,6 @@ struct PressureSeen {
 constexpr std::string_view pressure_keys[6] = {"some_avg10", "some_avg60", "some_avg300",
                                                "full_avg10", "full_avg60", "full_avg300"};
 
-int64_t floor_div(int64_t a, int64_t b)
-{
-    return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
-}
-
 unsigned terminal_width(int fd)
 {
     winsize ws{};
@@ -494,7 +489,10 @@ struct TableWriter::Impl {
                 return;
             }
             case TimeMode::relative: {
-                int64_t ms = floor_div(wall_ns - options.start_wall_ns, 1000000);
+                // In 128 bits: two int64 times can be 2^64 ns apart.
+                __int128 since = static_cast<__int128>(wall_ns) - options.start_wall_ns;
+                __int128 ms128 = since / 1000000 - (since % 1000000 < 0);
+                auto ms = static_cast<int64_t>(ms128);  // |ms128| < 2^45
                 bool negative = ms < 0;
                 uint64_t m = negative ? static_cast<uint64_t>(-ms) : static_cast<uint64_t>(ms);
                 char text[32];

@@ -106,12 +106,20 @@ int64_t floor_div(int64_t a, int64_t b)
     return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
 }
 
+// a mod b in [0, b) for b > 0; a - floor_div(a, b) * b would overflow
+// near INT64_MIN.
+int64_t floor_mod(int64_t a, int64_t b)
+{
+    int64_t r = a % b;
+    return r < 0 ? r + b : r;
+}
+
 }  // namespace
 
 void TimeFormatter::rfc3339(fmt::memory_buffer& out, int64_t wall_ns)
 {
     int64_t sec = floor_div(wall_ns, 1000000000);
-    auto frac = static_cast<unsigned>(wall_ns - sec * 1000000000);
+    auto frac = static_cast<unsigned>(floor_mod(wall_ns, 1000000000));
     if (sec != utc_second_) {
         time_t t = static_cast<time_t>(sec);
         tm parts{};
@@ -141,7 +149,7 @@ void TimeFormatter::rfc3339(fmt::memory_buffer& out, int64_t wall_ns)
 void TimeFormatter::clock_ms(fmt::memory_buffer& out, int64_t wall_ns)
 {
     int64_t sec = floor_div(wall_ns, 1000000000);
-    auto ms = static_cast<unsigned>((wall_ns - sec * 1000000000) / 1000000);
+    auto ms = static_cast<unsigned>(floor_mod(wall_ns, 1000000000) / 1000000);
     if (sec != local_second_) {
         time_t t = static_cast<time_t>(sec);
         tm parts{};

@@ -49,6 +49,23 @@ TEST_CASE("file: open flags as text")
     CHECK(flags(O_RDONLY | 0x80000000u) == "O_RDONLY|0x80000000");
 }
 
+TEST_CASE("file: flag and mode text into buffers too small, or empty")
+{
+    // An empty buffer: nothing written (buf[0] was written, and cap - 1 - len
+    // wrapped around); one byte: just the NUL.
+    std::span<char> none;
+    CHECK(open_flags_text(O_WRONLY | O_CREAT, none).empty());
+    CHECK(rename_flags_text(1, none).empty());
+    CHECK(mode_text(0644, none).empty());
+    char one[1] = {'x'};
+    CHECK(open_flags_text(O_WRONLY | O_CREAT, one).empty());
+    CHECK(one[0] == '\0');
+    char some[9];
+    CHECK(open_flags_text(O_WRONLY | O_CREAT, some) == "O_WRONLY");
+    CHECK(rename_flags_text(2 | 8, some) == "RENAME_E");
+    CHECK(mode_text(04755, std::span<char>(some, 3)) == "47");
+}
+
 TEST_CASE("file: mode, rename flags, normalized paths, op names")
 {
     char buf[600];

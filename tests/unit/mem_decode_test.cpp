@@ -13,6 +13,7 @@
 #include "tapio/errors.h"
 #include "mem_pressure.h"
 #include "mem_decode.h"
+#include "names.h"
 #include "decode.h"
 #include "tapio/writer.h"
 
@@ -184,6 +185,20 @@ TEST_CASE("mem.alloc: anonymous or a file's mapping; mem.unmap: size, address, e
     un.flags = 0;
     un.ret = -22;
     CHECK(decode(un)["error"] == "EINVAL");
+}
+
+TEST_CASE("a return value of INT64_MIN is an unnamed error, not an overflow")
+{
+    // The fuzzer's find: -ret overflowed (UBSan) in errno_name and in
+    // error_field's "E<n>".
+    auto rec = make<tt_mem_alloc>(TT_MEM_ALLOC);
+    rec.op = TT_ALLOC_MMAP;
+    rec.size = 4096;
+    rec.ret = INT64_MIN;
+    CHECK(decode(rec)["error"] == "E9223372036854775808");
+    CHECK(errno_name(INT64_MIN).empty());
+    CHECK(errno_name(-2) == "ENOENT");
+    CHECK(errno_name(-512) == "ERESTARTSYS");
 }
 
 TEST_CASE("PSI: the kernel's pressure file format")

@@ -641,6 +641,47 @@ TEST_CASE("table: --time modes")
     CHECK(first_row(TimeMode::local).size() == first_row(TimeMode::utc).size() - 1);
 }
 
+TEST_CASE("times at the ends of int64 saturate, never overflow")
+{
+    // A corrupt record's boot time past 2^63 ns (the fuzzer's find): the
+    // latest time there is, in JSON and every table --time mode.
+    auto r = make_record<tt_proc_fork>(TT_PROC_FORK);
+    r.h.ts_ns = 1ULL << 63;
+    CHECK(fixtures::decode_json(r)["ts"] == "2262-04-11T23:47:16.854775807Z");
+    CHECK(WallClock(epoch).to_wall_ns(UINT64_MAX) == INT64_MAX);
+    CHECK(WallClock(INT64_MIN).to_wall_ns(0) == INT64_MIN);
+    CHECK(WallClock(-1).to_wall_ns(1ULL << 63) == INT64_MAX);
+
+    TimeFormatter time;
+    auto stamp = [&time](int64_t wall_ns) {
+        fmt::memory_buffer b;
+        time.rfc3339(b, wall_ns);
+        return fmt::to_string(b);
+    };
+    CHECK(stamp(INT64_MAX) == "2262-04-11T23:47:16.854775807Z");
+    CHECK(stamp(INT64_MIN) == "1677-09-21T00:12:43.145224192Z");  // UBSan: sec * 10^9 overflowed
+    CHECK(stamp(-1) == "1969-12-31T23:59:59.999999999Z");
+    fmt::memory_buffer local;
+    time.clock_ms(local, INT64_MIN);
+    CHECK(local.size() == 12);
+
+    auto row = [&r](TimeMode mode, int64_t start) {
+        Output out(-1);
+        TableOptions o;
+        o.time = mode;
+        o.start_wall_ns = start;
+        TableWriter w(out, WallClock(0), o);
+        REQUIRE(decode_record(&r, sizeof(r), DecodeOptions{}, w));
+        auto lines = split_lines(std::string(out.buffer().data(), out.buffer().size()));
+        REQUIRE(lines.size() == 2);
+        return lines[1];
+    };
+    CHECK(row(TimeMode::rfc3339, 0).rfind("2262-04-11T23:47:16.854Z fork", 0) == 0);
+    CHECK(row(TimeMode::utc, 0).rfind("23:47:16.854Z fork", 0) == 0);
+    // 2^64 ns after the start, the widest gap two int64 times have.
+    CHECK(row(TimeMode::relative, INT64_MIN).rfind("+18446744073.709 fork", 0) == 0);
+}
+
 TEST_CASE("table: the header is written once, at once when asked")
 {
     Output out(-1);
