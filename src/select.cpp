@@ -110,6 +110,23 @@ uint64_t chosen_kinds(const Config& config)
     return kinds;
 }
 
+RateSplit rate_split(const Config& config)
+{
+    RateSplit split;
+    if (!config.rate_limit)
+        return split;
+    for (const RecordSpec* r : chosen_records(config))
+        if (r->kind != 0 && r->kind < TT_KIND_MAX && r->describe &&
+            std::any_of(config.areas.begin(), config.areas.end(), [&](Area a) { return r->area == area_name(a); }))
+            ++split.types;
+    if (split.types)
+        split.share_per_sec = config.rate_limit / 2 / split.types;
+    split.pool_per_sec = config.rate_limit - split.share_per_sec * split.types;
+    if (!split.share_per_sec)
+        split.types = 0;
+    return split;
+}
+
 void apply_selection(Config& c)
 {
     if (c.events.empty())
