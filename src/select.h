@@ -28,7 +28,8 @@ std::vector<const RecordSpec*> chosen_records(const Config& config);
 // Config::events is empty.
 uint64_t chosen_kinds(const Config& config);
 // --rate-limit split fairly between the record types that meet it: each
-// chosen ring-buffer type of the running areas gets its own share, and
+// chosen ring-buffer type of the running areas (but the always critical
+// ones, unless --limit-critical) gets its own share, and
 // every type draws on the pool once its share is spent. Half the limit is
 // shared out evenly (rounded down), the rest is the pool; shares + pool <=
 // the limit. Each burst is one second's worth.

@@ -40,6 +40,14 @@ TEST_CASE("rate_split: half of --rate-limit shared out between the running areas
     CHECK(s.types == 1);
     CHECK(s.share_per_sec == 1300);
     CHECK(s.pool_per_sec == 1300);
+    // mem.oom_kill and mem.reclaim are always critical: no share, unless --limit-critical.
+    c.events = {"mem.*"};
+    c.areas = {Area::mem};
+    CHECK(rate_split(c).types == 2);
+    c.limit_critical = true;
+    CHECK(rate_split(c).types == 4);
+    c.limit_critical = false;
+    c.areas = {Area::proc, Area::file};
     // Too little to share out: all of it is the pool.
     c.events.clear();
     c.rate_limit = 20;
