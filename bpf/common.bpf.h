@@ -9,7 +9,10 @@
  *
  * Order of work for every event, cheapest first, and all of it before a ring
  * buffer slot is reserved: filter (pid, uid, comm, cgroup), sample, rate
- * limit. Each suppression is counted per kind in tt_stats.
+ * limit. Each suppression is counted per kind in tt_stats. Critical records
+ * (rare and worth more than any flood: an OOM kill, a failed connect, a
+ * reset, a death by signal, a slow reclaim) skip sampling and the rate limit
+ * unless --limit-critical; the caller says which, at the reserve.
  */
 #ifndef TAPIO_COMMON_BPF_H
 #define TAPIO_COMMON_BPF_H
@@ -120,14 +123,20 @@ struct {
  * the token bucket expressed as a single timestamp), shared by all CPUs.
  * Tracing programs may not take bpf_spin_lock, so it is advanced with
  * compare-and-swap (BPF_CMPXCHG, Linux 5.12+).
+ *
+ * Entry kind is that kind's own share of --rate-limit; entry 0
+ * (TT_KIND_NONE, never a record's kind) is the pool every kind draws on
+ * once its share is spent. See tt_rate_allows().
  */
 struct tt_rate_state {
 	__u64 tat;
 };
 
+#define TT_RATE_POOL 0
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, TT_KIND_MAX);
 	__type(key, __u32);
 	__type(value, struct tt_rate_state);
 } tt_rate SEC(".maps");
@@ -260,25 +269,39 @@ static __always_inline bool tt_rate_take(struct tt_rate_state *state, __u64 now,
 	return false;
 }
 
-/* --rate-limit N: at most N events a second, a burst of rate_burst. */
-static __always_inline bool tt_rate_allows(void)
+/*
+ * --rate-limit N, fair between kinds: a kind first takes from its own share
+ * (rate_share_per_sec, the same for every kind chosen), and only once that
+ * is spent from the pool (rate_per_sec) all kinds share. User space sizes
+ * them so that the shares and the pool add up to at most N (src/probes.cpp),
+ * so a flood of one kind leaves every other kind at least its share.
+ */
+static __always_inline bool tt_rate_allows(__u32 kind)
 {
-	__u32 zero = 0;
+	__u32 key = TT_RATE_POOL;
 	struct tt_rate_state *state;
+	__u64 now;
 
 	if (!tt_cfg.rate_per_sec)
 		return true;
-	state = bpf_map_lookup_elem(&tt_rate, &zero);
+	now = bpf_ktime_get_boot_ns();
+	if (tt_cfg.rate_share_per_sec && kind < TT_KIND_MAX) {
+		state = bpf_map_lookup_elem(&tt_rate, &kind);
+		if (state && tt_rate_take(state, now, tt_cfg.rate_share_per_sec, tt_cfg.rate_share_burst))
+			return true;
+	}
+	state = bpf_map_lookup_elem(&tt_rate, &key);
 	if (!state)
 		return true;
-	return tt_rate_take(state, bpf_ktime_get_boot_ns(), tt_cfg.rate_per_sec, tt_cfg.rate_burst);
+	return tt_rate_take(state, now, tt_cfg.rate_per_sec, tt_cfg.rate_burst);
 }
 
 /*
  * Decide whether a record of this kind may be emitted, counting it if not.
- * Call after the filters, before reserving.
+ * Call after the filters, before reserving. A critical record (see the top
+ * of this file) is only subject to -e, unless --limit-critical.
  */
-static __always_inline bool tt_admit(__u32 kind)
+static __always_inline bool tt_admit_critical(__u32 kind, bool critical)
 {
 	/*
 	 * -e: a kind not chosen is not a loss, so not counted. Hooks and
@@ -287,15 +310,22 @@ static __always_inline bool tt_admit(__u32 kind)
 	 */
 	if (!tt_kind_chosen(kind))
 		return false;
+	if (critical && !tt_cfg.limit_critical)
+		return true;
 	if (!tt_sampled_in(kind)) {
 		tt_count(kind, TT_DROP_SAMPLED_OUT);
 		return false;
 	}
-	if (!tt_rate_allows()) {
+	if (!tt_rate_allows(kind)) {
 		tt_count(kind, TT_DROP_RATE_LIMITED);
 		return false;
 	}
 	return true;
+}
+
+static __always_inline bool tt_admit(__u32 kind)
+{
+	return tt_admit_critical(kind, false);
 }
 
 /* Reserve a record, counting a loss when the ring buffer is full. */
@@ -309,23 +339,28 @@ static __always_inline void *tt_reserve_raw(__u32 kind, __u32 size)
 }
 
 /* tt_admit then reserve: the usual way in. */
-#define tt_reserve(kind, type) ((type *)(tt_admit(kind) ? tt_reserve_raw(kind, sizeof(type)) : NULL))
+#define tt_reserve(kind, type) tt_reserve_critical(kind, type, false)
+#define tt_reserve_critical(kind, type, critical) \
+	((type *)(tt_admit_critical(kind, critical) ? tt_reserve_raw(kind, sizeof(type)) : NULL))
 
 /*
  * tt_reserve with the header filled in: about the current thread, or about
  * the task id names (NULL: nobody, pid 0), id evaluated only once a slot is
- * reserved. For a record built in place.
+ * reserved. For a record built in place. The _critical forms take whether
+ * this record is critical (tt_admit_critical).
  */
-#define tt_reserve_current(kind, type)                                   \
+#define tt_reserve_current(kind, type) tt_reserve_current_critical(kind, type, false)
+#define tt_reserve_for(kind, type, id) tt_reserve_for_critical(kind, type, id, false)
+#define tt_reserve_current_critical(kind, type, critical)              \
 	({                                                               \
-		type *__rec = tt_reserve(kind, type);                    \
+		type *__rec = tt_reserve_critical(kind, type, critical); \
 		if (__rec)                                               \
 			tt_fill_header(&__rec->h, kind, sizeof(type));   \
 		__rec;                                                   \
 	})
-#define tt_reserve_for(kind, type, id)                                          \
+#define tt_reserve_for_critical(kind, type, id, critical)                       \
 	({                                                                      \
-		type *__rec = tt_reserve(kind, type);                           \
+		type *__rec = tt_reserve_critical(kind, type, critical);        \
 		if (__rec)                                                      \
 			tt_fill_header_for(&__rec->h, kind, sizeof(type), id);  \
 		__rec;                                                          \

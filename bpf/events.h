@@ -155,10 +155,19 @@ struct tt_config {
 	__u32 failed_only;   /* -x: only failed operations */
 	__u32 sample_every;  /* keep 1 in N; 0 or 1 keeps all */
 	__u32 self_tgid;     /* tapio-trace itself: never traced */
-	__u64 rate_per_sec;  /* token bucket refill; 0 = off */
-	__u64 rate_burst;    /* token bucket depth */
-	__u64 wakeup_bytes;  /* force a reader wakeup past this much unread data */
-	__u64 kinds;         /* TT_KIND_BIT()s of the kinds chosen (-e); all when no choice */
+	/*
+	 * --rate-limit, split (common.bpf.h, tt_rate_allows): each kind's own
+	 * share, then a pool all kinds draw on. The shares and the pool add up
+	 * to at most --rate-limit. rate_per_sec 0: no limit at all.
+	 */
+	__u64 rate_per_sec;       /* the pool's refill; 0 = off */
+	__u64 rate_burst;         /* the pool's depth */
+	__u64 rate_share_per_sec; /* each kind's own refill; 0 = no shares */
+	__u64 rate_share_burst;   /* each kind's own depth */
+	__u64 wakeup_bytes;       /* force a reader wakeup past this much unread data */
+	__u64 kinds;              /* TT_KIND_BIT()s of the kinds chosen (-e); all when no choice */
+	__u32 limit_critical;     /* --limit-critical: critical records are sampled and limited too */
+	__u32 pad0;
 };
 
 /*
@@ -523,7 +532,7 @@ struct tt_file_io_stat {
 #define TT_ASSERT_SIZE(type, size) _Static_assert(sizeof(type) == (size), #type " layout changed")
 #endif
 TT_ASSERT_SIZE(struct tt_header, 64);
-TT_ASSERT_SIZE(struct tt_config, 88);
+TT_ASSERT_SIZE(struct tt_config, 112);
 TT_ASSERT_SIZE(struct tt_proc_exec, 64 + 16 + 2 * TT_PATH_LEN + TT_ARGS_LEN);
 TT_ASSERT_SIZE(struct tt_proc_fork, 72);
 TT_ASSERT_SIZE(struct tt_proc_exit, 80);

@@ -82,7 +82,8 @@ static __always_inline int on_mark_victim(const struct oom_victim *v)
 	if (!wanted)
 		return 0;
 	/* An OOM kill is a failed allocation: -x keeps it. */
-	rec = tt_reserve_current(TT_MEM_OOM_KILL, struct tt_mem_oom_kill);
+	/* Critical: never sampled or limited (unless --limit-critical). */
+	rec = tt_reserve_current_critical(TT_MEM_OOM_KILL, struct tt_mem_oom_kill, true);
 	if (!rec)
 		return 0;
 	rec->victim_pid = v->pid;
@@ -219,7 +220,8 @@ static __always_inline int reclaim_end(__u32 scope, __u64 nr_reclaimed)
 	tt_pending_forget(&reclaim_start);
 	if (duration < mem_min_latency_ns)
 		return 0;
-	rec = tt_reserve_current(TT_MEM_RECLAIM, struct tt_mem_reclaim);
+	/* Critical (only stalls past the threshold get here): never sampled or limited. */
+	rec = tt_reserve_current_critical(TT_MEM_RECLAIM, struct tt_mem_reclaim, true);
 	if (!rec)
 		return 0;
 	rec->duration_ns = duration;

@@ -211,7 +211,8 @@ static __always_inline void emit_connect(struct sock_info *info, __s32 error)
 
 	if ((tt_cfg.failed_only && !error) || !info_wanted(info) || !addrs_wanted(&info->addrs))
 		return;
-	rec = tt_reserve_for(TT_NET_CONNECT, struct tt_net_connect, sock_owner(info));
+	/* A failed connect is critical; a connect that worked is not. */
+	rec = tt_reserve_for_critical(TT_NET_CONNECT, struct tt_net_connect, sock_owner(info), error != 0);
 	if (!rec)
 		return;
 	rec->a = info->addrs;
@@ -584,7 +585,8 @@ static __always_inline void emit_sent_reset(const struct tt_net_addrs *a, int st
 
 	if (!addrs_wanted(a))
 		return;
-	rec = tt_reserve(TT_NET_RESET, struct tt_net_reset);
+	/* A reset is critical: never sampled or limited (unless --limit-critical). */
+	rec = tt_reserve_critical(TT_NET_RESET, struct tt_net_reset, true);
 	if (!rec)
 		return;
 	/* The socket's owner; else the process that sent it, if one did; else nobody. */
@@ -747,7 +749,7 @@ static __always_inline int on_receive_reset(struct sock *sk, const struct tt_net
 		return 0;
 	if (!addrs_wanted(a))
 		return 0;
-	rec = tt_reserve_for(TT_NET_RESET, struct tt_net_reset, sock_owner(info));
+	rec = tt_reserve_for_critical(TT_NET_RESET, struct tt_net_reset, sock_owner(info), true);
 	if (!rec)
 		return 0;
 	rec->a = *a;

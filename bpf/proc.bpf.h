@@ -412,7 +412,11 @@ static __always_inline int thread_exit(bool known, bool group_dead_arg)
 		return 0;
 	if (group_dead && counted && !first_exit_of(task, leader))
 		return 0;
-	rec = tt_reserve_current(TT_PROC_EXIT, struct tt_proc_exit);
+	/*
+	 * A death by a signal (the low 7 bits of the wait status; a core dump
+	 * sets 0x80 beside them) is critical: never sampled or limited.
+	 */
+	rec = tt_reserve_current_critical(TT_PROC_EXIT, struct tt_proc_exit, (status & 0x7f) != 0);
 	if (!rec)
 		return 0;
 	rec->exit_code = status;

@@ -141,6 +141,10 @@ void add_global_flags(CLI::App& app, Options& o)
     add_number(app, "--rate-limit", c.rate_limit, 0, 1000000000, "At most N events per second, in the kernel (0 = off)",
                "give events per second from 0 (off) to 1000000000")
         ->group(group);
+    app.add_flag("--limit-critical", c.limit_critical,
+                 "Sample and rate-limit critical records too (OOM kills, failed connects, resets, deaths by "
+                 "signal, slow reclaims)")
+        ->group(group);
     add_number(app, "--sample", c.sample, 0, UINT32_MAX, "Keep 1 in N events, in the kernel (0 or 1: every event)",
                "give a whole number, 0 or more (0 and 1 keep every event)")
         ->group(group);

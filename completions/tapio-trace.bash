@@ -22,7 +22,7 @@ _tapio_trace() {
 
     local subcommands="proc net file mem all doctor schema help"
     local global="-j --json -o --output -p --pid --children --comm -u --uid --cgroup --container --pod --namespace --no-enrich --pod-logs --kubelet-root -x --failed -d --duration -n --count
-        -e --events --rate-limit --sample --sampling-interval --ring-buffer-size -v --verbose --color --time --version -h --help"
+        -e --events --rate-limit --sample --limit-critical --sampling-interval --ring-buffer-size -v --verbose --color --time --version -h --help"
     local proc_flags="--max-args --threads --syscalls --syscalls-top"
     local net_flags="--port --lport --rport -4 --ipv4 -6 --ipv6 --drops --states"
     local file_flags="--path --min-latency --slow-any-file --top"

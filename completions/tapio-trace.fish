@@ -91,6 +91,7 @@ complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s n 
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -s e -l events -x -a '(__tapio_trace_events)' -d 'Only these record types'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l rate-limit -x -d 'At most N events per second'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l sample -x -d 'Keep 1 in N events'
+complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l limit-critical -d 'Sample and rate-limit critical records too'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l sampling-interval -x -d 'Interval of periodic summaries'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from doctor schema" -l ring-buffer-size -x -d 'Ring buffer size, a power of two'
 complete -c tapio-trace -n "not __fish_seen_subcommand_from schema" -s v -l verbose -d 'Report what attached how'

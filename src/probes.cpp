@@ -356,8 +356,13 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
     cfg.failed_only = config_.failed_only;
     cfg.sample_every = config_.sample;
     cfg.self_tgid = static_cast<uint32_t>(getpid());
-    cfg.rate_per_sec = config_.rate_limit;
-    cfg.rate_burst = config_.rate_limit;  // one second's worth
+    // --rate-limit: each type's share, then the pool (bpf/common.bpf.h, tt_rate_allows).
+    RateSplit split = rate_split(config_);
+    cfg.rate_per_sec = split.pool_per_sec;
+    cfg.rate_burst = split.pool_per_sec;  // one second's worth
+    cfg.rate_share_per_sec = split.share_per_sec;
+    cfg.rate_share_burst = split.share_per_sec;
+    cfg.limit_critical = config_.limit_critical;
     // Wake the reader early once a quarter of the buffer is waiting.
     // Below 256 KiB no forced wakeup at all: a reader woken for a ring that
     // small finds it full anyway (it fills in microseconds under a burst),

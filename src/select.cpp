@@ -110,6 +110,29 @@ uint64_t chosen_kinds(const Config& config)
     return kinds;
 }
 
+RateSplit rate_split(const Config& config)
+{
+    RateSplit split;
+    if (!config.rate_limit)
+        return split;
+    // Types that are always critical never meet the limit, so need no share
+    // (a failed net.connect or a proc.exit by a signal is critical, the rest
+    // of those types is not).
+    auto always_critical = [&](uint16_t kind) {
+        return !config.limit_critical && (kind == TT_MEM_OOM_KILL || kind == TT_MEM_RECLAIM || kind == TT_NET_RESET);
+    };
+    for (const RecordSpec* r : chosen_records(config))
+        if (r->kind != 0 && r->kind < TT_KIND_MAX && r->describe && !always_critical(r->kind) &&
+            std::any_of(config.areas.begin(), config.areas.end(), [&](Area a) { return r->area == area_name(a); }))
+            ++split.types;
+    if (split.types)
+        split.share_per_sec = config.rate_limit / 2 / split.types;
+    split.pool_per_sec = config.rate_limit - split.share_per_sec * split.types;
+    if (!split.share_per_sec)
+        split.types = 0;
+    return split;
+}
+
 void apply_selection(Config& c)
 {
     if (c.events.empty())

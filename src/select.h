@@ -27,6 +27,18 @@ std::vector<const RecordSpec*> chosen_records(const Config& config);
 // TT_KIND_BIT()s of the chosen ring-buffer and summary kinds; all bits when
 // Config::events is empty.
 uint64_t chosen_kinds(const Config& config);
+// --rate-limit split fairly between the record types that meet it: each
+// chosen ring-buffer type of the running areas (but the always critical
+// ones, unless --limit-critical) gets its own share, and
+// every type draws on the pool once its share is spent. Half the limit is
+// shared out evenly (rounded down), the rest is the pool; shares + pool <=
+// the limit. Each burst is one second's worth.
+struct RateSplit {
+    uint64_t share_per_sec = 0;  // each type's own; 0: none (limit below 2 per type)
+    uint64_t pool_per_sec = 0;
+    uint32_t types = 0;  // how many types have a share
+};
+RateSplit rate_split(const Config& config);
 // Config::events applied to the rest of the configuration: the options of
 // unchosen periodic and optional records are turned off, and areas that
 // make no chosen type are left out. Throws Error(usage) when no area is left.

@@ -122,8 +122,12 @@ struct Config {
     std::vector<std::string> events;
 
     // Suppression and buffering.
-    uint64_t rate_limit = 0;  // events per second, 0 = off
+    uint64_t rate_limit = 0;  // events per second, 0 = off, shared fairly (rate_split)
     uint32_t sample = 0;      // keep 1 in N, 0/1 = all
+    // Critical records (an OOM kill, a failed connect, a reset, a death by
+    // signal, a slow reclaim) meet sampling and the rate limit too; by
+    // default they skip both.
+    bool limit_critical = false;
     uint64_t ring_buffer_size = 16u << 20;
     std::chrono::nanoseconds sampling_interval = std::chrono::seconds(1);
     std::chrono::milliseconds drain_interval{25};

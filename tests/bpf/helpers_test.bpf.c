@@ -29,6 +29,7 @@ __u64 rate_step_ns;
 __u64 rate_tat;
 
 __u32 admit_kind;
+__u32 admit_critical; /* tt_admit_critical()'s second argument */
 
 static int rate_event(__u32 i, void *ctx)
 {
@@ -40,7 +41,7 @@ static int rate_event(__u32 i, void *ctx)
 
 static int admit_event(__u32 i, void *ctx)
 {
-	feed_passed += tt_admit(admit_kind);
+	feed_passed += tt_admit_critical(admit_kind, admit_critical);
 	return 0;
 }
 

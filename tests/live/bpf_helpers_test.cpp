@@ -204,6 +204,58 @@ TEST_CASE("bpf helpers: --rate-limit and --sample as every record meets them, ea
         for (uint32_t reason = 0; reason < TT_DROP_REASONS; ++reason)
             CHECK(obj.dropped(TT_PROC_EXEC, reason) == 0);
     }
+    SUBCASE("--rate-limit with shares: a flood of one kind takes its share and the pool; another kind keeps its share")
+    {
+        HelpersObject obj([](helpers_test_bpf& skel) {
+            auto& cfg = const_cast<tt_config&>(skel.rodata->tt_cfg);
+            cfg.rate_per_sec = 5;  // the pool
+            cfg.rate_burst = 5;
+            cfg.rate_share_per_sec = 3;  // each kind's own
+            cfg.rate_share_burst = 3;
+        });
+        obj->bss->admit_kind = TT_FILE_OPEN;
+        obj->bss->feed_events = 50;
+        obj.run(obj->progs.test_admit);
+        CHECK(obj->bss->feed_passed == 3 + 5);
+        CHECK(obj.dropped(TT_FILE_OPEN, TT_DROP_RATE_LIMITED) == 50 - 8);
+        // The pool is spent, not proc.exec's share.
+        obj->bss->admit_kind = TT_PROC_EXEC;
+        obj->bss->feed_events = 10;
+        obj.run(obj->progs.test_admit);
+        CHECK(obj->bss->feed_passed == 3);
+        CHECK(obj.dropped(TT_PROC_EXEC, TT_DROP_RATE_LIMITED) == 7);
+    }
+    SUBCASE("a critical record skips sampling and the rate limit, and is never counted")
+    {
+        HelpersObject obj([](helpers_test_bpf& skel) {
+            auto& cfg = const_cast<tt_config&>(skel.rodata->tt_cfg);
+            cfg.sample_every = 1000;
+            cfg.rate_per_sec = 1;
+            cfg.rate_burst = 1;
+        });
+        obj->bss->admit_kind = TT_MEM_OOM_KILL;
+        obj->bss->admit_critical = 1;
+        obj->bss->feed_events = 20;
+        obj.run(obj->progs.test_admit);
+        CHECK(obj->bss->feed_passed == 20);
+        for (uint32_t reason = 0; reason < TT_DROP_REASONS; ++reason)
+            CHECK(obj.dropped(TT_MEM_OOM_KILL, reason) == 0);
+    }
+    SUBCASE("--limit-critical: a critical record is sampled like any other")
+    {
+        HelpersObject obj([](helpers_test_bpf& skel) {
+            auto& cfg = const_cast<tt_config&>(skel.rodata->tt_cfg);
+            cfg.sample_every = 1000;
+            cfg.limit_critical = 1;
+        });
+        PinnedToOneCpu pin;
+        obj->bss->admit_kind = TT_MEM_OOM_KILL;
+        obj->bss->admit_critical = 1;
+        obj->bss->feed_events = 2;
+        obj.run(obj->progs.test_admit);
+        CHECK(obj->bss->feed_passed == 1);
+        CHECK(obj.dropped(TT_MEM_OOM_KILL, TT_DROP_SAMPLED_OUT) == 1);
+    }
     SUBCASE("neither: every record passes")
     {
         HelpersObject obj;

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -182,6 +183,68 @@ TEST_CASE("mem.oom_kill: a child over its memory cgroup's limit, exactly once")
     CHECK(r->contains("file_rss_kb"));
     CHECK(r->contains("shmem_rss_kb"));
     CHECK(r->contains("pgtables_kb"));
+}
+
+namespace {
+
+// A child that enters cg on CPU cpu and touches memory until the OOM killer
+// takes it; returns its pid once it is dead.
+pid_t oom_killed_child(const MemCgroup& cg, int cpu)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        if (sched_setaffinity(0, sizeof(one), &one) != 0 || !cg.enter())
+            _exit(2);
+        for (;;) {
+            char* p =
+                static_cast<char*>(mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+            if (p == MAP_FAILED)
+                _exit(5);
+            std::memset(p, 1, 1 << 20);
+        }
+    }
+    Exit e = wait_pid(child);
+    CHECK(e.signal == SIGKILL);
+    return child;
+}
+
+}  // namespace
+
+TEST_CASE("mem.oom_kill is critical: --sample 1000 keeps both of two OOM kills, unless --limit-critical")
+{
+    // Both kills on one CPU: sampling counts per CPU, so on main's binary the
+    // second is the 2nd of 1000 there and is sampled out.
+    MemCgroup cg(unique("tt-test-oom2"), 32ULL << 20);
+    const int cpu = sched_getcpu();
+    SUBCASE("by default: both reported, none sampled out")
+    {
+        Tracer t({"mem", "--no-pressure", "--sample", "1000"});
+        REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+        pid_t first = oom_killed_child(cg, cpu);
+        pid_t second = oom_killed_child(cg, cpu);
+        auto victim = [](pid_t pid) {
+            return [pid](const json& r) { return is_type(r, "mem.oom_kill") && r["victim_pid"] == pid; };
+        };
+        CHECK(t.wait_for(victim(first)));
+        CHECK(t.wait_for(victim(second)));
+        t.stop();
+        CHECK(dropped(t, "sampled_out", "mem.oom_kill") == 0);
+    }
+    SUBCASE("--limit-critical: the second is sampled out, and counted")
+    {
+        Tracer t({"mem", "--no-pressure", "--sample", "1000", "--limit-critical"});
+        REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+        pid_t first = oom_killed_child(cg, cpu);
+        pid_t second = oom_killed_child(cg, cpu);
+        CHECK(t.wait_for([&](const json& r) { return is_type(r, "mem.oom_kill") && r["victim_pid"] == first; }));
+        std::this_thread::sleep_for(300ms);
+        t.stop();
+        CHECK(t.all([&](const json& r) { return is_type(r, "mem.oom_kill") && r["victim_pid"] == second; }).empty());
+        CHECK(dropped(t, "sampled_out", "mem.oom_kill") == 1);
+    }
 }
 
 TEST_CASE("mem.alloc: 64 MiB mmap and mremap are reported, munmap as mem.unmap, 4 KiB is not")

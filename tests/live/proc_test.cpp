@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -277,10 +278,76 @@ TEST_CASE("--rate-limit holds on a burst and the counts add up")
     // As with --sample: stop()'s SIGINT may be counted as limited too.
     CHECK(emitted + limited >= burst);
     CHECK(emitted + limited <= burst + 1);
-    // A bucket of 100 plus what refills while the burst runs.
-    CHECK(emitted >= 95);
-    CHECK(emitted <= 100 + static_cast<uint64_t>(100 * elapsed) + 5);
+    // One type alone gets its share and the pool: of 100 a second, half is
+    // shared out between proc's 5 types (10 each), so 10 + 50, as a burst
+    // and then per second.
+    CHECK(emitted >= 55);
+    CHECK(emitted <= 60 + static_cast<uint64_t>(60 * elapsed) + 5);
     CHECK(t.stderr_text().find("rate-limited") != std::string::npos);
+}
+
+TEST_CASE("--rate-limit is fair: a flood of file.open leaves every exec its share, and each count is exact")
+{
+    // proc and file: 13 types with a share each of half of 2600 a second
+    // (100, a burst of 100), the rest (1300) the pool.
+    const int execs = 50;
+    Tracer t({"all", "--no-net", "--no-mem", "-p", std::to_string(getpid()), "--children", "--rate-limit", "2600"});
+    REQUIRE_MESSAGE(t.ready(), t.stderr_text());
+    // The flood's count and its stop flag, shared with the child.
+    void* page = mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    REQUIRE(page != MAP_FAILED);
+    auto* shared = static_cast<volatile uint64_t*>(page);
+    shared[0] = 0;  // opens done
+    shared[1] = 0;  // stop
+    auto started = std::chrono::steady_clock::now();
+    pid_t flooder = fork();
+    if (flooder == 0) {
+        while (!shared[1]) {
+            int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (fd >= 0)
+                close(fd);
+            shared[0] = shared[0] + 1;
+        }
+        _exit(0);
+    }
+    while (shared[0] < 20000)
+        std::this_thread::sleep_for(1ms);
+    // Execs (of a program that opens nothing) in the middle of the flood.
+    std::vector<pid_t> children;
+    for (int i = 0; i < execs; ++i) {
+        children.push_back(spawn({TAPIO_EXIT0}));
+        std::this_thread::sleep_for(5ms);
+    }
+    for (pid_t c : children)
+        CHECK(wait_pid(c).code == 0);
+    uint64_t flood_before_stop = shared[0];
+    shared[1] = 1;
+    CHECK(wait_pid(flooder).code == 0);
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const uint64_t opens = shared[0];
+    munmap(page, 4096);
+    std::this_thread::sleep_for(200ms);
+    t.stop();
+
+    auto kept_execs =
+        t.all([](const json& r) { return is_type(r, "proc.exec") && r.value("filename", "") == TAPIO_EXIT0; });
+    // Every open of the run: the flood's, and one of /dev/null in each
+    // spawned child before its exec (the tracer follows this process's
+    // children only, and this process opens nothing meanwhile).
+    uint64_t kept_opens = t.all([&](const json& r) { return is_type(r, "file.open"); }).size();
+    const uint64_t generated_opens = opens + execs;
+    MESSAGE("opens ", opens, " (kept ", kept_opens, "), execs kept ", kept_execs.size(), " of ", execs, " in ", elapsed,
+            " s");
+    REQUIRE(flood_before_stop > 20000);
+    // The flood is held back hard, yet every exec is kept ...
+    CHECK(kept_execs.size() == static_cast<size_t>(execs));
+    CHECK(dropped(t, "rate_limited", "proc.exec") == 0);
+    // ... and every open not delivered is counted: exactly.
+    CHECK(kept_opens + dropped(t, "rate_limited", "file.open") == generated_opens);
+    CHECK(kept_opens < opens / 2);
+    // The flood had all the pool and its own share: 1400 a second, and a
+    // burst's worth of each (the 50 spawned children's opens are in there too).
+    CHECK(kept_opens <= 1400 + static_cast<uint64_t>(1400 * elapsed) + execs);
 }
 
 TEST_CASE("--sample keeps 1 in N and counts the rest")

@@ -23,6 +23,47 @@ TEST_CASE("chosen_kinds: every kind without -e; the chosen ones' bits with it")
     CHECK_THROWS_AS(chosen_kinds(c), Error);
 }
 
+TEST_CASE("rate_split: half of --rate-limit shared out between the running areas' chosen types, the rest pooled")
+{
+    Config c;
+    CHECK(rate_split(c).pool_per_sec == 0);  // off
+    c.rate_limit = 2600;
+    c.areas = {Area::proc, Area::file};
+    // proc.exec, fork, exit, signal, setuid; file.open, unlink, rename,
+    // mkdir, rmdir, truncate, chmod, slow (summaries have no share).
+    RateSplit s = rate_split(c);
+    CHECK(s.types == 13);
+    CHECK(s.share_per_sec == 100);
+    CHECK(s.pool_per_sec == 1300);
+    c.events = {"proc.exec"};
+    s = rate_split(c);
+    CHECK(s.types == 1);
+    CHECK(s.share_per_sec == 1300);
+    CHECK(s.pool_per_sec == 1300);
+    // mem.oom_kill and mem.reclaim are always critical: no share, unless --limit-critical.
+    c.events = {"mem.*"};
+    c.areas = {Area::mem};
+    CHECK(rate_split(c).types == 2);
+    c.limit_critical = true;
+    CHECK(rate_split(c).types == 4);
+    c.limit_critical = false;
+    c.areas = {Area::proc, Area::file};
+    // Too little to share out: all of it is the pool.
+    c.events.clear();
+    c.rate_limit = 20;
+    s = rate_split(c);
+    CHECK(s.share_per_sec == 0);
+    CHECK(s.types == 0);
+    CHECK(s.pool_per_sec == 20);
+    // Never more than the limit in all.
+    for (uint64_t limit : {1ULL, 27ULL, 99ULL, 10000ULL, 1000000000ULL}) {
+        c.rate_limit = limit;
+        s = rate_split(c);
+        CHECK(s.pool_per_sec + s.share_per_sec * s.types <= limit);
+        CHECK(s.pool_per_sec >= limit / 2);
+    }
+}
+
 TEST_CASE("apply_selection: areas without a chosen type leave; options of unchosen records go off")
 {
     Config c;
