@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "harness.h"
 
@@ -85,4 +86,50 @@ TEST_CASE("tracefs: a mount it made is reported and removed once attached; an un
     CHECK(u.err.find("but this process cannot read it") != std::string::npos);
     CHECK(u.err.find("EBUSY") == std::string::npos);
     CHECK(u.err.find("busy") == std::string::npos);
+}
+
+TEST_CASE("least privilege: every area runs with every hook on exactly CAP_BPF and CAP_PERFMON, as nobody and as root")
+{
+    const std::vector<std::string> caps = {"--inh-caps",         "-all,+bpf,+perfmon", "--ambient-caps",
+                                           "-all,+bpf,+perfmon", "--bounding-set",     "-all,+bpf,+perfmon"};
+    for (std::vector<std::string> who :
+         {std::vector<std::string>{"--reuid", "65534", "--regid", "65534", "--clear-groups"},
+          std::vector<std::string>{"--reuid", "0"}}) {
+        std::vector<std::string> base = {"setpriv"};
+        base.insert(base.end(), who.begin(), who.end());
+        base.insert(base.end(), caps.begin(), caps.end());
+        base.push_back(binary());
+        for (std::vector<std::string> args :
+             {std::vector<std::string>{"proc", "--syscalls"}, std::vector<std::string>{"net", "--drops", "--states"},
+              std::vector<std::string>{"file", "--top", "5", "--min-latency", "1ms"}, std::vector<std::string>{"mem"},
+              std::vector<std::string>{"all", "--drops", "--states", "--syscalls", "--top", "5"}}) {
+            std::vector<std::string> argv = base;
+            argv.insert(argv.end(), args.begin(), args.end());
+            argv.insert(argv.end(), {"-v", "-d", "1s"});
+            Captured c = capture(argv);
+            INFO(who[1] << " " << args[0] << ": " << c.err);
+            CHECK(c.exit.code == 0);
+            CHECK(c.err.find("ready:") != std::string::npos);
+            // Every hook attached: none failed, none missing.
+            CHECK(c.err.find(" failed") == std::string::npos);
+            CHECK(c.err.find("unavailable") == std::string::npos);
+            CHECK(c.err.find("not permitted") == std::string::npos);
+        }
+        // doctor agrees.
+        std::vector<std::string> argv = base;
+        argv.insert(argv.end(), {"doctor", "--json"});
+        Captured d = capture(argv);
+        INFO(d.out << d.err);
+        CHECK(d.exit.code == 0);
+        auto doc = json::parse(d.out, nullptr, false);
+        REQUIRE(doc.is_object());
+        CHECK(doc["host"]["privileges"]["status"] == "ok");
+        size_t areas = 0;
+        for (const auto& a : doc["areas"]) {
+            ++areas;
+            CHECK_MESSAGE(a["verdict"] == "ok", a.dump());
+            CHECK(a["hooks_attached"] == a["hooks_total"]);
+        }
+        CHECK(areas == 4);
+    }
 }
