@@ -17,6 +17,10 @@
 #include "harness.h"
 #include "schema_check.h"
 
+namespace live {
+extern bool resources_leaked;  // resources.cpp
+}
+
 namespace {
 
 constexpr int skipped = 77;  // SKIP_RETURN_CODE of the live test in tests/CMakeLists.txt
@@ -38,6 +42,10 @@ int main(int argc, char** argv)
     }
     doctest::Context context(argc, argv);
     int status = context.run();
+    if (live::resources_leaked) {
+        std::fprintf(stderr, "live tests: a test left tapio-trace processes or BPF objects behind (above)\n");
+        status = status ? status : 1;
+    }
     // What the run showed of the registry: every record it checked passed;
     // this says which declared types and fields no live test produced.
     schema_check::Coverage cov = schema_check::coverage();
