@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "cgroups.h"
+#include "host_features.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -70,17 +71,9 @@ std::string v1_controllers(const std::string& super)
 CgroupMounts CgroupMounts::find()
 {
     CgroupMounts m;
-    std::ifstream mountinfo("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(mountinfo, line)) {
-        // "id parent major:minor root mount_point options ... - fstype source super_options"
-        size_t dash = line.find(" - ");
-        if (dash == std::string::npos)
-            continue;
-        std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-        std::string id, parent, devno, root, mount_point, fstype, source, super;
-        pre >> id >> parent >> devno >> root >> mount_point;
-        post >> fstype >> source >> super;
+    for (const MountEntry& mount : read_mounts()) {
+        const std::string& fstype = mount.fstype;
+        const std::string& mount_point = mount.point;
         if (fstype != "cgroup" && fstype != "cgroup2")
             continue;
         if (!is_root_cgroup(mount_point))
@@ -93,7 +86,7 @@ CgroupMounts CgroupMounts::find()
                 m.v2 = h;
             continue;
         }
-        h.controllers = v1_controllers(super);
+        h.controllers = v1_controllers(mount.super_options);
         std::string first = h.controllers.substr(0, h.controllers.find(','));
         h.ssid = first.rfind("name=", 0) == 0 ? -1 : controller_ssid(first);
         bool known = false;
@@ -177,22 +170,7 @@ namespace {
 std::string json_members(const Workload& w)
 {
     fmt::memory_buffer b;
-    auto field = [&b](std::string_view key, std::string_view value) {
-        if (value.empty())
-            return;
-        b.append(std::string_view(",\""));
-        b.append(key);
-        b.append(std::string_view("\":\""));
-        append_json_escaped(b, value);
-        b.push_back('"');
-    };
-    field("container_id", w.container_id);
-    field("container_runtime", w.container_runtime);
-    field("container_name", w.container_name);
-    field("pod_namespace", w.pod_namespace);
-    field("pod_name", w.pod_name);
-    field("pod_uid", w.pod_uid);
-    field("pod_qos_class", w.pod_qos_class);
+    append_workload_json(b, w);
     return fmt::to_string(b);
 }
 

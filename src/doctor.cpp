@@ -57,24 +57,13 @@ long fs_magic(const char* path)
     return static_cast<long>(st.f_type);
 }
 
-// Mount points of a file system type, from /proc/self/mountinfo (readable
-// by anyone, unlike the mount points themselves).
+// Mount points of a file system type.
 std::vector<std::string> mount_points(std::string_view fstype)
 {
     std::vector<std::string> points;
-    std::ifstream in("/proc/self/mountinfo");
-    for (std::string line; std::getline(in, line);) {
-        // id parent major:minor root mount-point options [optional...] - fstype source super-options
-        std::istringstream fields(line);
-        std::string id, parent, dev, root, point, word;
-        fields >> id >> parent >> dev >> root >> point;
-        while (fields >> word && word != "-") {
-        }
-        std::string type;
-        fields >> type;
-        if (type == fstype)
-            points.push_back(point);
-    }
+    for (const MountEntry& m : read_mounts())
+        if (m.fstype == fstype)
+            points.push_back(m.point);
     return points;
 }
 

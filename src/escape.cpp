@@ -141,4 +141,24 @@ void append_terminal_escaped(fmt::memory_buffer& out, std::string_view s, bool q
         out.push_back('"');
 }
 
+void append_workload_json(fmt::memory_buffer& out, const Workload& w)
+{
+    auto field = [&out](std::string_view key, std::string_view value) {
+        if (value.empty())
+            return;
+        out.append(std::string_view(",\""));
+        out.append(key);
+        out.append(std::string_view("\":\""));
+        append_json_escaped(out, value);
+        out.push_back('"');
+    };
+    field("container_id", w.container_id);
+    field("container_runtime", w.container_runtime);
+    field("container_name", w.container_name);
+    field("pod_namespace", w.pod_namespace);
+    field("pod_name", w.pod_name);
+    field("pod_uid", w.pod_uid);
+    field("pod_qos_class", w.pod_qos_class);
+}
+
 }  // namespace tapio

@@ -9,11 +9,16 @@
 #include <string>
 #include <string_view>
 
+#include "tapio/sink.h"
+
 namespace tapio {
 
 // Appends s as the inside of a JSON string: quotes, backslashes and control
 // characters (C0, DEL, C1) escaped, invalid UTF-8 replaced by U+FFFD.
 void append_json_escaped(fmt::memory_buffer& out, std::string_view s);
+// A record's container and pod fields as JSON members, each escaped, with
+// its leading comma; only the fields known.
+void append_workload_json(fmt::memory_buffer& out, const Workload& w);
 
 // Appends s for a terminal: printable UTF-8 as is; control characters, DEL,
 // C1 controls and invalid bytes as \n, \t, \xNN or \u{NN}, invisible and blank

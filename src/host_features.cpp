@@ -74,20 +74,30 @@ std::string find_tracefs()
 // Where tracefs is mounted, readable or not, from the mount table.
 std::string tracefs_mounted_at()
 {
+    for (const MountEntry& m : read_mounts())
+        if (m.fstype == "tracefs")
+            return m.point;
+    return {};
+}
+
+std::vector<MountEntry> read_mounts()
+{
+    std::vector<MountEntry> out;
     std::ifstream mountinfo("/proc/self/mountinfo");
     std::string line;
     while (std::getline(mountinfo, line)) {
+        // "id parent major:minor root mount_point options [optional...] - fstype source super_options"
         size_t dash = line.find(" - ");
         if (dash == std::string::npos)
             continue;
         std::istringstream pre(line.substr(0, dash)), post(line.substr(dash + 3));
-        std::string id, parent, devno, root, mount_point, fstype;
-        pre >> id >> parent >> devno >> root >> mount_point;
-        post >> fstype;
-        if (fstype == "tracefs")
-            return mount_point;
+        std::string id, parent, devno, source;
+        MountEntry m;
+        pre >> id >> parent >> devno >> m.root >> m.point;
+        post >> m.fstype >> source >> m.super_options;
+        out.push_back(std::move(m));
     }
-    return {};
+    return out;
 }
 
 TracefsStatus mount_tracefs()

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 #include <string_view>
 
 struct btf;
@@ -72,6 +73,16 @@ private:
 // /sys/kernel/tracing when nothing is mounted (many hosts do not mount it at
 // boot; plain tracepoints need it to find their ids). The one step with a side
 // effect: the collector and doctor call it once, before any query.
+// One line of /proc/self/mountinfo (readable by anyone, unlike the mount
+// points themselves).
+struct MountEntry {
+    std::string root;           // the mounted directory within its file system ("/" for all of it)
+    std::string point;          // where it is mounted
+    std::string fstype;         // "tracefs", "cgroup2"
+    std::string super_options;  // "rw,memory" for a v1 memory hierarchy
+};
+std::vector<MountEntry> read_mounts();
+
 TracefsStatus mount_tracefs();
 // Removes the tracefs mount_tracefs() made (status.mounted), once nothing
 // needs it: every hook attached. A mount it did not make is never touched.

@@ -196,24 +196,10 @@ struct JsonFormat {
     // Only the fields known; names from the file system are escaped too.
     static void workload(fmt::memory_buffer& b, const Workload& w)
     {
-        if (!w.json_members.empty()) {
+        if (!w.json_members.empty())
             put(b, w.json_members);
-            return;
-        }
-        auto field = [&b](std::string_view key, std::string_view value) {
-            if (value.empty())
-                return;
-            put(b, key);
-            append_json_escaped(b, value);
-            put(b, '"');
-        };
-        field(",\"container_id\":\"", w.container_id);
-        field(",\"container_runtime\":\"", w.container_runtime);
-        field(",\"container_name\":\"", w.container_name);
-        field(",\"pod_namespace\":\"", w.pod_namespace);
-        field(",\"pod_name\":\"", w.pod_name);
-        field(",\"pod_uid\":\"", w.pod_uid);
-        field(",\"pod_qos_class\":\"", w.pod_qos_class);
+        else
+            append_workload_json(b, w);
     }
     [[gnu::always_inline]] static void separator(fmt::memory_buffer& b, uint32_t /*depth*/) { put(b, ','); }
     [[gnu::always_inline]] static void key(fmt::memory_buffer& b, std::string_view k)
