@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <tuple>
 
@@ -262,14 +263,26 @@ bool Workloads::good(const Cache& cache, uint64_t id, uint64_t now_ns, const Ent
 
 bool Workloads::cached(uint64_t v2_id, uint64_t v1_id, uint64_t now_ns) const
 {
-    const Entry* e = nullptr;
     if (!v2_id && !v1_id)
         return true;  // no task (tapio.* records)
+    // Records come in runs from one task: the last answer, while it holds.
+    if (cached_valid_ && v2_id == cached_v2_ && v1_id == cached_v1_ && now_ns < cached_until_ns_)
+        return true;
+    const Entry* e = nullptr;
     if (!good(by_v2_, v2_id, now_ns, &e))
         return false;
-    if (e->id.any() || !v1_id)
-        return true;
-    return good(by_v1_, v1_id, now_ns, &e);
+    uint64_t until = e->retry_at_ns ? e->retry_at_ns : UINT64_MAX;
+    if (!e->id.any() && v1_id) {
+        if (!good(by_v1_, v1_id, now_ns, &e))
+            return false;
+        if (e->retry_at_ns)
+            until = std::min(until, e->retry_at_ns);
+    }
+    cached_v2_ = v2_id;
+    cached_v1_ = v1_id;
+    cached_until_ns_ = until;
+    cached_valid_ = true;
+    return true;
 }
 
 const Workload* Workloads::find(uint64_t v2_id, uint64_t v1_id) const
@@ -292,6 +305,7 @@ const Workload* Workloads::find(uint64_t v2_id, uint64_t v1_id) const
 void Workloads::fill(Tree& tree, Cache& cache, uint64_t id, uint64_t now_ns)
 {
     last_valid_ = false;  // entries change or go
+    cached_valid_ = false;
     const Entry* old = nullptr;
     if (good(cache, id, now_ns, &old))
         return;

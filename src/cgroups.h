@@ -127,6 +127,9 @@ private:
     mutable uint64_t last_v2_ = 0, last_v1_ = 0;
     mutable const Workload* last_ = nullptr;
     mutable bool last_valid_ = false;
+    // The last pair cached() said yes to, and until when that holds.
+    mutable uint64_t cached_v2_ = 0, cached_v1_ = 0, cached_until_ns_ = 0;
+    mutable bool cached_valid_ = false;
 };
 
 // The cgroup ids that --container, --pod, --namespace and a v1 --cgroup
