@@ -360,8 +360,27 @@ void release_stdout()
     close(devnull);
 }
 
+// A second SIGINT or SIGTERM while detaching. On the plain-tracepoint
+// fallback the kernel waits a grace period for each perf event it releases,
+// also when the process exits; a child takes every descriptor over and
+// releases them as it exits, so this process ends now (its own closes only
+// drop references). Only async-signal-safe calls here.
 void exit_now(int)
 {
+    // The child holds the last references only once this process is gone
+    // (whoever closes last does the release): it waits for the pipe's end,
+    // which this process's exit closes after its other descriptors.
+    int gone[2];
+    if (pipe(gone) == 0) {
+        if (fork() == 0) {
+            close(gone[1]);
+            char byte;
+            while (read(gone[0], &byte, 1) < 0 && errno == EINTR) {
+            }
+            _exit(0);  // its exit closes the descriptors: the rest of the detach
+        }
+        close(gone[0]);
+    }
     _exit(0);
 }
 

@@ -186,3 +186,46 @@ TEST_CASE("memory: after a stalled reader resumes, the backlog goes out in chunk
     kill(s.pid, SIGINT);
     CHECK(s.wait_exit(5s) == 0);
 }
+
+TEST_CASE("stop: a second SIGINT during a slow detach ends the process at once; a child finishes the detach")
+{
+    // On the plain-tracepoint fallback every perf event released costs a
+    // grace period, one after another. Time from the end of stdout (the
+    // detach begins) to the process gone: with one SIGINT, and with a
+    // second one sent as stdout ends.
+    const std::string bin = binary();
+    auto detach_ms = [&](bool second) {
+        int fds[2];
+        REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+        pid_t pid = fork();
+        REQUIRE(pid >= 0);
+        if (pid == 0) {
+            dup2(fds[1], STDOUT_FILENO);
+            int null = open("/dev/null", O_WRONLY);
+            dup2(null, STDERR_FILENO);
+            setenv("TAPIO_FAKE_HOST", "no-tp_btf,no-raw_tp", 1);
+            execl(bin.c_str(), bin.c_str(), "all", "-d", "30s", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        close(fds[1]);
+        // The table's header comes once every hook is attached.
+        char buf[4096];
+        REQUIRE(read(fds[0], buf, sizeof(buf)) > 0);
+        std::this_thread::sleep_for(300ms);
+        kill(pid, SIGINT);
+        while (read(fds[0], buf, sizeof(buf)) > 0) {
+        }
+        auto begin = Clock::now();
+        if (second)
+            kill(pid, SIGINT);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        close(fds[0]);
+        return std::chrono::duration<double, std::milli>(Clock::now() - begin).count();
+    };
+    double one = detach_ms(false);
+    double two = detach_ms(true);
+    INFO("detach after one SIGINT " << one << " ms; after a second " << two << " ms");
+    REQUIRE_MESSAGE(one >= 200, "the fallback's detach is quick here: nothing to cut short");
+    CHECK(two < 150);
+}
