@@ -317,8 +317,6 @@ void Workloads::fill(Tree& tree, Cache& cache, uint64_t id, uint64_t now_ns)
     // last records of a short-lived container still name it.
     if (path)
         e.id = identify(*path);
-    else if (!e.id.any())
-        e.id = Identity{};
     // Not found (gone, or made since the last walk), or a pod not yet
     // named on disk: try again in a second, a bounded number of times for
     // names (a pod's sandbox container never gets a log link).

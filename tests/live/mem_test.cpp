@@ -137,6 +137,22 @@ uint64_t rss_anon_kb()
 
 }  // namespace
 
+namespace {
+
+// In a child in a memory cgroup: touch every page until the kernel kills it.
+[[noreturn]] void touch_until_killed()
+{
+    for (;;) {
+        char* p =
+            static_cast<char*>(mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+        if (p == MAP_FAILED)
+            _exit(5);
+        std::memset(p, 1, 1 << 20);
+    }
+}
+
+}  // namespace
+
 TEST_CASE("mem.oom_kill: a child over its memory cgroup's limit, exactly once")
 {
     MemCgroup cg(unique("tt-test-oom"), 32ULL << 20);
@@ -152,14 +168,7 @@ TEST_CASE("mem.oom_kill: a child over its memory cgroup's limit, exactly once")
         prctl(PR_SET_NAME, comm.c_str());
         if (!cg.enter())
             _exit(2);
-        // Touch every page until the kernel kills us.
-        for (;;) {
-            char* p =
-                static_cast<char*>(mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-            if (p == MAP_FAILED)
-                _exit(5);
-            std::memset(p, 1, 1 << 20);
-        }
+        touch_until_killed();
     }
     Exit e = wait_pid(child);
     CHECK(e.signal == SIGKILL);
@@ -198,13 +207,7 @@ pid_t oom_killed_child(const MemCgroup& cg, int cpu)
         CPU_SET(cpu, &one);
         if (sched_setaffinity(0, sizeof(one), &one) != 0 || !cg.enter())
             _exit(2);
-        for (;;) {
-            char* p =
-                static_cast<char*>(mmap(nullptr, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-            if (p == MAP_FAILED)
-                _exit(5);
-            std::memset(p, 1, 1 << 20);
-        }
+        touch_until_killed();
     }
     Exit e = wait_pid(child);
     CHECK(e.signal == SIGKILL);
@@ -305,8 +308,8 @@ TEST_CASE("mem.alloc: 64 MiB mmap and mremap are reported, munmap as mem.unmap, 
     for (const json& r : t.all([&](const json& r) { return is_type(r, "mem.alloc") && r["pid"] == child; }))
         CHECK(r["size"].get<uint64_t>() >= big);
     CHECK(t.all([&](const json& r) {
-                return (is_type(r, "mem.alloc") || is_type(r, "mem.unmap")) && r["addr"] == hex(addrs[0]);
-            }).empty());
+               return (is_type(r, "mem.alloc") || is_type(r, "mem.unmap")) && r["addr"] == hex(addrs[0]);
+           }).empty());
 }
 
 TEST_CASE("mem.alloc: calls that find the pending map full are counted as map_full, each call exactly once")
