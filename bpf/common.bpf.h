@@ -102,7 +102,7 @@ static __always_inline bool tt_current_cgroup_wanted(void)
 			return true;
 	}
 	if (tt_cfg.filter_cgroup & TT_FILTER_CGROUP_V1_SET) {
-		__u64 id = tt_current_v1_cgroup_id();
+		__u64 id = tt_current_v1_cgroup_id(false);
 
 		if (id && bpf_map_lookup_elem(&tt_cgroups_v1, &id))
 			return true;

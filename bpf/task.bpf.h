@@ -36,36 +36,65 @@ struct tt_task_id {
 /*
  * The current task's cgroup id in the v1 hierarchy of the controller tt_cfg
  * names (the kernfs id: its directory's inode number); 0 when v1 ids are off.
- *
- * A global function, so the verifier checks it once per program, on its
- * own, not again at every call with each caller's state. That matters here:
- * for each pointer loaded through a trusted BTF pointer (the task, its
- * css_set) the verifier searches the kernel's BTF names linearly
- * (btf_nested_type_is_trusted, about 0.2 ms each on 6.18), and inlined at
- * every record header this walk cost `all` 44 ms of its start. Its argument
- * state is unknown there, so it reads the controller from tt_cfg itself
- * (read-only: a constant the verifier sees).
+ * Its argument state would be unknown in a global function (below), so each
+ * reads the controller from tt_cfg itself (read-only: a constant the
+ * verifier sees).
+ */
+static __always_inline __u32 tt_v1_ssid(void)
+{
+	return tt_cfg.v1_ssid ? tt_cfg.v1_ssid - 1 : CGROUP_SUBSYS_COUNT;
+}
+
+/*
+ * Through four probe reads (about 100 ns more than plain loads): for every
+ * record but the hottest. A global function, verified once per program.
  */
 __noinline __u64 tt_task_v1_cgroup_id(void)
 {
-	struct task_struct *task;
-	__u32 ssid = tt_cfg.v1_ssid - 1;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 ssid = tt_v1_ssid();
 
-	if (!tt_cfg.v1_ssid || ssid >= CGROUP_SUBSYS_COUNT)
+	if (ssid >= CGROUP_SUBSYS_COUNT)
 		return 0;
-	/* Plain loads where the kernel allows: four probe reads cost ~200 ns. */
-	if (tt_have_task_btf())
-		return bpf_get_current_task_btf()->cgroups->subsys[ssid]->cgroup->kn->id;
-	task = (struct task_struct *)bpf_get_current_task();
 	return BPF_CORE_READ(task, cgroups, subsys[ssid], cgroup, kn, id);
 }
 
-/* The same, without a call when v1 ids are off. */
-static __always_inline __u64 tt_current_v1_cgroup_id(void)
+/*
+ * Through plain loads on the BTF task pointer where the kernel has it: for
+ * file's opens only (tt_fill_header_fast). Global, and called from that path
+ * alone, because of what it costs the verifier: at each pointer loaded
+ * through a trusted one (the task, its css_set) the 6.18 verifier searches
+ * the kernel's BTF names linearly (btf_nested_type_is_trusted). Inlined at
+ * every record header this walk cost `all` 29 ms of verification; in every
+ * program, once, still 20 ms.
+ */
+__noinline __u64 tt_task_v1_cgroup_id_btf(void)
+{
+	__u32 ssid = tt_v1_ssid();
+
+	if (ssid >= CGROUP_SUBSYS_COUNT)
+		return 0;
+	if (tt_have_task_btf())
+		return bpf_get_current_task_btf()->cgroups->subsys[ssid]->cgroup->kn->id;
+	return tt_task_v1_cgroup_id();
+}
+
+__noinline __u64 tt_task_ppid_uid(void)
+{
+	struct task_struct *task;
+
+	if (!tt_have_task_btf())
+		return 0;
+	task = bpf_get_current_task_btf();
+	return (__u64)task->real_parent->tgid << 32 | task->cred->uid.val;
+}
+
+/* The same, without a call when v1 ids are off. fast: see above. */
+static __always_inline __u64 tt_current_v1_cgroup_id(const bool fast)
 {
 	if (!tt_cfg.v1_ssid)
 		return 0;
-	return tt_task_v1_cgroup_id();
+	return fast ? tt_task_v1_cgroup_id_btf() : tt_task_v1_cgroup_id();
 }
 
 /*
@@ -77,15 +106,17 @@ static __always_inline void tt_current_identity(__u64 *cgroup_id, __u64 *cgroup_
 						__u32 *ppid, __u32 *uid, char *comm, const bool fast)
 {
 	*cgroup_id = bpf_get_current_cgroup_id();
-	*cgroup_v1_id = tt_current_v1_cgroup_id();
+	*cgroup_v1_id = tt_current_v1_cgroup_id(fast);
 	if (fast && tt_have_task_btf()) {
 		struct task_struct *task = bpf_get_current_task_btf();
 
 		if (tgid)
 			*tgid = task->tgid;
 		*tid = task->pid;
-		*ppid = task->real_parent->tgid;
-		*uid = task->cred->uid.val;
+		__u64 ppid_uid = tt_task_ppid_uid();
+
+		*ppid = ppid_uid >> 32;
+		*uid = (__u32)ppid_uid;
 		*(__u64 *)&comm[0] = *(__u64 *)&task->comm[0];
 		*(__u64 *)&comm[8] = *(__u64 *)&task->comm[8];
 	} else {
