@@ -419,10 +419,12 @@ StopReason CollectorCore::run(RecordSink& sink, const RunLimits& limits, bool (*
     for (;;) {
         if (stop_requested_.load(std::memory_order_relaxed))
             break;
-        // Drain every few milliseconds right after start, so the first
-        // events show at once; then settle to the configured interval.
+        // Drain every millisecond for the first 200 ms, so the first events
+        // show at once (records come without a wakeup): a run started to
+        // catch something shows it within a millisecond of its attach, not
+        // half a drain interval later. Then settle to the configured interval.
         bool warming_up = boot_time_ns() - start_ns < 200000000ULL;
-        int err = settle(ring_buffer__poll(ring_, warming_up ? std::min(drain_ms, 5) : drain_ms));
+        int err = settle(ring_buffer__poll(ring_, warming_up ? std::min(drain_ms, 1) : drain_ms));
         // Records submitted without a wakeup sit unnoticed by epoll: drain them.
         if (err >= 0)
             err = settle(ring_buffer__consume(ring_));
