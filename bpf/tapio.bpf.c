@@ -183,14 +183,20 @@ static __always_inline int tt_sys_exit(long nr, long ret, struct pt_regs *regs, 
  * or raw tracepoint link detaches at once, where every perf-attached
  * tracepoint waits for an RCU grace period when it leaves. The BTF form also
  * comes built for each area alone, for runs of one area.
+ *
+ * "tt_btf/" is libbpf's "tp_btf/" under tapio-trace's own section handler
+ * (src/probes.cpp): the same BTF-typed raw tracepoint program, whose attach
+ * type id user space finds in its own scan of the kernel's BTF. libbpf's
+ * handler would parse the whole 5.5 MB kernel BTF again at every start just
+ * to find that id.
  */
 #define TT_SYS_BTF_PAIR(suffix, only)                                                    \
-	SEC("tp_btf/sys_enter")                                                          \
+	SEC("tt_btf/sys_enter")                                                          \
 	int BPF_PROG(tt_sys_enter_btf##suffix, struct pt_regs *regs, long id)           \
 	{                                                                                \
 		return tt_sys_enter(id, regs, TT_SYS_BTF, only);                         \
 	}                                                                                \
-	SEC("tp_btf/sys_exit")                                                           \
+	SEC("tt_btf/sys_exit")                                                           \
 	int BPF_PROG(tt_sys_exit_btf##suffix, struct pt_regs *regs, long ret)           \
 	{                                                                                \
 		return tt_sys_exit(tt_nr_from_regs(regs, TT_SYS_BTF), ret, regs, TT_SYS_BTF, only); \

@@ -225,7 +225,7 @@ HookTarget parse_section(std::string_view section)
             t.category = std::string(rest->substr(0, slash));
             t.name = std::string(rest->substr(slash + 1));
         }
-    } else if (auto rest = after("tp_btf/")) {
+    } else if (auto rest = after("tp_btf/"); rest || (rest = after("tt_btf/"))) {
         t.kind = HookKind::btf_tracepoint;
         t.name = std::string(*rest);
     } else if (auto rest = after("raw_tp/"); rest || (rest = after("raw_tracepoint/"))) {

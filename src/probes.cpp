@@ -3,6 +3,7 @@
 #include "log.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <chrono>
 #include <system_error>
 #include <thread>
@@ -90,6 +92,55 @@ bool kernel_at_least(unsigned want_major, unsigned want_minor)
     if (uname(&u) != 0 || std::sscanf(u.release, "%u.%u", &major, &minor) != 2)
         return false;
     return major > want_major || (major == want_major && minor >= want_minor);
+}
+
+// ---- "tt_btf/": tp_btf programs whose attach id tapio-trace finds ----
+//
+// libbpf 1.1 parses the kernel's whole BTF (5.5 MB here, about 7 ms) at every
+// load that has a BTF-typed program, only to find its attach type id
+// ("btf_trace_sys_exit"). The dispatcher's sections are "tt_btf/<name>"
+// instead: they open as raw tracepoint programs, so libbpf has no need of
+// the kernel's BTF (CO-RE resolves against the cut, core_btf.h), and this
+// handler turns them into the same BTF-typed programs at load, with the id
+// from tapio-trace's own scan; without one (no cut), from a parse of its own.
+
+std::mutex tt_btf_mu;
+std::map<std::string, int, std::less<>> tt_btf_ids;  // "btf_trace_<name>" -> kernel type id
+
+int tt_btf_attach_id(const std::string& typedef_name)
+{
+    std::lock_guard<std::mutex> lock(tt_btf_mu);
+    if (auto it = tt_btf_ids.find(typedef_name); it != tt_btf_ids.end())
+        return it->second;
+    struct btf* kernel = btf__load_vmlinux_btf();
+    int id = kernel ? btf__find_by_name_kind(kernel, typedef_name.c_str(), BTF_KIND_TYPEDEF) : -ENOENT;
+    btf__free(kernel);
+    tt_btf_ids[typedef_name] = id;
+    return id;
+}
+
+int tt_btf_prepare(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long /*cookie*/)
+{
+    std::string_view section = bpf_program__section_name(prog);
+    int id = tt_btf_attach_id(fmt::format("btf_trace_{}", section.substr(section.find('/') + 1)));
+    if (id <= 0)
+        return id < 0 ? id : -ENOENT;
+    bpf_program__set_type(prog, BPF_PROG_TYPE_TRACING);
+    bpf_program__set_expected_attach_type(prog, BPF_TRACE_RAW_TP);
+    opts->expected_attach_type = BPF_TRACE_RAW_TP;
+    opts->attach_btf_obj_fd = 0;  // vmlinux
+    opts->attach_btf_id = static_cast<__u32>(id);
+    return 0;
+}
+
+// Once per process, before the object is first opened.
+void register_tt_btf()
+{
+    static std::once_flag once;
+    std::call_once(once, [] {
+        LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .prog_prepare_load_fn = tt_btf_prepare);
+        libbpf_register_prog_handler("tt_btf/", BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_TRACE_RAW_TP, &handler);
+    });
 }
 
 bool refused_kind(const std::vector<HookKind>& refused, HookKind kind)
@@ -285,6 +336,7 @@ std::optional<Error> ProbeManager::try_load(const std::vector<Area>& areas, cons
     links_.clear();
     areas_.clear();
     status_.clear();
+    register_tt_btf();
     skel_.reset(tapio_bpf__open());
     if (!skel_)
         return Error(ExitCode::runtime, fmt::format("cannot open the BPF object: {}", errno_text(errno)));
@@ -612,7 +664,10 @@ void ProbeManager::attach()
             continue;
         auto done = error_of.find(st.program);
         if (done == error_of.end()) {
-            bpf_link* link = bpf_program__attach(bpf_object__find_program_by_name(obj, st.program.c_str()));
+            bpf_program* prog = bpf_object__find_program_by_name(obj, st.program.c_str());
+            // tt_btf programs are TRACING by now (see register_tt_btf): no auto-attach.
+            bpf_link* link = bpf_program__type(prog) == BPF_PROG_TYPE_TRACING ? bpf_program__attach_trace(prog)
+                                                                              : bpf_program__attach(prog);
             std::string error;
             if (!link || libbpf_get_error(link)) {
                 error = errno_text(errno);

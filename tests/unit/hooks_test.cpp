@@ -41,6 +41,9 @@ TEST_CASE("section names map to hook kinds")
     CHECK(t.category == "sched");
     CHECK(t.name == "sched_process_exec");
     CHECK(parse_section("tp_btf/sched_process_fork").kind == HookKind::btf_tracepoint);
+    // tapio-trace's own handler for the same programs (src/probes.cpp).
+    CHECK(parse_section("tt_btf/sys_exit").kind == HookKind::btf_tracepoint);
+    CHECK(parse_section("tt_btf/sys_exit").name == "sys_exit");
     CHECK(parse_section("raw_tp/sched_process_fork").kind == HookKind::raw_tracepoint);
     CHECK(parse_section("fentry/do_unlinkat").kind == HookKind::fentry);
     CHECK(parse_section("kprobe/foo").kind == HookKind::other);
