@@ -24,6 +24,7 @@
 
 struct bpf_object;
 struct bpf_link;
+struct bpf_program;
 struct tapio_bpf;
 
 namespace tapio {
@@ -134,6 +135,9 @@ private:
     // One try: open the object for these areas, avoiding the hook kinds in
     // refused, and load it. On failure returns the error and leaves nothing.
     std::optional<Error> try_load(const std::vector<Area>& areas, const std::vector<HookKind>& refused);
+    tapio_bpf* open_object();
+    bpf_program* split_program();
+    int load_split(bpf_program* heavy);
     void configure_object(const std::vector<HookKind>& refused);
     void choose_programs(AreaProbes& probes, const std::vector<HookKind>& refused);
     void plan_dispatcher(const std::vector<HookKind>& refused);
@@ -144,6 +148,9 @@ private:
     const Config& config_;
     HostFeatures& features_;
     std::unique_ptr<tapio_bpf, SkelDeleter> skel_;
+    // A second copy of the object, holding the dispatcher's exit program
+    // when it was loaded on a thread of its own (load_split); same maps.
+    std::unique_ptr<tapio_bpf, SkelDeleter> side_skel_;
     std::vector<std::unique_ptr<AreaProbes>> areas_;
     // Declared after skel_ and areas_: destroyed first, links before the object.
     std::vector<LinkPtr> links_;
