@@ -21,6 +21,7 @@
 #include <fmt/ranges.h>
 
 #include "area_probes.h"
+#include "core_btf.h"
 #include "tapio/errors.h"
 #include "host_features.h"
 #include "select.h"
@@ -255,6 +256,7 @@ void ProbeManager::start()
     } else if (err) {
         failed_.push_back(HookStatus{area_name(wanted.front()), "*", "", "", HookState::failed, err->what()});
     }
+    core_btf_.reset();  // libbpf read it at each load; there is none to come
     if (err) {
         if (fatal(err))
             throw *err;
@@ -270,7 +272,25 @@ std::optional<Error> ProbeManager::try_load(const std::vector<Area>& areas, cons
     links_.clear();
     areas_.clear();
     status_.clear();
-    skel_.reset(tapio_bpf__open());
+    if (!core_btf_) {
+        // Once per run, whatever the tries: CO-RE against a cut of the
+        // kernel's BTF (src/core_btf.h), unless TAPIO_CORE_BTF=kernel.
+        const char* mode = getenv("TAPIO_CORE_BTF");
+        if (mode && std::string_view(mode) == "kernel") {
+            core_btf_ = std::make_unique<CoreBtfFile>();
+            log_message(config_, LogLevel::info, "core",
+                        "CO-RE against the kernel's whole BTF (TAPIO_CORE_BTF=kernel)");
+        } else {
+            size_t size = 0;
+            const void* elf = tapio_bpf__elf_bytes(&size);
+            core_btf_ = std::make_unique<CoreBtfFile>(std::span(static_cast<const uint8_t*>(elf), size));
+            log_message(config_, LogLevel::info, "core", core_btf_->summary());
+        }
+    }
+    LIBBPF_OPTS(bpf_object_open_opts, opts);
+    if (!core_btf_->path().empty())
+        opts.btf_custom_path = core_btf_->path().c_str();
+    skel_.reset(tapio_bpf__open_opts(&opts));
     if (!skel_)
         return Error(ExitCode::runtime, fmt::format("cannot open the BPF object: {}", errno_text(errno)));
     try {
