@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include "core_btf.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -87,9 +88,10 @@ bool root_kind(uint32_t kind)
 // members are checked by whoever reads them (name()).
 class RawBtf {
 public:
-    // Calls visit(id, type) for each type as it is checked.
-    template <typename Visit>
-    bool parse(std::span<const uint8_t> raw, std::string& why, Visit&& visit)
+    // The header and the string section alone; with base, raw is split
+    // BTF on it (a module's on the kernel's): name offsets past the base's
+    // strings are in raw's.
+    bool parse_header(std::span<const uint8_t> raw, std::string& why, const RawBtf* base = nullptr)
     {
         btf_header hdr;
         if (raw.size() < sizeof(hdr)) {
@@ -120,12 +122,26 @@ public:
         types_len_ = hdr.type_len;
         strs_ = reinterpret_cast<const char*>(raw.data() + strs_at);
         strs_len_ = hdr.str_len;
-        // libbpf's own rule: the string section starts and ends with a NUL,
-        // so every offset inside it names a terminated string.
-        if (strs_len_ == 0 || strs_[0] != '\0' || strs_[strs_len_ - 1] != '\0') {
+        base_ = base;
+        // libbpf's own rule: the string section ends with a NUL (so every
+        // offset inside it names a terminated string) and, unless split,
+        // starts with one.
+        bool bad = base ? strs_len_ != 0 && strs_[strs_len_ - 1] != '\0'
+                        : strs_len_ == 0 || strs_[0] != '\0' || strs_[strs_len_ - 1] != '\0';
+        if (bad) {
             why = "bad string section";
             return false;
         }
+        return true;
+    }
+
+    // Calls visit(id, type) for each type as it is checked (ids from 1,
+    // split BTF's too).
+    template <typename Visit>
+    bool parse(std::span<const uint8_t> raw, std::string& why, Visit&& visit, const RawBtf* base = nullptr)
+    {
+        if (!parse_header(raw, why, base))
+            return false;
         offsets_.clear();
         offsets_.reserve(types_len_ / 16 + 1);
         offsets_.push_back(0);  // id 0: void, no record
@@ -145,7 +161,7 @@ public:
                 why = fmt::format("truncated type [{}]", offsets_.size());
                 return false;
             }
-            if (t.name_off >= strs_len_) {
+            if (t.name_off >= all_strs_len()) {
                 why = fmt::format("type [{}] has a name outside the string section", offsets_.size());
                 return false;
             }
@@ -167,15 +183,22 @@ public:
         return sizeof(btf_type) + extra_bytes(BTF_INFO_KIND(t.info), BTF_INFO_VLEN(t.info));
     }
     // A name offset of a type's common part, checked by parse().
-    std::string_view type_name(uint32_t off) const { return std::string_view(strs_ + off); }
+    std::string_view type_name(uint32_t off) const
+    {
+        uint64_t base_len = base_ ? base_->strs_len_ : 0;
+        return std::string_view(off < base_len ? base_->strs_ + off : strs_ + (off - base_len));
+    }
     std::optional<std::string_view> name(uint32_t off) const
     {
-        if (off >= strs_len_)
+        if (off >= all_strs_len())
             return std::nullopt;
-        return std::string_view(strs_ + off);
+        return type_name(off);
     }
 
 private:
+    uint64_t all_strs_len() const { return (base_ ? base_->strs_len_ : 0) + strs_len_; }
+
+    const RawBtf* base_ = nullptr;
     const uint8_t* types_ = nullptr;
     uint64_t types_len_ = 0;
     const char* strs_ = nullptr;
@@ -225,15 +248,20 @@ public:
             if (!contains(name))
                 slots_[free_slot(name)] = name;
     }
-    bool contains(std::string_view name) const
+    static constexpr size_t none = SIZE_MAX;
+    // Where name is, or none.
+    size_t find(std::string_view name) const
     {
         for (size_t i = hash(name) & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
             if (!slots_[i].data())
-                return false;
+                return none;
             if (slots_[i] == name)
-                return true;
+                return i;
         }
     }
+    bool contains(std::string_view name) const { return find(name) != none; }
+    size_t slots() const { return slots_.size(); }
+    std::string_view at(size_t slot) const { return slots_[slot]; }
 
 private:
     static uint64_t hash(std::string_view s)
@@ -411,14 +439,23 @@ std::optional<BtfCut> cut_btf(std::span<const uint8_t> kernel, const std::vector
     // One pass: the types' offsets, and the candidates among them.
     RawBtf raw;
     NameSet wanted(roots);
+    std::vector<bool> matched(wanted.slots(), false);
     std::vector<uint32_t> candidates;
     bool parsed = raw.parse(kernel, why, [&](uint32_t id, const btf_type& t) {
-        if (t.name_off != 0 && root_kind(BTF_INFO_KIND(t.info)) &&
-            wanted.contains(btf_essential_name(raw.type_name(t.name_off))))
+        if (t.name_off == 0 || !root_kind(BTF_INFO_KIND(t.info)))
+            return;
+        size_t slot = wanted.find(btf_essential_name(raw.type_name(t.name_off)));
+        if (slot != NameSet::none) {
             candidates.push_back(id);
+            matched[slot] = true;
+        }
     });
     if (!parsed)
         return std::nullopt;
+    BtfCut cut;
+    for (size_t slot = 0; slot < wanted.slots(); ++slot)
+        if (wanted.at(slot).data() && !matched[slot])
+            cut.unmatched.emplace_back(wanted.at(slot));
 
     // Old id -> new id (0: not kept); kept in the order found.
     std::vector<uint32_t> new_id(raw.count(), 0);
@@ -565,7 +602,6 @@ std::optional<BtfCut> cut_btf(std::span<const uint8_t> kernel, const std::vector
     hdr.type_len = static_cast<uint32_t>(types.size());
     hdr.str_off = hdr.type_len;
     hdr.str_len = static_cast<uint32_t>(strings.data().size());
-    BtfCut cut;
     cut.types = static_cast<uint32_t>(kept.size());
     cut.bytes.resize(sizeof(hdr) + types.size() + strings.data().size());
     std::memcpy(cut.bytes.data(), &hdr, sizeof(hdr));
@@ -574,45 +610,103 @@ std::optional<BtfCut> cut_btf(std::span<const uint8_t> kernel, const std::vector
     return cut;
 }
 
+std::optional<std::string> split_btf_match(std::span<const uint8_t> base, std::span<const uint8_t> split,
+                                           const std::vector<std::string>& names, std::string& why)
+{
+    RawBtf base_raw, split_raw;
+    if (!base_raw.parse_header(base, why))
+        return std::nullopt;
+    NameSet wanted(names);
+    std::string found;
+    bool parsed = split_raw.parse(
+        split, why,
+        [&](uint32_t, const btf_type& t) {
+            if (found.empty() && t.name_off != 0 && root_kind(BTF_INFO_KIND(t.info))) {
+                std::string_view name = btf_essential_name(split_raw.type_name(t.name_off));
+                if (wanted.contains(name))
+                    found = name;
+            }
+        },
+        &base_raw);
+    if (!parsed)
+        return std::nullopt;
+    return found;
+}
+
+namespace {
+
+// Where a module of the kernel's (its BTF a file next to the kernel's) has a
+// type one of names would match: "module: name", or "" when none has.
+// libbpf searches the modules' BTF for a relocation with no candidate in
+// the kernel's, which a cut does not hold.
+std::optional<std::string> module_match(const char* kernel_btf, std::span<const uint8_t> kernel,
+                                        const std::vector<std::string>& names, std::string& why)
+{
+    std::string_view path(kernel_btf);
+    size_t slash = path.rfind('/');
+    std::string dir(slash == std::string_view::npos ? "." : path.substr(0, slash));
+    std::string_view own = slash == std::string_view::npos ? path : path.substr(slash + 1);
+    DIR* d = opendir(dir.c_str());
+    if (!d)
+        return "";  // no directory, no modules
+    std::optional<std::string> found = "";
+    while (dirent* e = readdir(d)) {
+        std::string_view name = e->d_name;
+        if (name == "." || name == ".." || name == own)
+            continue;
+        std::string module = dir + "/" + e->d_name;
+        FileBytes bytes;
+        std::optional<std::string> match;
+        if (!bytes.open(module.c_str(), why) || !(match = split_btf_match(kernel, bytes.bytes(), names, why))) {
+            why = fmt::format("{}: {}", module, why);
+            found = std::nullopt;
+            break;
+        }
+        if (!match->empty()) {
+            found = fmt::format("{}: {}", e->d_name, *match);
+            break;
+        }
+    }
+    closedir(d);
+    return found;
+}
+
+}  // namespace
+
 CoreBtfFile::CoreBtfFile(std::span<const uint8_t> object_elf, const char* kernel_btf)
 {
     auto t0 = std::chrono::steady_clock::now();
     std::string why;
-    auto fail = [&](std::string_view what) {
-        summary_ = fmt::format("CO-RE against the kernel's whole BTF: {}", what);
-    };
-    auto object_btf = elf_section(object_elf, ".BTF");
-    if (!object_btf) {
-        fail("the BPF object has no readable .BTF section");
-        return;
-    }
-    auto roots = btf_root_names(*object_btf, why);
-    if (!roots) {
-        fail("the BPF object's BTF: " + why);
-        return;
-    }
+    std::optional<BtfCut> cut;
+    std::optional<std::vector<std::string>> roots;
     FileBytes kernel;
-    if (!kernel.open(kernel_btf, why)) {
-        fail(why);
-        return;
-    }
-    auto cut = cut_btf(kernel.bytes(), *roots, why);
-    if (!cut) {
-        fail(fmt::format("{}: {}", kernel_btf, why));
-        return;
-    }
-    int fd = memfd_create("tapio-core-btf", MFD_CLOEXEC);
-    if (fd < 0) {
-        fail(fmt::format("memfd_create: {}", errno_text(errno)));
-        return;
-    }
-    if (!write_all(fd, cut->bytes.data(), cut->bytes.size())) {
-        int err = errno;
-        close(fd);
-        {
-            fail(fmt::format("cannot write the cut: {}", errno_text(err)));
-            return;
+    auto object_btf = elf_section(object_elf, ".BTF");
+    if (!object_btf)
+        why = "the BPF object has no readable .BTF section";
+    else if (!(roots = btf_root_names(*object_btf, why)))
+        why = "the BPF object's BTF: " + why;
+    else if (kernel.open(kernel_btf, why) && !(cut = cut_btf(kernel.bytes(), *roots, why)))
+        why = fmt::format("{}: {}", kernel_btf, why);
+    else if (cut && !cut->unmatched.empty()) {
+        auto in_module = module_match(kernel_btf, kernel.bytes(), cut->unmatched, why);
+        if (!in_module || !in_module->empty()) {
+            why = in_module ? fmt::format("the module type {} may be a relocation's", *in_module) : why;
+            cut.reset();
         }
+    }
+    int fd = -1;
+    if (cut && (fd = memfd_create("tapio-core-btf", MFD_CLOEXEC)) < 0) {
+        why = fmt::format("memfd_create: {}", errno_text(errno));
+        cut.reset();
+    }
+    if (cut && !write_all(fd, cut->bytes.data(), cut->bytes.size())) {
+        why = fmt::format("cannot write the cut: {}", errno_text(errno));
+        close(fd);
+        cut.reset();
+    }
+    if (!cut) {
+        summary_ = fmt::format("CO-RE against the kernel's whole BTF: {}", why);
+        return;
     }
     fd_ = fd;
     path_ = fmt::format("/proc/self/fd/{}", fd);

@@ -37,6 +37,9 @@ std::optional<std::vector<std::string>> btf_root_names(std::span<const uint8_t> 
 struct BtfCut {
     std::vector<uint8_t> bytes;  // raw BTF (header, types, strings)
     uint32_t types = 0;          // types in it, void not counted
+    // Roots no kernel type is named like. libbpf looks for those in the
+    // modules' BTF, which a cut does not hold.
+    std::vector<std::string> unmatched;
 };
 
 // From a raw BTF blob (the kernel's): every type whose essential name is
@@ -47,6 +50,12 @@ struct BtfCut {
 // lengths are kept as they are. nullopt, with why, on malformed input:
 // every offset and type id of kernel is checked.
 std::optional<BtfCut> cut_btf(std::span<const uint8_t> kernel, const std::vector<std::string>& roots, std::string& why);
+
+// The first of names that split BTF (a module's, on the kernel's as base)
+// names a type of a root kind with, or "" when none does; nullopt, with
+// why, on malformed input.
+std::optional<std::string> split_btf_match(std::span<const uint8_t> base, std::span<const uint8_t> split,
+                                           const std::vector<std::string>& names, std::string& why);
 
 // For one run: the cut for an object's relocations, in a memfd that lives
 // as long as this does.

@@ -4,9 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <bpf/btf.h>
+#include <elf.h>
+#include <unistd.h>
 #include <linux/btf.h>
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -248,4 +253,138 @@ TEST_CASE("core btf: a file from garbage is no file")
     CoreBtfFile none(junk);
     CHECK(none.path().empty());
     CHECK(none.summary().find("whole BTF") != std::string::npos);
+}
+
+namespace {
+
+// A minimal ELF64 object: a null section, .shstrtab and .BTF.
+std::vector<uint8_t> elf_with_btf(const std::vector<uint8_t>& btf_bytes)
+{
+    const char names[] = "\0.shstrtab\0.BTF";  // and a final NUL
+    size_t names_at = sizeof(Elf64_Ehdr);
+    size_t btf_at = names_at + sizeof(names);
+    size_t sh_at = (btf_at + btf_bytes.size() + 7) / 8 * 8;
+    std::vector<uint8_t> out(sh_at);
+    std::memcpy(out.data() + names_at, names, sizeof(names));
+    std::memcpy(out.data() + btf_at, btf_bytes.data(), btf_bytes.size());
+    Elf64_Shdr sh[3]{};
+    sh[1].sh_name = 1;
+    sh[1].sh_type = SHT_STRTAB;
+    sh[1].sh_offset = names_at;
+    sh[1].sh_size = sizeof(names);
+    sh[2].sh_name = 11;
+    sh[2].sh_type = SHT_PROGBITS;
+    sh[2].sh_offset = btf_at;
+    sh[2].sh_size = btf_bytes.size();
+    out.resize(sh_at + sizeof(sh));
+    std::memcpy(out.data() + sh_at, sh, sizeof(sh));
+    Elf64_Ehdr eh{};
+    std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_type = ET_REL;
+    eh.e_machine = EM_BPF;
+    eh.e_version = EV_CURRENT;
+    eh.e_ehsize = sizeof(Elf64_Ehdr);
+    eh.e_shoff = sh_at;
+    eh.e_shentsize = sizeof(Elf64_Shdr);
+    eh.e_shnum = 3;
+    eh.e_shstrndx = 1;
+    std::memcpy(out.data(), &eh, sizeof(eh));
+    return out;
+}
+
+void write_file(const std::string& path, const std::vector<uint8_t>& bytes)
+{
+    FILE* f = fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    REQUIRE(fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size());
+    fclose(f);
+}
+
+}  // namespace
+
+TEST_CASE("core btf: a root no kernel type has is looked for in the modules' BTF")
+{
+    BtfPtr base(btf__new_empty());
+    int int_id = btf__add_int(base.get(), "int", 4, BTF_INT_SIGNED);
+    btf__add_struct(base.get(), "in_vmlinux", 4);
+    btf__add_field(base.get(), "a", int_id, 0, 0);
+    BtfPtr module(btf__new_empty_split(base.get()));
+    btf__add_struct(module.get(), "in_module", 4);
+    btf__add_field(module.get(), "b", int_id, 0, 0);
+    std::vector<uint8_t> kernel = raw_of(base.get());
+    std::vector<uint8_t> module_bytes = raw_of(module.get());
+
+    std::string why;
+    auto cut = cut_btf(kernel, {"in_vmlinux", "in_module", "nowhere"}, why);
+    REQUIRE(cut);
+    std::sort(cut->unmatched.begin(), cut->unmatched.end());
+    CHECK(cut->unmatched == std::vector<std::string>{"in_module", "nowhere"});
+    auto match = split_btf_match(kernel, module_bytes, {"nowhere", "in_module___flavour"}, why);
+    REQUIRE(match);
+    CHECK(*match == "");
+    match = split_btf_match(kernel, module_bytes, cut->unmatched, why);
+    REQUIRE(match);
+    CHECK(*match == "in_module");
+    for (size_t n = 0; n < module_bytes.size(); ++n)
+        CHECK_FALSE(split_btf_match(kernel, std::span(module_bytes).first(n), {"in_module"}, why));
+
+    // The object: a local in_vmlinux, and a flavour of in_module.
+    BtfPtr local(btf__new_empty());
+    int local_int = btf__add_int(local.get(), "int", 4, BTF_INT_SIGNED);
+    btf__add_struct(local.get(), "in_vmlinux", 4);
+    btf__add_field(local.get(), "a", local_int, 0, 0);
+    std::vector<uint8_t> object = elf_with_btf(raw_of(local.get()));
+    auto section = elf_section(object, ".BTF");
+    REQUIRE(section);
+    CHECK(section->size() == raw_of(local.get()).size());
+
+    char dir_template[] = "/tmp/tt-core-btf-XXXXXX";
+    REQUIRE(mkdtemp(dir_template));
+    std::string dir = dir_template, vmlinux = dir + "/vmlinux", mod = dir + "/tt_mod";
+    write_file(vmlinux, kernel);
+    {
+        CoreBtfFile file(object, vmlinux.c_str());
+        CHECK_MESSAGE(!file.path().empty(), file.summary());
+        CHECK(file.summary().find("-type BTF cut from the kernel's") != std::string::npos);
+        if (!file.path().empty()) {
+            BtfPtr read(btf__parse(file.path().c_str(), nullptr));
+            REQUIRE(read);
+            CHECK(btf__find_by_name_kind(read.get(), "in_vmlinux", BTF_KIND_STRUCT) > 0);
+        }
+    }
+    // A module that has no type of a root's name changes nothing.
+    write_file(mod, module_bytes);
+    {
+        CoreBtfFile file(object, vmlinux.c_str());
+        CHECK(!file.path().empty());
+    }
+    // One that has: the kernel's whole BTF, as libbpf would look there.
+    BtfPtr flavoured(btf__new_empty());
+    local_int = btf__add_int(flavoured.get(), "int", 4, BTF_INT_SIGNED);
+    btf__add_struct(flavoured.get(), "in_module___v2", 4);
+    btf__add_field(flavoured.get(), "b", local_int, 0, 0);
+    {
+        CoreBtfFile file(elf_with_btf(raw_of(flavoured.get())), vmlinux.c_str());
+        CHECK(file.path().empty());
+        CHECK(file.summary().find("tt_mod: in_module") != std::string::npos);
+    }
+    // A module file that is garbage: the whole BTF too.
+    write_file(mod, std::vector<uint8_t>(64, 0xee));
+    {
+        CoreBtfFile file(elf_with_btf(raw_of(flavoured.get())), vmlinux.c_str());
+        CHECK(file.path().empty());
+        CHECK(file.summary().find("bad magic") != std::string::npos);
+    }
+    // No kernel BTF at all.
+    unlink(mod.c_str());
+    unlink(vmlinux.c_str());
+    {
+        CoreBtfFile file(object, vmlinux.c_str());
+        CHECK(file.path().empty());
+        CHECK(file.summary().find("cannot open") != std::string::npos);
+    }
+    rmdir(dir.c_str());
 }
