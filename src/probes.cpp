@@ -24,6 +24,7 @@
 #include <fmt/ranges.h>
 
 #include "area_probes.h"
+#include "core_btf.h"
 #include "tapio/errors.h"
 #include "host_features.h"
 #include "select.h"
@@ -106,6 +107,15 @@ bool kernel_at_least(unsigned want_major, unsigned want_minor)
 
 std::mutex tt_btf_mu;
 std::map<std::string, int, std::less<>> tt_btf_ids;  // "btf_trace_<name>" -> kernel type id
+
+// The attach targets of the object's tt_btf programs (bpf/tapio.bpf.c).
+constexpr const char* tt_btf_targets[] = {"btf_trace_sys_enter", "btf_trace_sys_exit"};
+
+void remember_tt_btf_id(const std::string& typedef_name, int id)
+{
+    std::lock_guard<std::mutex> lock(tt_btf_mu);
+    tt_btf_ids[typedef_name] = id;
+}
 
 int tt_btf_attach_id(const std::string& typedef_name)
 {
@@ -322,6 +332,7 @@ void ProbeManager::start()
     } else if (err) {
         failed_.push_back(HookStatus{area_name(wanted.front()), "*", "", "", HookState::failed, err->what()});
     }
+    core_btf_.reset();  // libbpf read it at each load; there is none to come
     if (err) {
         if (fatal(err))
             throw *err;
@@ -337,6 +348,26 @@ std::optional<Error> ProbeManager::try_load(const std::vector<Area>& areas, cons
     links_.clear();
     areas_.clear();
     status_.clear();
+    if (!core_btf_) {
+        // Once per run, whatever the tries: CO-RE against a cut of the
+        // kernel's BTF (src/core_btf.h), unless TAPIO_CORE_BTF=kernel.
+        const char* mode = getenv("TAPIO_CORE_BTF");
+        if (mode && std::string_view(mode) == "kernel") {
+            core_btf_ = std::make_unique<CoreBtfFile>();
+            log_message(config_, LogLevel::info, "core",
+                        "CO-RE against the kernel's whole BTF (TAPIO_CORE_BTF=kernel)");
+        } else {
+            size_t size = 0;
+            const void* elf = tapio_bpf__elf_bytes(&size);
+            core_btf_ = std::make_unique<CoreBtfFile>(
+                std::span(static_cast<const uint8_t*>(elf), size),
+                std::vector<std::string>(std::begin(tt_btf_targets), std::end(tt_btf_targets)));
+            log_message(config_, LogLevel::info, "core", core_btf_->summary());
+            for (const char* name : tt_btf_targets)
+                if (uint32_t id = core_btf_->typedef_id(name))
+                    remember_tt_btf_id(name, static_cast<int>(id));
+        }
+    }
     side_skel_.reset();
     skel_.reset(open_object());
     if (!skel_)
@@ -380,7 +411,10 @@ std::optional<Error> ProbeManager::try_load(const std::vector<Area>& areas, cons
 tapio_bpf* ProbeManager::open_object()
 {
     register_tt_btf();
-    return tapio_bpf__open();
+    LIBBPF_OPTS(bpf_object_open_opts, opts);
+    if (core_btf_ && !core_btf_->path().empty())
+        opts.btf_custom_path = core_btf_->path().c_str();
+    return tapio_bpf__open_opts(&opts);
 }
 
 // The exit program of the dispatcher, when it would be loaded along with

@@ -41,6 +41,7 @@ struct HookSpec {
 };
 
 class Workloads;
+class CoreBtfFile;
 
 struct TickContext {
     uint64_t now_boot_ns;
@@ -157,6 +158,8 @@ private:
     std::vector<HookStatus> status_;
     std::vector<HookStatus> failed_;  // areas left out, reported with status_
     AreaTiming timing_;
+    // The BTF CO-RE resolves against, for the tries of one start().
+    std::unique_ptr<CoreBtfFile> core_btf_;
     bool used_btf_ = false;  // the current plan has a tp_btf program
     int events_fd_ = -1;
     int stats_fd_ = -1;
