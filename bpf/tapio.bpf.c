@@ -34,14 +34,8 @@ const volatile __u32 tt_sys_areas = 0;
  * Dispatching on it, rather than offering the call to every area in turn,
  * also keeps the verifier from walking the other areas' handlers once per
  * path through the first one's.
- *
- * A global function: what it returns is a number the verifier knows nothing
- * of, so the dispatcher is not checked once per syscall number its switch
- * names (each case told the verifier nr's exact value, and every path after
- * it stayed apart): the exit program of `all` went from 8,047 processed
- * instructions to 5,810. The price is one call per syscall.
  */
-__noinline __u32 tt_nr_area(long nr)
+static __always_inline __u32 tt_nr_area_of(long nr)
 {
 	__u64 kinds;
 	__u32 area, op;
@@ -75,6 +69,36 @@ __noinline __u32 tt_nr_area(long nr)
 }
 
 /*
+ * The same as a global function, for the dispatch once a syscall is known to
+ * be handled: what it returns is a number the verifier knows nothing of, and
+ * with the number read again (tt_nr_again) nothing tells the verifier nr's
+ * exact value any more, so it does not check the handlers once per syscall
+ * number the switch above names (each case told it nr's value, and every
+ * path after it stayed apart). all's exit program went from 8,047 processed
+ * instructions to about 5,800. The syscalls nobody traces meet only the
+ * inline switch (tt_sys_handled): no call.
+ */
+__noinline __u32 tt_nr_area(long nr)
+{
+	return tt_nr_area_of(nr);
+}
+
+/*
+ * The syscall number again, from the registers: a fresh value the verifier
+ * knows nothing of (see tt_nr_area). The plain tracepoint form keeps its nr.
+ */
+static __always_inline long tt_nr_again(long nr, void *regs, const int mode)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (mode == TT_SYS_BTF)
+		return *(volatile long *)&((struct pt_regs *)regs)->orig_ax;
+#endif
+	if (mode != TT_SYS_TP)
+		return tt_nr_from_regs(regs, mode);
+	return nr;
+}
+
+/*
  * Whether any area on wants syscall nr: the first thing every syscall of
  * the host meets, so a few compares on the number and nothing else.
  * file_ops: whether file's opens and operations count (not at an entry
@@ -91,7 +115,7 @@ static __always_inline bool tt_sys_handled(long nr, const bool file_ops, const _
 #else
 		return true;
 #endif
-	area = tt_nr_area(nr);
+	area = tt_nr_area_of(nr);
 	if (!area || !TT_ON(only, area))
 		return false;
 	if (area == TT_SYS_AREA_FILE)
@@ -120,6 +144,7 @@ static __always_inline int tt_sys_enter(long nr, void *src, const int mode, cons
 	}
 	if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
 		summary_enter(nr);
+	nr = tt_nr_again(nr, src, mode);
 	/* One area per syscall; each path ends in its own handler (see tt_nr_area). */
 	switch (tt_nr_area(nr)) {
 	case TT_SYS_AREA_PROC:
@@ -155,6 +180,7 @@ static __always_inline int tt_sys_exit(long nr, long ret, struct pt_regs *regs, 
 	}
 	if (TT_ON(only, TT_SYS_AREA_PROC_SUMMARY))
 		summary_exit(nr, ret);
+	nr = tt_nr_again(nr, regs, mode);
 	switch (tt_nr_area(nr)) {
 	case TT_SYS_AREA_PROC:
 		if (TT_ON(only, TT_SYS_AREA_PROC))
