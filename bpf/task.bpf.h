@@ -79,16 +79,6 @@ __noinline __u64 tt_task_v1_cgroup_id_btf(void)
 	return tt_task_v1_cgroup_id();
 }
 
-__noinline __u64 tt_task_ppid_uid(void)
-{
-	struct task_struct *task;
-
-	if (!tt_have_task_btf())
-		return 0;
-	task = bpf_get_current_task_btf();
-	return (__u64)task->real_parent->tgid << 32 | task->cred->uid.val;
-}
-
 /* The same, without a call when v1 ids are off. fast: see above. */
 static __always_inline __u64 tt_current_v1_cgroup_id(const bool fast)
 {
@@ -113,10 +103,8 @@ static __always_inline void tt_current_identity(__u64 *cgroup_id, __u64 *cgroup_
 		if (tgid)
 			*tgid = task->tgid;
 		*tid = task->pid;
-		__u64 ppid_uid = tt_task_ppid_uid();
-
-		*ppid = ppid_uid >> 32;
-		*uid = (__u32)ppid_uid;
+		*ppid = task->real_parent->tgid;
+		*uid = task->cred->uid.val;
 		*(__u64 *)&comm[0] = *(__u64 *)&task->comm[0];
 		*(__u64 *)&comm[8] = *(__u64 *)&task->comm[8];
 	} else {
