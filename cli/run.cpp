@@ -538,7 +538,8 @@ int run_trace(const Invocation& inv)
         for (const HookStatus& s : h.hooks)
             attached += s.state == HookState::attached;
         const AreaTiming& t = h.timing;
-        fmt::print(stderr, "tapio-trace: open {:.1f} ms, load {:.1f} ms{}, attach {:.1f} ms\n", t.open_ms, t.load_ms,
+        fmt::print(stderr, "tapio-trace: open {:.1f} ms, load {:.1f} ms{}{}, attach {:.1f} ms\n", t.open_ms, t.load_ms,
+                   t.split ? " (the syscall dispatcher's exit on a second thread)" : "",
                    t.loads > 1 ? fmt::format(" ({} tries)", t.loads) : "", t.attach_ms);
         fmt::print(stderr, "tapio-trace: ready: {} hooks attached in {:.1f} ms\n", attached, ms);
     }

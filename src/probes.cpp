@@ -387,6 +387,7 @@ std::optional<Error> ProbeManager::try_load(const std::vector<Area>& areas, cons
     bpf_program* heavy = split_program();
     int err = heavy ? load_split(heavy) : bpf_object__load(skel_->obj);
     timing_.load_ms += ms_since(t1);
+    timing_.split = heavy && !err;
     ++timing_.loads;
     if (!err) {
         events_fd_ = bpf_map__fd(skel_->maps.tt_events);

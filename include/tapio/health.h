@@ -33,6 +33,9 @@ struct HookStatus {
 struct AreaTiming {
     double open_ms = 0, load_ms = 0, attach_ms = 0;
     int loads = 0;  // more than one: a load failed and was retried without something
+    // The syscall dispatcher's exit program was loaded on a second thread,
+    // beside the other programs (see TAPIO_LOAD_SERIAL).
+    bool split = false;
 };
 
 // Where tracefs is, after the collector's start.

@@ -69,17 +69,23 @@ TEST_CASE("dispatch: tp_btf, raw_tp and the plain tracepoint each report the sam
     struct Form {
         const char* mask;  // TAPIO_FAKE_HOST
         const char* how;   // what -v must say the dispatcher is attached as
+        bool serial;       // TAPIO_LOAD_SERIAL: every program from one copy of the object
     };
-    for (Form form : {Form{"", "tp_btf"}, Form{"no-tp_btf", "raw_tracepoint"},
-                      Form{"no-tp_btf,no-raw_tp", "tracepoint"}}) {
+    for (Form form : {Form{"", "tp_btf", false}, Form{"", "tp_btf", true}, Form{"no-tp_btf", "raw_tracepoint", false},
+                      Form{"no-tp_btf,no-raw_tp", "tracepoint", false}}) {
         CAPTURE(form.how);
+        CAPTURE(form.serial);
         TempDir tmp("tt-dispatch");
         const std::string& dir = tmp.path();
-        Tracer t({"all", "-p", std::to_string(getpid()), "--no-pressure"}, true,
-                 {std::string("TAPIO_FAKE_HOST=") + form.mask});
+        std::vector<std::string> env{std::string("TAPIO_FAKE_HOST=") + form.mask};
+        if (form.serial)
+            env.push_back("TAPIO_LOAD_SERIAL=1");
+        Tracer t({"all", "-p", std::to_string(getpid()), "--no-pressure"}, true, env);
         REQUIRE(t.ready());
         for (const char* hook : {"raw_syscalls:sys_enter", "raw_syscalls:sys_exit"})
             CHECK(t.stderr_text().find(std::string(hook) + " attached (" + form.how) != std::string::npos);
+        // all loads the dispatcher's exit beside the other programs, unless told not to.
+        CHECK((t.stderr_text().find("dispatcher's exit on a second thread") != std::string::npos) == !form.serial);
 
         // One of each, from this process.
         std::string file = dir + "/opened", renamed = dir + "/renamed", sub = dir + "/sub";
@@ -104,9 +110,8 @@ TEST_CASE("dispatch: tp_btf, raw_tp and the plain tracepoint each report the sam
         t.stop();
 
         auto mine = [&](const char* type, const char* field, const std::string& value) {
-            return t.all([&](const json& r) {
-                return is_type(r, type) && r["pid"] == getpid() && r.value(field, "") == value;
-            });
+            return t.all(
+                [&](const json& r) { return is_type(r, type) && r["pid"] == getpid() && r.value(field, "") == value; });
         };
         auto opens = mine("file.open", "path", file);
         REQUIRE(opens.size() == 1);
