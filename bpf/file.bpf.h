@@ -243,16 +243,20 @@ static __always_inline void fill_open(struct tt_file_open *rec, char *head, cons
  * on its own, rather than at each of their calls (pairing and arguments
  * read back at exit) with each caller's state. That took the file exit
  * program from 7,734 processed instructions to 4,961, 18 to 13 ms of every
- * start on 6.18. Global functions return a scalar and take any pointer as
- * possibly NULL.
+ * start on 6.18. Global functions return a scalar; they take the call from
+ * the scratch map's call (file_sys_exit builds it there, pair_exit copies it
+ * there), not as an argument, because only 5.12 and later take pointer
+ * arguments to global functions, and tapio-trace runs from 5.8.
  */
-__noinline int open_emit(const struct file_call *call, long ret)
+__noinline int open_emit(long ret)
 {
-	struct file_scratch *s;
+	struct file_scratch *s = scratch();
+	const struct file_call *call;
 	struct tt_file_open *rec;
 
-	if (!call)
+	if (!s)
 		return 0;
+	call = &s->call;
 	if (!prefix_count) {
 		/* The common case: straight into the ring. */
 		rec = tt_reserve(TT_FILE_OPEN, struct tt_file_open);
@@ -262,9 +266,6 @@ __noinline int open_emit(const struct file_call *call, long ret)
 		}
 		return 0;
 	}
-	s = scratch();
-	if (!s)
-		return 0;
 	rec = (struct tt_file_open *)&s->op;
 	fill_open(rec, s->head[0], call, ret);
 	if (!tt_path_wanted(rec->dir, rec->path_flags & TT_FILE_PATH_TRUNCATED ? s->head[0] : rec->path,
@@ -322,16 +323,18 @@ static __always_inline void open_call_from(struct file_call *call, long nr, cons
  * The other operations are rare: always built in the scratch record, so
  * --path can look at them before anything is reserved.
  */
-__noinline int op_emit(const struct file_call *call, long ret)
+__noinline int op_emit(long ret)
 {
 	struct file_scratch *s = scratch();
+	const struct file_call *call;
 	struct tt_file_op *rec;
 	__u32 kind;
 
-	if (!call)
+	if (!s)
 		return 0;
+	call = &s->call;
 	kind = call->kind;
-	if (!s || kind < TT_FILE_UNLINK || kind > TT_FILE_CHMOD || skip_for_failed_only(ret))
+	if ( kind < TT_FILE_UNLINK || kind > TT_FILE_CHMOD || skip_for_failed_only(ret))
 		return 0;
 	rec = &s->op;
 	tt_fill_header(&rec->h, kind, sizeof(*rec));
@@ -378,14 +381,19 @@ __noinline int op_emit(const struct file_call *call, long ret)
 static __always_inline int pair_exit(int nr, long ret)
 {
 	struct file_call *call = tt_pending_get(&file_calls, nr);
+	struct file_scratch *s = scratch();
 
 	if (!call)
 		return 0;
-	if (call->kind == TT_FILE_OPEN) {
-		if (!skip_for_failed_only(ret))
-			open_emit(call, ret);
-	} else {
-		op_emit(call, ret);
+	if (s) {
+		/* Where open_emit and op_emit take it from. */
+		__builtin_memcpy(&s->call, call, sizeof(*call));
+		if (call->kind == TT_FILE_OPEN) {
+			if (!skip_for_failed_only(ret))
+				open_emit(ret);
+		} else {
+			op_emit(ret);
+		}
 	}
 	tt_pending_forget(&file_calls);
 	return 0;
@@ -768,7 +776,7 @@ static __always_inline void file_sys_exit(long nr, long ret, const struct tt_sys
 	if (!file_call_from(call, nr, exit_args))
 		return;
 	if (call->kind == TT_FILE_OPEN)
-		open_emit(call, ret);
+		open_emit(ret);
 	else
-		op_emit(call, ret);
+		op_emit(ret);
 }

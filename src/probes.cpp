@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -81,20 +80,6 @@ constexpr MapOwner map_owners[] = {
     {"reclaim_start", Area::mem},   {"alloc_pending", Area::mem},
 };
 
-// Hash tables filled at the rate of connections, execs or new (process,
-// syscall) and (process, file) pairs, not at every syscall: no need for the
-// preallocated free list that pending-call tables keep for their churn.
-constexpr std::string_view grown_on_insert[] = {"socks", "exec_pending", "syscall_stats", "file_io"};
-
-bool kernel_at_least(unsigned want_major, unsigned want_minor)
-{
-    utsname u{};
-    unsigned major = 0, minor = 0;
-    if (uname(&u) != 0 || std::sscanf(u.release, "%u.%u", &major, &minor) != 2)
-        return false;
-    return major > want_major || (major == want_major && minor >= want_minor);
-}
-
 // ---- "tt_btf/": tp_btf programs whose attach id tapio-trace finds ----
 //
 // libbpf 1.1 parses the kernel's whole BTF (5.5 MB here, about 7 ms) at every
@@ -123,14 +108,16 @@ int tt_btf_attach_id(const std::string& typedef_name)
     if (auto it = tt_btf_ids.find(typedef_name); it != tt_btf_ids.end())
         return it->second;
     struct btf* kernel = btf__load_vmlinux_btf();
-    int id = kernel ? btf__find_by_name_kind(kernel, typedef_name.c_str(), BTF_KIND_TYPEDEF) : -ENOENT;
+    int id = kernel ? btf__find_by_name_kind(kernel, typedef_name.c_str(), BTF_KIND_TYPEDEF) : -errno;
     btf__free(kernel);
-    tt_btf_ids[typedef_name] = id;
+    if (id > 0)  // a failure (no memory, say) may pass: asked again next time
+        tt_btf_ids[typedef_name] = id;
     return id;
 }
 
-int tt_btf_prepare(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long /*cookie*/)
-{
+// Called by libbpf (C): nothing may be thrown through it.
+int tt_btf_prepare(struct bpf_program* prog, struct bpf_prog_load_opts* opts, long /*cookie*/) noexcept
+try {
     std::string_view section = bpf_program__section_name(prog);
     int id = tt_btf_attach_id(fmt::format("btf_trace_{}", section.substr(section.find('/') + 1)));
     if (id <= 0)
@@ -141,16 +128,27 @@ int tt_btf_prepare(struct bpf_program* prog, struct bpf_prog_load_opts* opts, lo
     opts->attach_btf_obj_fd = 0;  // vmlinux
     opts->attach_btf_id = static_cast<__u32>(id);
     return 0;
+} catch (...) {
+    return -ENOMEM;
 }
 
-// Once per process, before the object is first opened.
+int tt_btf_handler = 0;  // libbpf's id for it, or why it could not be registered
+
+// Once per process, before the object is first opened. libbpf keeps its
+// handlers in one table for the process: a program that embeds the library
+// and opens its own objects on another thread at the same moment should
+// start a Collector first (the README says so).
 void register_tt_btf()
 {
     static std::once_flag once;
     std::call_once(once, [] {
         LIBBPF_OPTS(libbpf_prog_handler_opts, handler, .prog_prepare_load_fn = tt_btf_prepare);
-        libbpf_register_prog_handler("tt_btf/", BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_TRACE_RAW_TP, &handler);
+        tt_btf_handler =
+            libbpf_register_prog_handler("tt_btf/", BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_TRACE_RAW_TP, &handler);
     });
+    if (tt_btf_handler < 0)
+        throw Error(ExitCode::runtime, fmt::format("cannot register the tt_btf/ section handler with libbpf: {}",
+                                                   errno_text(tt_btf_handler)));
 }
 
 bool refused_kind(const std::vector<HookKind>& refused, HookKind kind)
@@ -448,18 +446,27 @@ bpf_program* ProbeManager::split_program()
 int ProbeManager::load_split(bpf_program* heavy)
 {
     std::unique_ptr<tapio_bpf, SkelDeleter> maps(open_object());
-    std::unique_ptr<tapio_bpf, SkelDeleter> side(open_object());
+    int open_errno = errno;
+    std::unique_ptr<tapio_bpf, SkelDeleter> side(maps ? open_object() : nullptr);
+    if (maps)
+        open_errno = errno;
     if (!maps || !side)
-        return -errno;
+        return open_errno > 0 ? -open_errno : -EINVAL;
     // What configure_object set on this copy, onto the one that creates.
     bpf_map* from = nullptr;
-    bpf_map* to = nullptr;
-    while ((from = bpf_object__next_map(skel_->obj, from)) && (to = bpf_object__next_map(maps->obj, to))) {
-        bpf_map__set_max_entries(to, bpf_map__max_entries(from));
-        bpf_map__set_map_flags(to, bpf_map__map_flags(from));
+    while ((from = bpf_object__next_map(skel_->obj, from))) {
+        bpf_map* to = bpf_object__find_map_by_name(maps->obj, bpf_map__name(from));
+        if (!to)
+            return -ENOENT;
         size_t size = 0;
-        if (const void* value = bpf_map__initial_value(from, &size))
-            bpf_map__set_initial_value(to, value, size);
+        const void* value = bpf_map__initial_value(from, &size);
+        if (int err = bpf_map__set_max_entries(to, bpf_map__max_entries(from)))
+            return err;
+        if (int err = bpf_map__set_map_flags(to, bpf_map__map_flags(from)))
+            return err;
+        if (value)
+            if (int err = bpf_map__set_initial_value(to, value, size))
+                return err;
     }
     bpf_program* p;
     bpf_object__for_each_program(p, maps->obj) bpf_program__set_autoload(p, false);
@@ -468,9 +475,13 @@ int ProbeManager::load_split(bpf_program* heavy)
     bpf_map* made = nullptr;
     while ((made = bpf_object__next_map(maps->obj, made))) {
         const char* name = bpf_map__name(made);
-        for (tapio_bpf* copy : {skel_.get(), side.get()})
-            if (int err = bpf_map__reuse_fd(bpf_object__find_map_by_name(copy->obj, name), bpf_map__fd(made)))
+        for (tapio_bpf* copy : {skel_.get(), side.get()}) {
+            bpf_map* map = bpf_object__find_map_by_name(copy->obj, name);
+            if (!map)
+                return -ENOENT;
+            if (int err = bpf_map__reuse_fd(map, bpf_map__fd(made)))
                 return err;
+        }
     }
     maps.reset();  // the copies hold the maps now
     bpf_object__for_each_program(p, side->obj)
@@ -496,7 +507,6 @@ int ProbeManager::load_split(bpf_program* heavy)
 
 void ProbeManager::configure_object(const std::vector<HookKind>& refused)
 {
-    static const bool allocate_on_insert = kernel_at_least(6, 1);
     bpf_object* obj = skel_->obj;
     bpf_map* map;
     bpf_object__for_each_map(map, obj)
@@ -532,13 +542,6 @@ void ProbeManager::configure_object(const std::vector<HookKind>& refused)
                 if (wanted == name)
                     bpf_map__set_max_entries(map, entries);
         }
-        // Large tables whose entries come and go at the pace of connections
-        // and execs are allocated as they fill where the kernel allows it
-        // from tracing programs (6.1's BPF memory allocator): preallocating
-        // socks and exec_pending alone took about 6 ms of every start.
-        if (!idle && allocate_on_insert &&
-            std::find(std::begin(grown_on_insert), std::end(grown_on_insert), name) != std::end(grown_on_insert))
-            bpf_map__set_map_flags(map, bpf_map__map_flags(map) | BPF_F_NO_PREALLOC);
     }
 
     tt_config& cfg = const_cast<tt_config&>(skel_->rodata->tt_cfg);
