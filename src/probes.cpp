@@ -470,16 +470,63 @@ int ProbeManager::load_split(bpf_program* heavy)
     }
     bpf_program* p;
     bpf_object__for_each_program(p, maps->obj) bpf_program__set_autoload(p, false);
-    if (int err = bpf_object__load(maps->obj))
-        return err;
+    // The largest preallocated tables take the kernel milliseconds each to
+    // fill in (socks 4 ms, exec_pending 2.5 ms here): made on a second
+    // thread while the maps copy creates the rest.
+    struct Early {
+        bpf_map* map;
+        int fd = -1;
+        int err = 0;
+    };
+    std::vector<Early> early;
+    for (const char* name : {"socks", "exec_pending"})
+        if (bpf_map* m = bpf_object__find_map_by_name(maps->obj, name); m && bpf_map__max_entries(m) > 1)
+            early.push_back(Early{m});
+    for (Early& e : early)
+        bpf_map__set_autocreate(e.map, false);
+    auto make_early = [&early] {
+        for (Early& e : early) {
+            LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = bpf_map__map_flags(e.map));
+            e.fd = bpf_map_create(bpf_map__type(e.map), bpf_map__name(e.map), bpf_map__key_size(e.map),
+                                  bpf_map__value_size(e.map), bpf_map__max_entries(e.map), &opts);
+            e.err = e.fd < 0 ? -errno : 0;
+        }
+    };
+    std::thread maker;
+    try {
+        maker = std::thread(make_early);
+    } catch (const std::system_error&) {
+        make_early();  // no thread to be had: one after the other
+    }
+    int maps_err = bpf_object__load(maps->obj);
+    if (maker.joinable())
+        maker.join();
+    struct CloseEarly {
+        std::vector<Early>& early;
+        ~CloseEarly()
+        {
+            for (Early& e : early)
+                if (e.fd >= 0)
+                    close(e.fd);
+        }
+    } close_early{early};
+    if (maps_err)
+        return maps_err;
+    for (const Early& e : early)
+        if (e.err)
+            return e.err;
     bpf_map* made = nullptr;
     while ((made = bpf_object__next_map(maps->obj, made))) {
         const char* name = bpf_map__name(made);
+        int fd = bpf_map__fd(made);
+        for (const Early& e : early)
+            if (e.map == made)
+                fd = e.fd;
         for (tapio_bpf* copy : {skel_.get(), side.get()}) {
             bpf_map* map = bpf_object__find_map_by_name(copy->obj, name);
             if (!map)
                 return -ENOENT;
-            if (int err = bpf_map__reuse_fd(map, bpf_map__fd(made)))
+            if (int err = bpf_map__reuse_fd(map, fd))
                 return err;
         }
     }
