@@ -82,7 +82,7 @@ constexpr MapOwner map_owners[] = {
 
 // ---- "tt_btf/": tp_btf programs whose attach id tapio-trace finds ----
 //
-// libbpf 1.1 parses the kernel's whole BTF (5.5 MB here, about 7 ms) at every
+// libbpf 1.1 parses the kernel's whole BTF (5.5 MB here, about 10 ms) at every
 // load that has a BTF-typed program, only to find its attach type id
 // ("btf_trace_sys_exit"). The dispatcher's sections are "tt_btf/<name>"
 // instead: they open as raw tracepoint programs, so libbpf has no need of
@@ -107,11 +107,15 @@ int tt_btf_attach_id(const std::string& typedef_name)
     std::lock_guard<std::mutex> lock(tt_btf_mu);
     if (auto it = tt_btf_ids.find(typedef_name); it != tt_btf_ids.end())
         return it->second;
+    // No cut to have found it: one parse of the kernel's BTF for every target.
     struct btf* kernel = btf__load_vmlinux_btf();
-    int id = kernel ? btf__find_by_name_kind(kernel, typedef_name.c_str(), BTF_KIND_TYPEDEF) : -errno;
+    if (!kernel)
+        return -errno;
+    int id = btf__find_by_name_kind(kernel, typedef_name.c_str(), BTF_KIND_TYPEDEF);
+    for (const char* target : tt_btf_targets)
+        if (int found = btf__find_by_name_kind(kernel, target, BTF_KIND_TYPEDEF); found > 0)
+            tt_btf_ids[target] = found;  // a failure may pass: asked again next time
     btf__free(kernel);
-    if (id > 0)  // a failure (no memory, say) may pass: asked again next time
-        tt_btf_ids[typedef_name] = id;
     return id;
 }
 
