@@ -10,6 +10,9 @@
 #
 # BASELINE=/path/to/older/tapio-trace adds that build's rows beside this
 # one's, measured in the same run (before/after figures for a change).
+# FLOOR=1 adds the getppid() cost of build/bench/floor's empty programs
+# (bench/floor.bpf.c): on raw_syscalls:sys_exit, on sys_enter and sys_exit,
+# and on the per-syscall openat tracepoints, the floor of each design.
 #
 # A benchmark, not a test: the figures depend on the machine and its load.
 set -u
@@ -68,4 +71,11 @@ for round in 1 2; do
 done
 cost_row "tapio-trace proc --syscalls" "$tt" proc --syscalls --json
 [ -n "${BASELINE:-}" ] && cost_row "  baseline proc --syscalls" "$BASELINE" proc --syscalls --json
+if [ -n "${FLOOR:-}" ]; then
+    for round in 1 2; do
+        cost_row "floor: empty sys_exit" "$build/bench/floor" empty-exit
+        cost_row "floor: empty sys_enter+exit" "$build/bench/floor" empty-both
+        cost_row "floor: empty perf openat" "$build/bench/floor" perf-openat
+    done
+fi
 command -v opensnoop >/dev/null && cost_row "opensnoop" opensnoop

@@ -13,6 +13,16 @@
 # BASELINE=/path/to/older/tapio-trace adds that build as a fourth tracer,
 # measured in the same rounds (before/after figures for a change).
 #
+# FLOOR=1 adds three yardsticks from build/bench/floor (bench/floor.bpf.c),
+# which show what the kernel's machinery costs whatever the program does:
+# floor-empty, an empty program on raw_syscalls:sys_exit (what the
+# dispatcher's hook costs before any code of ours); floor-record, the least
+# an open record can be there (time, thread, result, path into the ring
+# buffer, nothing else); floor-perf, empty programs on the per-syscall
+# openat tracepoints that tapio-trace used before its dispatcher.
+# floor-record counts every openat of the host while it runs, not only the
+# workload's.
+#
 # A benchmark, not a test: the figures depend on the machine and its load.
 set -u
 
@@ -24,7 +34,8 @@ workload_cpu=${WORKLOAD_CPU:-1}
 
 workload=$build/bench/file_workload
 tapio=$build/tapio-trace
-for tool in "$workload" "$tapio" /usr/sbin/opensnoop /usr/bin/bpftrace taskset; do
+floor=$build/bench/floor
+for tool in "$workload" "$tapio" ${FLOOR:+"$floor"} /usr/sbin/opensnoop /usr/bin/bpftrace taskset; do
     if ! command -v "$tool" >/dev/null; then
         echo "file_bench: $tool is missing (build the project; apt-get install libbpf-tools bpftrace)" >&2
         exit 1
@@ -73,6 +84,7 @@ traced_run() {
     tracer=$!
     case $name in
     tapio | baseline) wait_for_text "$err" "^tapio-trace: ready:" || return 1 ;;
+    floor-*) wait_for_text "$err" "^floor: ready:" || return 1 ;;
     bpftrace) wait_for_text "$out" "Attaching" || return 1; sleep 1 ;;
     *) sleep 3 ;;  # opensnoop buffers its header: give it time to attach
     esac
@@ -85,12 +97,19 @@ traced_run() {
     rss=$(awk '/^[0-9a-f]+-[0-9a-f]+ / { buf = ($6 ~ /^anon_inode:/) } /^Rss:/ { if (!buf) sum += $2 } END { print sum }' \
         "/proc/$tracer/smaps")
     stop_tracer
-    echo "$ns $(grep -c -F "$target" "$out") $rss"
+    local count
+    case $name in
+    floor-record) count=$(sed -n 's/^floor: \([0-9]*\) records.*/\1/p' "$err") ;;
+    floor-*) count=- ;;  # records nothing
+    *) count=$(grep -c -F "$target" "$out") ;;
+    esac
+    echo "$ns $count $rss"
 }
 
 declare -A added seen rss
 names="opensnoop bpftrace tapio"
 [ -n "${BASELINE:-}" ] && names="$names baseline"
+[ -n "${FLOOR:-}" ] && names="$names floor-empty floor-record floor-perf"
 for round in $(seq "$rounds"); do
     base=$(run_workload)
     for name in $names; do
@@ -100,6 +119,9 @@ for round in $(seq "$rounds"); do
             'tracepoint:syscalls:sys_enter_openat { printf("%d %s %s\n", pid, comm, str(args->filename)); }') ;;
         tapio) r=$(traced_run tapio "$tapio" file --json -v) ;;
         baseline) r=$(traced_run baseline "$BASELINE" file --json -v) ;;
+        floor-empty) r=$(traced_run floor-empty "$floor" empty-exit) ;;
+        floor-record) r=$(traced_run floor-record "$floor" open-record) ;;
+        floor-perf) r=$(traced_run floor-perf "$floor" perf-openat) ;;
         esac
         read -r ns count rss_kb <<<"$r"
         added[$name]+="$(awk -v a="$ns" -v b="$base" 'BEGIN { printf "%.0f", a - b }') "
@@ -111,14 +133,19 @@ done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-printf '\n%-10s %14s %14s %14s %8s %12s\n' tracer "added ns/open" "vs opensnoop" "seen/opens" "lost" "RSS w/o bufs"
+printf '\n%-12s %12s %14s %14s %8s %12s\n' tracer "added ns/open" "vs opensnoop" "seen/opens" "lost" "RSS w/o bufs"
 base_added=$(echo "${added[opensnoop]}" | median)
 for name in $names; do
     a=$(echo "${added[$name]}" | median)
     s=$(echo "${seen[$name]}" | median)
     r=$(echo "${rss[$name]}" | median)
     ratio=$(awk -v a="$a" -v b="$base_added" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
-    printf '%-10s %14s %14s %14s %8s %9s MB\n' "$name" "$a" "$ratio" "$s/$iterations" "$((iterations - s))" \
+    if [ "$s" = - ]; then
+        seen_col=- lost_col=-
+    else
+        seen_col=$s/$iterations lost_col=$((iterations - s))
+    fi
+    printf '%-12s %12s %14s %14s %8s %9s MB\n' "$name" "$a" "$ratio" "$seen_col" "$lost_col" \
         "$(awk -v k="$r" 'BEGIN { printf "%.1f", k / 1024 }')"
 done
 echo "(median of $rounds rounds; CPU time of the workload thread; tracer on CPU $tracer_cpu, workload on CPU $workload_cpu)"
