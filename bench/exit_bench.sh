@@ -4,7 +4,8 @@
 # Exit cost: time from SIGINT to the end of stdout and to the process being
 # gone, median of RUNS, for tapio-trace (each area and all) beside opensnoop
 # and bpftrace; then what each tracer adds to a syscall it does not trace
-# (a getppid() loop, best of 5, with the tracer attached minus without).
+# (a getppid() loop, best of 5, with the tracer attached minus without;
+# COST_ROUNDS, default 3, rounds per tracer, untraced runs around each).
 #
 #   sudo bench/exit_bench.sh [BUILD_DIR] [RUNS]
 #
@@ -50,32 +51,38 @@ command -v opensnoop >/dev/null && exit_row "opensnoop" --settle 1500 -- opensno
 command -v bpftrace >/dev/null && exit_row "bpftrace (10 tracepoints)" --settle 3000 -- bpftrace -e "$bt_probes"
 
 echo
-printf '%-28s %12s\n' "tracer attached" "getppid ns"
-base=$("$sc")
-printf '%-28s %12s\n' "none" "$base"
+# Each row: ROUNDS times an untraced run, a run with the tracer attached and
+# an untraced run again (the machine drifts); the added ns is the traced
+# run minus the mean of the two around it, median over the rounds.
+cost_rounds=${COST_ROUNDS:-3}
+printf '%-28s %12s %12s\n' "tracer attached" "getppid ns" "added ns"
 cost_row() {
     local label=$1; shift
-    "$@" >/dev/null 2>&1 &
-    local pid=$!
-    sleep 2
-    printf '%-28s %12s\n' "$label" "$("$sc")"
-    kill -INT "$pid"; wait "$pid" 2>/dev/null
+    local traced=() added=() b1 t b2 pid
+    for _ in $(seq "$cost_rounds"); do
+        b1=$("$sc")
+        "$@" >/dev/null 2>&1 &
+        pid=$!
+        sleep 2
+        t=$("$sc")
+        kill -INT "$pid"; wait "$pid" 2>/dev/null
+        b2=$("$sc")
+        traced+=("$t")
+        added+=("$(awk -v t="$t" -v a="$b1" -v b="$b2" 'BEGIN { printf "%.1f", t - (a + b) / 2 }')")
+    done
+    printf '%-28s %12s %12s\n' "$label" "$(printf '%s\n' "${traced[@]}" | median)" \
+        "$(printf '%s\n' "${added[@]}" | median)"
 }
-# Interleaved with untraced rounds: the machine drifts.
-for round in 1 2; do
-    printf '%-28s %12s\n' "none (round $round)" "$("$sc")"
-    cost_row "tapio-trace all" "$tt" all --json
-    [ -n "${BASELINE:-}" ] && cost_row "  baseline all" "$BASELINE" all --json
-    cost_row "tapio-trace file" "$tt" file --json
-    [ -n "${BASELINE:-}" ] && cost_row "  baseline file" "$BASELINE" file --json
-done
+printf '%-28s %12s\n' "none" "$("$sc")"
+cost_row "tapio-trace all" "$tt" all --json
+[ -n "${BASELINE:-}" ] && cost_row "  baseline all" "$BASELINE" all --json
+cost_row "tapio-trace file" "$tt" file --json
+[ -n "${BASELINE:-}" ] && cost_row "  baseline file" "$BASELINE" file --json
 cost_row "tapio-trace proc --syscalls" "$tt" proc --syscalls --json
 [ -n "${BASELINE:-}" ] && cost_row "  baseline proc --syscalls" "$BASELINE" proc --syscalls --json
 if [ -n "${FLOOR:-}" ]; then
-    for round in 1 2; do
-        cost_row "floor: empty sys_exit" "$build/bench/floor" empty-exit
-        cost_row "floor: empty sys_enter+exit" "$build/bench/floor" empty-both
-        cost_row "floor: empty perf openat" "$build/bench/floor" perf-openat
-    done
+    cost_row "floor: empty sys_exit" "$build/bench/floor" empty-exit
+    cost_row "floor: empty sys_enter+exit" "$build/bench/floor" empty-both
+    cost_row "floor: empty perf openat" "$build/bench/floor" perf-openat
 fi
 command -v opensnoop >/dev/null && cost_row "opensnoop" opensnoop

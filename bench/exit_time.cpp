@@ -100,8 +100,21 @@ int main(int argc, char** argv)
         while (read(err[0], buf, sizeof(buf)) > 0) {
         }
     });
+    // A tracer that misses its SIGINT (bpftrace, now and then, before its
+    // handler is in place) would leave this waiting for ever: after 30 s it
+    // is killed and the run counts as failed, with no figures.
     char obuf[65536];
-    while (read(out[0], obuf, sizeof(obuf)) > 0) {
+    for (;;) {
+        pollfd fd = {out[0], POLLIN, 0};
+        if (poll(&fd, 1, 100) > 0 && read(out[0], obuf, sizeof(obuf)) <= 0)
+            break;
+        if (ms_since(t0) > 30000) {
+            std::fprintf(stderr, "exit_time: the tracer was still running 30 s after SIGINT; killed\n");
+            kill(pid, SIGKILL);
+            waitpid(pid, nullptr, 0);
+            errors.join();  // its stderr closed with it
+            return 1;
+        }
     }
     eof_ms = ms_since(t0);
     int status = 0;

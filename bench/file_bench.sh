@@ -142,6 +142,8 @@ for name in $names; do
     ratio=$(awk -v a="$a" -v b="$base_added" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "-" }')
     if [ "$s" = - ]; then
         seen_col=- lost_col=-
+    elif [ "$name" = floor-record ]; then
+        seen_col="$s (host)" lost_col=-
     else
         seen_col=$s/$iterations lost_col=$((iterations - s))
     fi
