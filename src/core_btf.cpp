@@ -283,11 +283,6 @@ private:
     std::vector<std::string_view> slots_;  // views of the caller's names
 };
 
-std::string errno_text(int err)
-{
-    return strerror(err);
-}
-
 // A file's bytes: mapped where the file allows it (the kernel's BTF in
 // sysfs does from 6.16: no copy, and nothing to fault in), else read (a
 // copy of 5 MB, about 6 ms here, most of it faulting in the buffer).
@@ -297,7 +292,7 @@ public:
     {
         int fd = ::open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
-            why = fmt::format("cannot open {}: {}", path, errno_text(errno));
+            why = fmt::format("cannot open {}: {}", path, strerror(errno));
             return false;
         }
         bool ok = load(fd, path, why);
@@ -337,7 +332,7 @@ private:
             if (n < 0 && errno == EINTR)
                 continue;
             if (n < 0) {
-                why = fmt::format("cannot read {}: {}", path, errno_text(errno));
+                why = fmt::format("cannot read {}: {}", path, strerror(errno));
                 return false;
             }
             if (n == 0)
@@ -538,6 +533,19 @@ std::optional<BtfCut> cut_btf(std::span<const uint8_t> kernel, const std::vector
         store<uint32_t>(at, strings.add(off, *name));
         return true;
     };
+    // The n members, values or parameters after a type: each one's name
+    // into the new string section, and its type, where it has one, renumbered.
+    auto rename_each = [&]<typename T>(T, uint8_t* x, uint32_t n) {
+        for (uint32_t i = 0; i < n; ++i) {
+            uint8_t* at = x + i * sizeof(T);
+            auto item = load<T>(at);
+            if (!rename(at + offsetof(T, name_off), item.name_off))
+                return false;
+            if constexpr (requires { item.type; })
+                store<uint32_t>(at + offsetof(T, type), new_id[item.type]);
+        }
+        return true;
+    };
     for (uint32_t id : kept) {
         size_t start = types.size();
         size_t size = raw.record_size(id);
@@ -568,36 +576,20 @@ std::optional<BtfCut> cut_btf(std::span<const uint8_t> kernel, const std::vector
             }
             case BTF_KIND_STRUCT:
             case BTF_KIND_UNION:
-                for (uint32_t m = 0; m < vlen; ++m) {
-                    uint8_t* at = x + m * sizeof(btf_member);
-                    auto member = load<btf_member>(at);
-                    if (!rename(at + offsetof(btf_member, name_off), member.name_off))
-                        return std::nullopt;
-                    store<uint32_t>(at + offsetof(btf_member, type), new_id[member.type]);
-                }
+                if (!rename_each(btf_member{}, x, vlen))
+                    return std::nullopt;
                 break;
             case BTF_KIND_ENUM:
-                for (uint32_t v = 0; v < vlen; ++v) {
-                    uint8_t* at = x + v * sizeof(btf_enum);
-                    if (!rename(at + offsetof(btf_enum, name_off), load<btf_enum>(at).name_off))
-                        return std::nullopt;
-                }
+                if (!rename_each(btf_enum{}, x, vlen))
+                    return std::nullopt;
                 break;
             case BTF_KIND_ENUM64:
-                for (uint32_t v = 0; v < vlen; ++v) {
-                    uint8_t* at = x + v * sizeof(btf_enum64);
-                    if (!rename(at + offsetof(btf_enum64, name_off), load<btf_enum64>(at).name_off))
-                        return std::nullopt;
-                }
+                if (!rename_each(btf_enum64{}, x, vlen))
+                    return std::nullopt;
                 break;
             case BTF_KIND_FUNC_PROTO:
-                for (uint32_t p = 0; p < vlen; ++p) {
-                    uint8_t* at = x + p * sizeof(btf_param);
-                    auto param = load<btf_param>(at);
-                    if (!rename(at + offsetof(btf_param, name_off), param.name_off))
-                        return std::nullopt;
-                    store<uint32_t>(at + offsetof(btf_param, type), new_id[param.type]);
-                }
+                if (!rename_each(btf_param{}, x, vlen))
+                    return std::nullopt;
                 break;
             default: break;
         }
@@ -708,11 +700,11 @@ CoreBtfFile::CoreBtfFile(std::span<const uint8_t> object_elf, const std::vector<
     }
     int fd = -1;
     if (cut && (fd = memfd_create("tapio-core-btf", MFD_CLOEXEC)) < 0) {
-        why = fmt::format("memfd_create: {}", errno_text(errno));
+        why = fmt::format("memfd_create: {}", strerror(errno));
         cut.reset();
     }
     if (cut && !write_all(fd, cut->bytes.data(), cut->bytes.size())) {
-        why = fmt::format("cannot write the cut: {}", errno_text(errno));
+        why = fmt::format("cannot write the cut: {}", strerror(errno));
         close(fd);
         cut.reset();
     }
